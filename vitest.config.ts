@@ -1,0 +1,40 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { defineConfig } from 'vitest/config';
+
+/**
+ * One root config, one vitest project per workspace package. Workspace packages resolve to their
+ * TypeScript sources through the private `@s2cassi/source` export condition, so no build is needed.
+ *
+ * Slow suites (`*.slow.test.ts`: training smoke runs, browser tests, real-data sweeps) run only when
+ * S2CASSI_SLOW=1 (CI sets it when they fit the time budget).
+ */
+const conditions = ['@s2cassi/source'];
+const slow = process.env.S2CASSI_SLOW === '1';
+
+const projectDirs = ['packages', 'apps', 'tooling'].flatMap((root) =>
+  existsSync(root)
+    ? readdirSync(root, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && existsSync(`${root}/${d.name}/package.json`))
+        .map((d) => `${root}/${d.name}`)
+    : [],
+);
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: conditions } },
+  test: {
+    projects: projectDirs.map((dir) => ({
+      extends: true,
+      test: {
+        name: dir.split('/')[1],
+        root: dir,
+        include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+        exclude: slow
+          ? ['**/node_modules/**', '**/dist/**']
+          : ['**/node_modules/**', '**/dist/**', '**/*.slow.test.ts'],
+        testTimeout: 60_000,
+        hookTimeout: 60_000,
+      },
+    })),
+  },
+});
