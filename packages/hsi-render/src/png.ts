@@ -29,7 +29,8 @@ export function encodePng(image: RgbaImage): Uint8Array {
 
 /**
  * Decodes a PNG (any colour type fast-png reads: grey, grey + alpha, RGB, RGBA, palette; 1..16 bits) into
- * 8-bit RGBA; 16-bit samples are rounded to 8 bits. Bad or truncated data throws an error.
+ * 8-bit RGBA; 16-bit samples are rounded to 8 bits. Chunk CRCs are checked: bad, bit-flipped or truncated
+ * data throw an error.
  */
 export function decodePng(bytes: Uint8Array | ArrayBuffer): RgbaImage {
   if (!(bytes instanceof Uint8Array) && !(bytes instanceof ArrayBuffer)) {
@@ -53,7 +54,7 @@ export function decodePng(bytes: Uint8Array | ArrayBuffer): RgbaImage {
   }
   let png: ReturnType<typeof decode>;
   try {
-    png = decode(view);
+    png = decode(view, { checkCrc: true });
   } catch (error) {
     throw new HsiRenderInputError(`decodePng: could not decode the PNG: ${(error as Error).message}`);
   }
