@@ -101,9 +101,9 @@ export function bandGrid(cube: SpectralCube, options: BandGridOptions = {}): Ban
 
   const outWidth = columns * tileWidth + (columns + 1) * gap;
   const outHeight = rows * (tileHeight + labelHeight) + (rows + 1) * gap;
-  if (outWidth * outHeight > 2 ** 28) {
+  if (outWidth * outHeight > 2 ** 25) {
     throw new HsiRenderInputError(
-      `bandGrid: expected a grid of at most 2^28 pixels, got ${outWidth} x ${outHeight} (reduce tileWidth or columns)`,
+      `bandGrid: expected a grid of at most 2^25 pixels, got ${outWidth} x ${outHeight} (reduce tileWidth or columns)`,
     );
   }
   const out = new Uint8ClampedArray(outWidth * outHeight * 4);

@@ -4,7 +4,7 @@ import type { RgbaImage } from './cube';
 
 /** Largest PNG side accepted by decodePng (a hostile header cannot make it allocate gigabytes). */
 const MAX_SIDE = 32768;
-const MAX_PIXELS = 2 ** 27;
+const MAX_PIXELS = 2 ** 26;
 
 /** PNG bytes (8-bit RGBA, zlib-compressed by fast-png) of an RGBA picture. Works in Node and the browser. */
 export function encodePng(image: RgbaImage): Uint8Array {
