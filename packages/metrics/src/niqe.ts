@@ -7,11 +7,10 @@ import {
   readCube,
   readGreyImage,
 } from './_cube';
-import { filterSeparable, gaussianKernel } from './_filter';
 import { gamma } from './_gamma';
 import { imresizeBicubic } from './_imresize';
 import { mean } from './_math';
-import { PRISTINE_COVARIANCE, PRISTINE_MEAN } from './_niqe-model.generated';
+import { MSCN_WINDOW, PRISTINE_COVARIANCE, PRISTINE_MEAN } from './_niqe-model.generated';
 import { symmetricPinv } from './_pinv';
 
 /**
@@ -50,7 +49,6 @@ export interface NiqePerBandResult {
 
 const BLOCK = 96;
 const FEATURES = 36;
-const MSCN_WINDOW = gaussianKernel(7, 7 / 6);
 
 // The AGGD shape grid of estimateaggdparam.m: gam = 0.2:0.001:10, with
 // r(gam) = Gamma(2/gam)^2 / (Gamma(1/gam) Gamma(3/gam)), and the gamma ratios the features need.
@@ -174,12 +172,38 @@ function blockFeatures(
   }
 }
 
+/**
+ * 7 x 7 correlation with replicated borders (MATLAB `imfilter(im, window, 'replicate')`), summing the
+ * 49 products in row-major window order for every pixel, as scipy.ndimage (BasicSR) does. The order
+ * matters more than it seems: on exactly flat areas the MSCN coefficients are pure rounding noise,
+ * and their signs feed the AGGD fits (see the README).
+ */
+function filterReplicate7(image: Float64Array, height: number, width: number): Float64Array {
+  const out = new Float64Array(height * width);
+  const xs = new Int32Array(7);
+  for (let y = 0; y < height; y++) {
+    const rows = [0, 0, 0, 0, 0, 0, 0];
+    for (let i = 0; i < 7; i++) rows[i] = Math.min(height - 1, Math.max(0, y + i - 3)) * width;
+    for (let x = 0; x < width; x++) {
+      for (let j = 0; j < 7; j++) xs[j] = Math.min(width - 1, Math.max(0, x + j - 3));
+      let acc = 0;
+      for (let i = 0; i < 7; i++) {
+        const row = rows[i];
+        const w = i * 7;
+        for (let j = 0; j < 7; j++) acc += image[row + xs[j]] * MSCN_WINDOW[w + j];
+      }
+      out[y * width + x] = acc;
+    }
+  }
+  return out;
+}
+
 /** MSCN coefficients (I - mu) / (sigma + 1), mu and sigma from the 7 x 7 Gaussian (sigma 7/6), replicate borders. */
 function mscn(image: Float64Array, height: number, width: number): Float64Array {
-  const mu = filterSeparable(image, height, width, MSCN_WINDOW, 'replicate').data;
+  const mu = filterReplicate7(image, height, width);
   const squared = new Float64Array(image.length);
   for (let i = 0; i < image.length; i++) squared[i] = image[i] * image[i];
-  const second = filterSeparable(squared, height, width, MSCN_WINDOW, 'replicate').data;
+  const second = filterReplicate7(squared, height, width);
   const out = new Float64Array(image.length);
   for (let i = 0; i < image.length; i++) {
     const sigma = Math.sqrt(Math.abs(second[i] - mu[i] * mu[i]));
@@ -222,7 +246,13 @@ export function niqeOfScaled(image: Float64Array, height: number, width: number)
       }
     }
     if (scale === 1) {
-      const resized = imresizeBicubic(current, h, w, 0.5);
+      // Downscale by 2 (MATLAB imresize, bicubic, antialiased). Like BasicSR, resize x / 255 and
+      // multiply back, so rounding on flat areas matches the reference (MATLAB resizes x directly;
+      // the two differ only by rounding).
+      const unit = new Float64Array(current.length);
+      for (let i = 0; i < unit.length; i++) unit[i] = current[i] / 255;
+      const resized = imresizeBicubic(unit, h, w, 0.5);
+      for (let i = 0; i < resized.data.length; i++) resized.data[i] *= 255;
       current = resized.data;
       h = resized.height;
       w = resized.width;
