@@ -1,0 +1,95 @@
+/** A hyperspectral cube, HWC row-major (bands fastest): value (y, x, n) at `(y * width + x) * bands + n`. */
+export interface CubeData {
+  data: Float32Array;
+  shape: [number, number, number];
+  /** Band centres in nm, one per band. */
+  wavelengths: number[];
+}
+
+/** A 2-D image, row-major: value (y, x) at `y * width + x`. A CASSI measurement [H, W'] or a mask [H, W]. */
+export interface PlaneData {
+  data: Float32Array;
+  shape: [number, number];
+}
+
+/** The four kinds of input a user can give. */
+export type InputRole = 'cube' | 'measurement' | 'mask' | 'weights';
+
+/** A file's name and bytes, as read in the browser (never uploaded anywhere). */
+export interface NamedBytes {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** Weights of an S2-Transformer: safetensors bytes plus the manifest/config JSON when given apart. */
+export interface WeightsData {
+  name: string;
+  bytes: Uint8Array;
+  /** Parsed JSON (a manifest `{ format, version, config }` or a bare config), if a JSON file was given. */
+  manifest?: unknown;
+  /** Short description: parameter count and config summary. */
+  summary: string;
+}
+
+/** What reading a role's files produced. */
+export type LoadedInput =
+  | { role: 'cube'; cube: CubeData; source: string }
+  | { role: 'measurement'; plane: PlaneData; source: string }
+  | { role: 'mask'; plane: PlaneData; source: string }
+  | { role: 'weights'; weights: WeightsData; source: string };
+
+/** Reconstruction methods. */
+export type MethodId = 'gap-tv' | 's2-demo' | 's2-user';
+
+export const METHOD_LABELS: Record<MethodId, string> = {
+  'gap-tv': 'GAP-TV',
+  's2-demo': 'S2-Transformer (demo weights)',
+  's2-user': 'S2-Transformer (your weights)',
+};
+
+/** Backends the user may ask for. 'auto' tries webgpu, then webgl, then wasm, then cpu. */
+export type BackendPreference = 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
+
+export interface BackendStatus {
+  /** The tfjs backend now active. */
+  backend: string;
+  /** Why it was chosen (and what was skipped). */
+  reason: string;
+  /** Set when the request could not be met and another backend was used instead. */
+  fallback?: string;
+}
+
+export interface ReconstructJob {
+  method: MethodId;
+  measurement: PlaneData;
+  mask: PlaneData;
+  /** Dispersion step d (pixels per band). */
+  shiftStep: number;
+  /** GAP-TV iterations. */
+  iterations: number;
+  /** GAP-TV TV weight. */
+  tvWeight: number;
+  /** For the S2 methods. */
+  weights?: WeightsData;
+}
+
+export interface ReconstructResult {
+  cube: Float32Array;
+  shape: [number, number, number];
+  seconds: number;
+  backend: string;
+}
+
+export interface JobProgress {
+  done: number;
+  total: number;
+  message: string;
+}
+
+export interface BandMetrics {
+  psnr: number[];
+  ssim: number[];
+  /** Mean spectral angle in degrees. */
+  sam: number;
+}
