@@ -5,6 +5,7 @@ import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-si
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { orderFor, softwareRenderer } from '../lib/backend-order';
 import type { BackendPreference, BackendStatus } from '../lib/types';
+import { installWebGpuAddNChunking } from './webgpu-addn';
 
 /** The wasm binaries, emitted by Vite as same-origin assets (never a CDN). */
 const WASM_PATHS = {
@@ -41,12 +42,38 @@ async function tryWebGl(): Promise<{ detail: string; software: boolean }> {
   return { detail: renderer, software: softwareRenderer(renderer) };
 }
 
+/**
+ * tfjs reports why a backend failed to initialise only through console.warn ("see the warning above");
+ * collect those lines while `run` runs and put them into the error, so the page can show them.
+ */
+async function withWarnings<T>(run: () => Promise<T>): Promise<T> {
+  const warnings: string[] = [];
+  const original = console.warn;
+  console.warn = (...args: unknown[]) => {
+    warnings.push(args.map(String).join(' ').split('\n')[0]);
+    original.apply(console, args);
+  };
+  try {
+    return await run();
+  } catch (error) {
+    const detail = warnings.filter((w) => !/^Initialization of backend/.test(w)).join('; ');
+    throw new Error(`${(error as Error).message.replace(/ \(see the warning above\)/, '')}${detail ? `: ${detail}` : ''}`);
+  } finally {
+    console.warn = original;
+  }
+}
+
 async function activate(candidate: Candidate, strict: boolean): Promise<string> {
+  return withWarnings(() => activateQuietly(candidate, strict));
+}
+
+async function activateQuietly(candidate: Candidate, strict: boolean): Promise<string> {
   switch (candidate) {
     case 'webgpu': {
       const adapter = await webGpuAdapterName();
       if (adapter.software && !strict) throw new Error(`only a software adapter (${adapter.name})`);
       await setupBackend('webgpu');
+      installWebGpuAddNChunking();
       return `WebGPU on ${adapter.name}${adapter.software ? ' (software)' : ''}`;
     }
     case 'webgl': {

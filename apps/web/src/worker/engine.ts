@@ -29,6 +29,20 @@ export interface SimulateParams {
   seed: number;
 }
 
+/**
+ * Finite values (and >= 0 when `nonNegative`) checked on the plain arrays here, so that the tfjs
+ * functions can skip their own check: theirs reads tensors back synchronously (dataSync), which stalls
+ * the WebGPU backend in a worker.
+ */
+export function expectFiniteArray(data: Float32Array, what: string, nonNegative: boolean): void {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (!Number.isFinite(v) || (nonNegative && v < 0)) {
+      throw new Error(`${what}: expected finite values${nonNegative ? ' >= 0' : ''}, found ${v} at index ${i}`);
+    }
+  }
+}
+
 function expectShift(shiftStep: number): number {
   if (!Number.isInteger(shiftStep) || shiftStep < 0 || shiftStep > 16) {
     throw new Error(`shift step: expected an integer 0..16 pixels per band, got ${shiftStep}`);
@@ -37,7 +51,7 @@ function expectShift(shiftStep: number): number {
 }
 
 /** Y = sum_n shift(F * M)_n (+ Gaussian noise), returned as [H, W + d (N - 1)]. */
-export function simulate(cube: CubeData, mask: PlaneData, params: SimulateParams): PlaneData {
+export async function simulate(cube: CubeData, mask: PlaneData, params: SimulateParams): Promise<PlaneData> {
   const [height, width, bands] = cube.shape;
   if (mask.shape[0] !== height || mask.shape[1] !== width) {
     throw new Error(
@@ -50,13 +64,15 @@ export function simulate(cube: CubeData, mask: PlaneData, params: SimulateParams
   }
   const noise: MeasurementNoise =
     params.noiseSigma > 0 ? { type: 'gaussian', sigma: params.noiseSigma } : 'none';
+  expectFiniteArray(cube.data, 'simulate: cube', true);
+  expectFiniteArray(mask.data, 'simulate: mask', true);
   const y = tf.tidy(() => {
     const x = tf.tensor4d(cube.data, [1, height, width, bands]);
     const m = tf.tensor2d(mask.data, mask.shape);
-    return simulateMeasurement(x, m, { shiftStep, noise, seed: params.seed });
+    return simulateMeasurement(x, m, { shiftStep, noise, seed: params.seed, validateValues: false });
   });
   try {
-    return { data: y.dataSync() as Float32Array, shape: [y.shape[1], y.shape[2]] };
+    return { data: (await y.data()) as Float32Array, shape: [y.shape[1], y.shape[2]] };
   } finally {
     y.dispose();
   }
@@ -108,6 +124,8 @@ export async function reconstruct(
     throw new Error(`the measurement has ${height} rows, the mask ${mask.shape[0]}: expected the same height`);
   }
   const bandCount = impliedBandCount(measurementWidth, mask.shape[1], shiftStep);
+  expectFiniteArray(measurement.data, 'measurement', false);
+  expectFiniteArray(mask.data, 'mask', true);
   const started = performance.now();
   const y = tf.tensor3d(measurement.data, [1, height, measurementWidth]);
   const m = tf.tensor2d(mask.data, mask.shape);
@@ -125,6 +143,7 @@ export async function reconstruct(
         iterations,
         tvWeight: job.tvWeight,
         signal,
+        validateValues: false,
         onProgress: (p) =>
           onProgress({ done: p.iteration, total: p.total, message: `GAP-TV iteration ${p.iteration}` }),
       });
@@ -140,7 +159,7 @@ export async function reconstruct(
       if (signal?.aborted) throw new DOMException('cancelled', 'AbortError');
       onProgress({ done: 1, total: 2, message: 'running the S2-Transformer' });
       await new Promise((resolve) => setTimeout(resolve, 0));
-      const y0 = initialEstimate(y, m, { shiftStep, bandCount, mode: 'HM' });
+      const y0 = initialEstimate(y, m, { shiftStep, bandCount, mode: 'HM', validateValues: false });
       try {
         out = await reconstructTiled(model, y0);
       } finally {

@@ -53,8 +53,8 @@ const api = {
     return readInput(role, files);
   },
 
-  simulate(cube: CubeData, mask: PlaneData, params: SimulateParams): PlaneData {
-    const result = simulate(cube, mask, params);
+  async simulate(cube: CubeData, mask: PlaneData, params: SimulateParams): Promise<PlaneData> {
+    const result = await simulate(cube, mask, params);
     return Comlink.transfer(result, [result.data.buffer]);
   },
 
