@@ -53,9 +53,14 @@ export function ensureBuild(): void {
   ];
   const newest = Math.max(...sources.map(newestMtime));
   if (built > newest) return;
-  execFileSync(process.execPath, [join(APP_DIR, 'node_modules/vite/bin/vite.js'), 'build'], {
+  // A clean environment: under vitest NODE_ENV is 'test', which would give a development build of React.
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !/^(VITEST|VITE_|NODE_ENV$|TEST$)/.test(key)),
+  );
+  execFileSync(process.execPath, [join(APP_DIR, 'node_modules/vite/bin/vite.js'), 'build', '--mode', 'production'], {
     cwd: APP_DIR,
     stdio: 'inherit',
+    env: { ...env, NODE_ENV: 'production' },
   });
 }
 

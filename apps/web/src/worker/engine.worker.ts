@@ -22,6 +22,9 @@ import { chooseBackend } from './backend';
 import { bandMetrics, disposeModel, reconstruct, type SimulateParams, simulate } from './engine';
 
 let controller: AbortController | undefined;
+/** Backend set-ups run one after the other (two at once race inside tfjs and both can fail). */
+let setup: Promise<unknown> = Promise.resolve();
+let current: { request: BackendPreference; status: BackendStatus } | undefined;
 let demoWeights: Promise<WeightsData> | undefined;
 
 export interface DemoData {
@@ -33,9 +36,16 @@ export interface DemoData {
 
 /** What the page can ask the worker. Every tfjs computation and every file decode runs here. */
 const api = {
-  async init(request: BackendPreference): Promise<BackendStatus> {
-    disposeModel();
-    return chooseBackend(request);
+  init(request: BackendPreference): Promise<BackendStatus> {
+    const next = setup.then(async () => {
+      if (current?.request === request) return current.status;
+      disposeModel();
+      const status = await chooseBackend(request);
+      current = { request, status };
+      return status;
+    });
+    setup = next.catch(() => undefined);
+    return next;
   },
 
   async loadDemo(): Promise<DemoData> {
