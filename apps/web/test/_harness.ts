@@ -57,11 +57,15 @@ export function ensureBuild(): void {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !/^(VITEST|VITE_|NODE_ENV$|TEST$)/.test(key)),
   );
-  execFileSync(process.execPath, [join(APP_DIR, 'node_modules/vite/bin/vite.js'), 'build', '--mode', 'production'], {
-    cwd: APP_DIR,
-    stdio: 'inherit',
-    env: { ...env, NODE_ENV: 'production' },
-  });
+  execFileSync(
+    process.execPath,
+    [join(APP_DIR, 'node_modules/vite/bin/vite.js'), 'build', '--mode', 'production'],
+    {
+      cwd: APP_DIR,
+      stdio: 'inherit',
+      env: { ...env, NODE_ENV: 'production' },
+    },
+  );
 }
 
 export interface Served {

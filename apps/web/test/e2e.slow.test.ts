@@ -38,7 +38,10 @@ const results: Record<string, Float32Array> = {};
 const timings: Record<string, number> = {};
 const contexts: BrowserContext[] = [];
 
-async function newPage(backend: string, viewport = { width: 1280, height: 900 }): Promise<{ context: BrowserContext; page: Page }> {
+async function newPage(
+  backend: string,
+  viewport = { width: 1280, height: 900 },
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport, acceptDownloads: true });
   contexts.push(context);
   context.on('request', (request) => {
@@ -65,7 +68,9 @@ async function reconstruct(page: Page, id: string): Promise<number> {
   const started = Date.now();
   await page.click('[data-testid=reconstruct]');
   await page.waitForSelector(`[data-testid=result-${id}]`, { timeout: 300_000 }).catch(async (error) => {
-    throw new Error(`${(error as Error).message}\npage says: ${await page.textContent('[data-testid=error-general]').catch(() => '')}`);
+    throw new Error(
+      `${(error as Error).message}\npage says: ${await page.textContent('[data-testid=error-general]').catch(() => '')}`,
+    );
   });
   return (Date.now() - started) / 1000;
 }
@@ -73,7 +78,10 @@ async function reconstruct(page: Page, id: string): Promise<number> {
 /** Exports result `id` as .npy through the page's own Save button and decodes the download. */
 async function exportNpy(page: Page, id: string): Promise<Float32Array> {
   await page.selectOption('[data-testid=export-format]', 'npy');
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid=export-${id}]`)]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.click(`[data-testid=export-${id}]`),
+  ]);
   expect(download.suggestedFilename()).toMatch(/\.npy$/);
   const path = await download.path();
   const array = decodeNpy(new Uint8Array(readFileSync(path)));
@@ -157,14 +165,16 @@ describe('web app in Chromium (production build)', () => {
 
     // the demo-weights method says clearly that the weights are not bundled
     await page.selectOption('[data-testid=method]', 's2-demo');
-    await expect.poll(() => page.textContent('[data-testid=demo-weights-missing]')).toContain(
-      'demo weights not bundled in this build',
-    );
+    await expect
+      .poll(() => page.textContent('[data-testid=demo-weights-missing]'))
+      .toContain('demo weights not bundled in this build');
 
     // a malformed file dropped on the cube slot: a clear error naming the file
     const dataTransfer = await page.evaluateHandle(() => {
       const transfer = new DataTransfer();
-      transfer.items.add(new File(['this is not a NumPy file'], 'broken.npy', { type: 'application/octet-stream' }));
+      transfer.items.add(
+        new File(['this is not a NumPy file'], 'broken.npy', { type: 'application/octet-stream' }),
+      );
       return transfer;
     });
     await page.dispatchEvent('[data-testid=drop-cube]', 'drop', { dataTransfer });
@@ -182,7 +192,10 @@ describe('web app in Chromium (production build)', () => {
   it('webgpu (SwiftShader): the same reconstructions match wasm', async () => {
     const { context, page } = await newPage('webgpu');
     const indicator = await page.getAttribute('[data-testid=backend-indicator]', 'data-backend');
-    const warning = await page.locator('[data-testid=backend-warning]').textContent().catch(() => '');
+    const warning = await page
+      .locator('[data-testid=backend-warning]')
+      .textContent()
+      .catch(() => '');
     expect(indicator, `WebGPU did not start: ${warning}`).toBe('webgpu');
     await loadDemo(page);
     await page.fill('[data-testid=iterations]', String(GAP_TV_ITERATIONS));
@@ -228,7 +241,10 @@ describe('web app in Chromium (production build)', () => {
   it('made no request outside its own origin', () => {
     const origin = new URL(served.url).origin;
     expect(requests.length).toBeGreaterThan(10);
-    const foreign = requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith(`blob:${origin}/`) && !url.startsWith('data:'));
+    const foreign = requests.filter(
+      (url) =>
+        !url.startsWith(`${origin}/`) && !url.startsWith(`blob:${origin}/`) && !url.startsWith('data:'),
+    );
     expect(foreign).toEqual([]);
   });
 });

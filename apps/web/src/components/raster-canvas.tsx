@@ -26,7 +26,14 @@ function clampView(view: ZoomView, width: number, height: number): ZoomView {
 }
 
 /** Zoom by `factor` about the image point (px, py). */
-export function zoomAbout(view: ZoomView, factor: number, px: number, py: number, w: number, h: number): ZoomView {
+export function zoomAbout(
+  view: ZoomView,
+  factor: number,
+  px: number,
+  py: number,
+  w: number,
+  h: number,
+): ZoomView {
   const scale = Math.min(16, Math.max(1, view.scale * factor));
   const ratio = view.scale / scale;
   return clampView({ scale, x: px - (px - view.x) * ratio, y: py - (py - view.y) * ratio }, w, h);
@@ -153,11 +160,14 @@ export function RasterCanvas({
     } else if (mode === 'pan' && onViewChange) {
       const cx = view.x + image.width / view.scale / 2;
       const cy = view.y + image.height / view.scale / 2;
-      if (event.key === '+' || event.key === '=') onViewChange(zoomAbout(view, 1.5, cx, cy, image.width, image.height));
+      if (event.key === '+' || event.key === '=')
+        onViewChange(zoomAbout(view, 1.5, cx, cy, image.width, image.height));
       else if (event.key === '-') onViewChange(zoomAbout(view, 1 / 1.5, cx, cy, image.width, image.height));
       else if (step) {
         const d = (image.width / view.scale) * 0.1;
-        onViewChange(clampView({ ...view, x: view.x + step[0] * d, y: view.y + step[1] * d }, image.width, image.height));
+        onViewChange(
+          clampView({ ...view, x: view.x + step[0] * d, y: view.y + step[1] * d }, image.width, image.height),
+        );
       } else return;
       event.preventDefault();
     }
@@ -175,12 +185,13 @@ export function RasterCanvas({
         };
   const interactive = mode !== 'static';
   return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: role is 'application' whenever handlers act (mode select / pan)
+    // biome-ignore lint/a11y/useAriaPropsSupportedByRole: role is 'application' or 'img', both take aria-label
     <div
       ref={box}
       className={`raster raster-${mode}`}
       style={{ aspectRatio: `${image.width} / ${image.height}` }}
       data-testid={testId}
-      // biome-ignore lint/a11y/noNoninteractiveTabindex: the picture is an interactive widget (keys select / pan)
       tabIndex={interactive ? 0 : undefined}
       role={interactive ? 'application' : 'img'}
       aria-label={

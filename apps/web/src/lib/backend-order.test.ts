@@ -8,7 +8,9 @@ describe('backend order', () => {
     expect(orderFor('webgl')).toEqual(['webgl', 'wasm', 'cpu']);
     expect(orderFor('wasm')).toEqual(['wasm', 'cpu']);
     expect(orderFor('cpu')).toEqual(['cpu']);
-    expect(() => orderFor('cuda' as 'cpu')).toThrow(/expected one of auto, webgpu, webgl, wasm, cpu, got cuda/);
+    expect(() => orderFor('cuda' as 'cpu')).toThrow(
+      /expected one of auto, webgpu, webgl, wasm, cpu, got cuda/,
+    );
   });
 
   it('recognises software renderers', () => {

@@ -19,5 +19,7 @@ export function orderFor(request: BackendPreference): Candidate[] {
 
 /** Whether a GPU adapter or WebGL renderer string names CPU emulation (SwiftShader, llvmpipe, ...). */
 export function softwareRenderer(description: string, isFallbackAdapter = false): boolean {
-  return isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|softpipe|software|basic render/i.test(description);
+  return (
+    isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|softpipe|software|basic render/i.test(description)
+  );
 }

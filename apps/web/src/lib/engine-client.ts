@@ -1,6 +1,12 @@
 import * as Comlink from 'comlink';
 import type { EngineApi } from '../worker/engine.worker';
-import type { BackendPreference, BackendStatus, JobProgress, ReconstructJob, ReconstructResult } from './types';
+import type {
+  BackendPreference,
+  BackendStatus,
+  JobProgress,
+  ReconstructJob,
+  ReconstructResult,
+} from './types';
 
 /** How long a cancelled job may take to stop by itself before the worker is replaced. */
 const CANCEL_GRACE_MS = 1500;

@@ -4,7 +4,6 @@ import type { CubeData, NamedBytes } from './types';
 
 export type { ExportFormat };
 
-
 /**
  * Encodes a cube for download: `.mat` (MAT v5, single, H x W x N, variable `pred`, wavelengths in
  * `wavelengths`), `.npy` (float32 [H, W, N], C order) or ENVI (float32 BSQ `.img` + `.hdr` with the
@@ -20,7 +19,11 @@ export function exportCube(cube: CubeData, format: ExportFormat, stem: string): 
           name: `${safe}.mat`,
           bytes: encodeMat({
             pred: hsi,
-            wavelengths: { class: 'double', dims: [1, cube.wavelengths.length], data: Float64Array.from(cube.wavelengths) },
+            wavelengths: {
+              class: 'double',
+              dims: [1, cube.wavelengths.length],
+              data: Float64Array.from(cube.wavelengths),
+            },
           }),
         },
       ];

@@ -1,4 +1,12 @@
-import { decodeNpy, encodeEnvi, encodeMat, encodeNpy, encodeNpz, encodeBandPng, createCube } from '@s2cassi/hsi-io';
+import {
+  createCube,
+  decodeNpy,
+  encodeBandPng,
+  encodeEnvi,
+  encodeMat,
+  encodeNpy,
+  encodeNpz,
+} from '@s2cassi/hsi-io';
 import { encodeModelWeights, modelManifest, S2Transformer } from '@s2cassi/s2-attn';
 import { uniformArray } from '@s2cassi/testing';
 import * as tf from '@tensorflow/tfjs-core';
@@ -25,7 +33,9 @@ describe('readInput', () => {
   });
 
   it('reads a .npy cube [H, W, N] in C order with default wavelengths', async () => {
-    const loaded = await readInput('cube', [named('scene.npy', encodeNpy({ data: cubeValues, shape: [H, W, N] }))]);
+    const loaded = await readInput('cube', [
+      named('scene.npy', encodeNpy({ data: cubeValues, shape: [H, W, N] })),
+    ]);
     expect(loaded.role).toBe('cube');
     if (loaded.role !== 'cube') return;
     expect(loaded.cube.shape).toEqual([H, W, N]);
@@ -37,7 +47,8 @@ describe('readInput', () => {
     // value (y, x, n) = 100 y + 10 x + n, written column-major as MATLAB does
     const column = new Float32Array(H * W * N);
     for (let n = 0; n < N; n++)
-      for (let x = 0; x < W; x++) for (let y = 0; y < H; y++) column[y + H * (x + W * n)] = 100 * y + 10 * x + n;
+      for (let x = 0; x < W; x++)
+        for (let y = 0; y < H; y++) column[y + H * (x + W * n)] = 100 * y + 10 * x + n;
     const bytes = encodeMat({ img: { class: 'single', dims: [H, W, N], data: column } });
     const loaded = await readInput('cube', [named('scene.mat', bytes)]);
     if (loaded.role !== 'cube') throw new Error('expected a cube');
@@ -78,7 +89,9 @@ describe('readInput', () => {
       for (let p = 0; p < H * W; p++) band[p] = (p * 7 + b * 50) % 256;
       return band;
     });
-    const files = bands.map((band, b) => named(`band_${b + 1}.png`, encodeBandPng({ width: W, height: H, bitDepth: 8, data: band })));
+    const files = bands.map((band, b) =>
+      named(`band_${b + 1}.png`, encodeBandPng({ width: W, height: H, bitDepth: 8, data: band })),
+    );
     const stack = await readInput('cube', [files[2], files[0], files[1]]);
     if (stack.role !== 'cube') throw new Error('expected a cube');
     expect(stack.cube.shape).toEqual([H, W, 3]);
@@ -86,25 +99,40 @@ describe('readInput', () => {
   });
 
   it('gives errors naming the file and what was expected', async () => {
-    await expect(readInput('cube', [named('broken.npy', new TextEncoder().encode('not numpy'))])).rejects.toThrow(
-      /broken\.npy/,
-    );
+    await expect(
+      readInput('cube', [named('broken.npy', new TextEncoder().encode('not numpy'))]),
+    ).rejects.toThrow(/broken\.npy/);
     await expect(
       readInput('mask', [named('cube.npy', encodeNpy({ data: cubeValues, shape: [H, W, N] }))]),
     ).rejects.toThrow(/expected a 2-D mask \[height, width\], found cube\.npy \[6, 5, 4\]/);
-    await expect(readInput('cube', [named('notes.txt', new Uint8Array(3))])).rejects.toThrow(/unsupported file type '\.txt'/);
-    await expect(readInput('cube', [named('a.hdr', new TextEncoder().encode('ENVI'))])).rejects.toThrow(/needs its data file/);
+    await expect(readInput('cube', [named('notes.txt', new Uint8Array(3))])).rejects.toThrow(
+      /unsupported file type '\.txt'/,
+    );
+    await expect(readInput('cube', [named('a.hdr', new TextEncoder().encode('ENVI'))])).rejects.toThrow(
+      /needs its data file/,
+    );
     const bad = new Float32Array(H * W).fill(0.5);
     bad[4] = Number.NaN;
-    await expect(readInput('mask', [named('nan.npy', encodeNpy({ data: bad, shape: [H, W] }))])).rejects.toThrow(
-      /finite values, found NaN at index 4/,
-    );
+    await expect(
+      readInput('mask', [named('nan.npy', encodeNpy({ data: bad, shape: [H, W] }))]),
+    ).rejects.toThrow(/finite values, found NaN at index 4/);
     bad[4] = -1;
-    await expect(readInput('mask', [named('neg.npy', encodeNpy({ data: bad, shape: [H, W] }))])).rejects.toThrow(/>= 0, found -1/);
+    await expect(
+      readInput('mask', [named('neg.npy', encodeNpy({ data: bad, shape: [H, W] }))]),
+    ).rejects.toThrow(/>= 0, found -1/);
   });
 
   it('reads S2 weights with the config in the metadata or in a JSON beside (bare config or manifest)', async () => {
-    const config = { bandCount: 4, embeddingDim: 4, stageCount: 1, blocksPerStage: 1, heads: 2, windowSize: 2, ffnRatio: 1, maskEncodingStage: 0 };
+    const config = {
+      bandCount: 4,
+      embeddingDim: 4,
+      stageCount: 1,
+      blocksPerStage: 1,
+      heads: 2,
+      windowSize: 2,
+      ffnRatio: 1,
+      maskEncodingStage: 0,
+    };
     const model = new S2Transformer(config);
     const bytes = encodeModelWeights(model);
     const manifest = modelManifest(model);
@@ -118,15 +146,26 @@ describe('readInput', () => {
     ]);
     if (bare.role !== 'weights') throw new Error('expected weights');
     expect((bare.weights.manifest as { config: unknown }).config).toEqual(config);
-    const full = await readInput('weights', [named('w.safetensors', bytes), named('m.json', new TextEncoder().encode(JSON.stringify(manifest)))]);
+    const full = await readInput('weights', [
+      named('w.safetensors', bytes),
+      named('m.json', new TextEncoder().encode(JSON.stringify(manifest))),
+    ]);
     if (full.role !== 'weights') throw new Error('expected weights');
     expect(full.weights.manifest).toEqual(manifest);
-    await expect(readInput('weights', [named('w.json', new TextEncoder().encode('{'))])).rejects.toThrow(/expected one \.safetensors file/);
+    await expect(readInput('weights', [named('w.json', new TextEncoder().encode('{'))])).rejects.toThrow(
+      /expected one \.safetensors file/,
+    );
     await expect(
-      readInput('weights', [named('w.safetensors', bytes), named('w.json', new TextEncoder().encode('{oops'))]),
+      readInput('weights', [
+        named('w.safetensors', bytes),
+        named('w.json', new TextEncoder().encode('{oops')),
+      ]),
     ).rejects.toThrow(/w\.json: not valid JSON/);
     await expect(
-      readInput('weights', [named('w.safetensors', bytes), named('w.json', new TextEncoder().encode('{"embedDim": 3}'))]),
+      readInput('weights', [
+        named('w.safetensors', bytes),
+        named('w.json', new TextEncoder().encode('{"embedDim": 3}')),
+      ]),
     ).rejects.toThrow(/unknown option 'embedDim'/);
   });
 });

@@ -207,7 +207,8 @@ export async function readInput(role: InputRole, files: readonly NamedBytes[]): 
   const plane: PlaneData = { data: chosen.cube.data, shape: [height, width] };
   if (role === 'mask') {
     for (let i = 0; i < plane.data.length; i++) {
-      if (plane.data[i] < 0) throw new InputError(`${chosen.name}: a mask must be >= 0, found ${plane.data[i]}`);
+      if (plane.data[i] < 0)
+        throw new InputError(`${chosen.name}: a mask must be >= 0, found ${plane.data[i]}`);
     }
   }
   return { role, plane, source: chosen.name };

@@ -1,8 +1,8 @@
 import { setupBackend } from '@s2cassi/backends';
-import * as tf from '@tensorflow/tfjs-core';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import * as tf from '@tensorflow/tfjs-core';
 import { orderFor, softwareRenderer } from '../lib/backend-order';
 import type { BackendPreference, BackendStatus } from '../lib/types';
 import { installWebGpuAddNChunking } from './webgpu-addn';
@@ -57,7 +57,9 @@ async function withWarnings<T>(run: () => Promise<T>): Promise<T> {
     return await run();
   } catch (error) {
     const detail = warnings.filter((w) => !/^Initialization of backend/.test(w)).join('; ');
-    throw new Error(`${(error as Error).message.replace(/ \(see the warning above\)/, '')}${detail ? `: ${detail}` : ''}`);
+    throw new Error(
+      `${(error as Error).message.replace(/ \(see the warning above\)/, '')}${detail ? `: ${detail}` : ''}`,
+    );
   } finally {
     console.warn = original;
   }

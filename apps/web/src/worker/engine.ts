@@ -38,7 +38,9 @@ export function expectFiniteArray(data: Float32Array, what: string, nonNegative:
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (!Number.isFinite(v) || (nonNegative && v < 0)) {
-      throw new Error(`${what}: expected finite values${nonNegative ? ' >= 0' : ''}, found ${v} at index ${i}`);
+      throw new Error(
+        `${what}: expected finite values${nonNegative ? ' >= 0' : ''}, found ${v} at index ${i}`,
+      );
     }
   }
 }
@@ -121,7 +123,9 @@ export async function reconstruct(
   const shiftStep = expectShift(job.shiftStep);
   const [height, measurementWidth] = measurement.shape;
   if (mask.shape[0] !== height) {
-    throw new Error(`the measurement has ${height} rows, the mask ${mask.shape[0]}: expected the same height`);
+    throw new Error(
+      `the measurement has ${height} rows, the mask ${mask.shape[0]}: expected the same height`,
+    );
   }
   const bandCount = impliedBandCount(measurementWidth, mask.shape[1], shiftStep);
   expectFiniteArray(measurement.data, 'measurement', false);

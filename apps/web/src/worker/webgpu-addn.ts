@@ -21,13 +21,16 @@ export function installWebGpuAddNChunking(): number {
   const kernelFunc: tf.KernelFunc = (args) => {
     const inputs = args.inputs as unknown as tf.TensorInfo[];
     if (inputs.length <= chunkSize) return original.kernelFunc(args);
-    let partial = original.kernelFunc({ ...args, inputs: inputs.slice(0, chunkSize) as never }) as tf.TensorInfo;
+    let partial = original.kernelFunc({
+      ...args,
+      inputs: inputs.slice(0, chunkSize) as never,
+    }) as tf.TensorInfo;
     for (let start = chunkSize; start < inputs.length; start += chunkSize - 1) {
       const next = original.kernelFunc({
         ...args,
         inputs: [partial, ...inputs.slice(start, start + chunkSize - 1)] as never,
       }) as tf.TensorInfo;
-      args.backend.disposeData(partial.dataId);
+      (args.backend as unknown as { disposeData(dataId: object): void }).disposeData(partial.dataId);
       partial = next;
     }
     return partial;
