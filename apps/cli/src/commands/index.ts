@@ -1,0 +1,1 @@
+// Each command file registers itself with the program.

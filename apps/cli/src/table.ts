@@ -1,0 +1,42 @@
+export type Cell = string | number | null | undefined;
+export type TableFormat = 'table' | 'json' | 'csv' | 'markdown';
+
+function cellText(value: Cell, digits: number): string {
+  if (value === null || value === undefined) return '-';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return value > 0 ? 'inf' : value < 0 ? '-inf' : 'nan';
+    return Number.isInteger(value) ? String(value) : value.toFixed(digits);
+  }
+  return value;
+}
+
+/** A plain-text table with right-aligned numbers, for terminals. */
+export function formatTable(headers: string[], rows: Cell[][], digits = 2): string {
+  const text = rows.map((row) => row.map((cell) => cellText(cell, digits)));
+  const widths = headers.map((h, i) => Math.max(h.length, ...text.map((row) => (row[i] ?? '').length)));
+  const line = (cells: string[], numeric: boolean[]) =>
+    cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const numeric = headers.map((_, i) => rows.some((row) => typeof row[i] === 'number'));
+  return [
+    line(headers, numeric),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...text.map((row) => line(row, numeric)),
+  ].join('\n');
+}
+
+export function formatMarkdown(headers: string[], rows: Cell[][], digits = 2): string {
+  const numeric = headers.map((_, i) => rows.some((row) => typeof row[i] === 'number'));
+  return [
+    `| ${headers.join(' | ')} |`,
+    `|${numeric.map((n) => (n ? '---:' : '---')).join('|')}|`,
+    ...rows.map((row) => `| ${row.map((c) => cellText(c, digits)).join(' | ')} |`),
+  ].join('\n');
+}
+
+export function formatCsv(headers: string[], rows: Cell[][]): string {
+  const quote = (value: Cell) => {
+    const text = value === null || value === undefined ? '' : String(value);
+    return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  };
+  return [headers, ...rows].map((row) => row.map(quote).join(',')).join('\n');
+}
