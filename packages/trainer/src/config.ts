@@ -122,32 +122,35 @@ export const trainerConfigSchema = z
     seed: z.number().int().nonnegative().max(2 ** 32 - 1),
     /** `auto` picks the fastest backend that works (webgpu > tensorflow > wasm > cpu). */
     backend: z.enum(['auto', 'webgpu', 'wasm', 'cpu', 'tensorflow']),
+    /** The S2-Transformer (names as in @s2cassi/s2-attn's S2TransformerConfig; spec section 2). */
     model: z
       .object({
         blockType: z.enum(['parall-ss', 'sequn-ss', 'spa-spa', 'spe-spe', 'spa', 'spe']),
         /** K */
-        stages: positiveInt,
+        stageCount: positiveInt,
         /** L */
         blocksPerStage: positiveInt,
         /** C */
-        channels: positiveInt,
+        embeddingDim: positiveInt,
         /** T */
         heads: positiveInt,
         /** M */
         windowSize: positiveInt,
+        /** FFN hidden ratio (4). */
+        ffnRatio: positiveInt,
         /** N */
         bandCount: positiveInt,
-        /** k_ME: the stage whose output feeds the mask-encoding head (1-based). */
-        intermediateStage: positiveInt,
+        /** k_ME: the stage whose output feeds the mask-encoding head f_h (1-based). */
+        maskEncodingStage: positiveInt,
       })
       .strict()
-      .refine((m) => m.channels % m.heads === 0, {
-        message: 'channels must be a multiple of heads',
-        path: ['channels'],
+      .refine((m) => m.embeddingDim % m.heads === 0, {
+        message: 'embeddingDim must be a multiple of heads',
+        path: ['embeddingDim'],
       })
-      .refine((m) => m.intermediateStage <= m.stages, {
-        message: 'intermediateStage must be <= stages',
-        path: ['intermediateStage'],
+      .refine((m) => m.maskEncodingStage <= m.stageCount, {
+        message: 'maskEncodingStage must be <= stageCount',
+        path: ['maskEncodingStage'],
       }),
     data: z
       .object({

@@ -18,13 +18,14 @@ const paper: TrainerConfig = {
   backend: 'auto',
   model: {
     blockType: 'parall-ss',
-    stages: 4,
+    stageCount: 4,
     blocksPerStage: 6,
-    channels: 60,
+    embeddingDim: 60,
     heads: 6,
     windowSize: 8,
+    ffnRatio: 4,
     bandCount: 28,
-    intermediateStage: 2,
+    maskEncodingStage: 2,
   },
   data: {
     source: {
@@ -74,7 +75,7 @@ const paper: TrainerConfig = {
  * (see the README's measurements): K=2, L=2, C=28, T=4... with 64 x 64 crops and batch 2.
  */
 const cpuSmall: TrainerConfig = deepMerge(paper, {
-  model: { stages: 2, blocksPerStage: 2, channels: 28, heads: 4, intermediateStage: 1 },
+  model: { stageCount: 2, blocksPerStage: 2, embeddingDim: 28, heads: 4, maskEncodingStage: 1 },
   data: { cropSize: 64, mask: { randomCrop: true } },
   training: { epochs: 60, samplesPerEpoch: 1000, batchSize: 2 },
   learningRateSchedule: { kind: 'step', everyEpochs: 20, factor: 0.5 },
@@ -86,7 +87,16 @@ const cpuSmall: TrainerConfig = deepMerge(paper, {
 /** `tiny`: a seconds-long configuration on synthetic 16 x 16 data, for tests and examples. */
 const tiny: TrainerConfig = deepMerge(paper, {
   backend: 'wasm',
-  model: { stages: 1, blocksPerStage: 2, channels: 8, heads: 2, windowSize: 4, bandCount: 4, intermediateStage: 1 },
+  model: {
+    stageCount: 1,
+    blocksPerStage: 2,
+    embeddingDim: 8,
+    heads: 2,
+    windowSize: 4,
+    ffnRatio: 2,
+    bandCount: 4,
+    maskEncodingStage: 1,
+  },
   data: {
     source: { kind: 'synthetic', trainScenes: 4, validationScenes: 1, height: 24, width: 24 },
     cropSize: 16,
