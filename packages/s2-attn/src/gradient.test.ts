@@ -1,0 +1,117 @@
+import { expectNoLeaks, mulberry32, setBackend, uniformArray } from '@s2cassi/testing';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { randomizeWeights, registerGradientsForTests } from './_test-utils';
+import { S2Transformer } from './s2-transformer';
+import type { S2TransformerConfig } from './s2-transformer-config';
+
+const TINY: S2TransformerConfig = {
+  bandCount: 3,
+  embeddingDim: 8,
+  stageCount: 1,
+  blocksPerStage: 2, // block 1 is shifted: the mask path is included
+  heads: 2,
+  windowSize: 4,
+  maskEncodingStage: 1,
+};
+
+function lossFn(model: S2Transformer, x: tf.Tensor, r1: tf.Tensor, r2: tf.Tensor): tf.Scalar {
+  const { reconstruction, maskEncoded } = model.apply(x, { withIntermediate: true });
+  return tf.add(tf.sum(tf.mul(reconstruction, r1)), tf.sum(tf.mul(maskEncoded as tf.Tensor, r2))) as tf.Scalar;
+}
+
+/** The same loss summed in float64 from the float32 outputs (less rounding noise for finite differences). */
+function lossInFloat64(model: S2Transformer, x: tf.Tensor, r1: tf.Tensor, r2: tf.Tensor): number {
+  const { reconstruction, maskEncoded } = model.apply(x, { withIntermediate: true });
+  const [a, b, w1, w2] = [reconstruction, maskEncoded as tf.Tensor, r1, r2].map((t) => t.dataSync());
+  tf.dispose([reconstruction, maskEncoded as tf.Tensor]);
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i] * w1[i] + b[i] * w2[i];
+  return sum;
+}
+
+describe('gradients [cpu]', () => {
+  beforeAll(async () => {
+    registerGradientsForTests();
+    await setBackend('cpu');
+  });
+
+  it('analytic gradients match central finite differences (float32 model, eps 5e-3) and reach every parameter', () => {
+    const model = new S2Transformer({ ...TINY, seed: 3 });
+    randomizeWeights(model, 31, 0.3);
+    const shape = [1, 8, 8, 3];
+    const x = tf.tensor4d(uniformArray(192, 4), shape as [number, number, number, number]);
+    const r1 = tf.tensor4d(uniformArray(192, 5, -1, 1), shape as [number, number, number, number]);
+    const r2 = tf.tensor4d(uniformArray(192, 6, -1, 1), shape as [number, number, number, number]);
+    const weights = model.namedWeights();
+    const { grads, value } = tf.variableGrads(() => lossFn(model, x, r1, r2), weights.map((w) => w.variable));
+    value.dispose();
+    const eps = 5e-3;
+    const random = mulberry32(77);
+    let worst = 0;
+    let checked = 0;
+    for (const { name, variable } of weights) {
+      const g = grads[variable.name].dataSync();
+      // every parameter receives a gradient
+      const norm = Math.sqrt(g.reduce((s, v) => s + v * v, 0));
+      expect(norm, `gradient of ${name}`).toBeGreaterThan(0);
+      // check the entry with the largest gradient and one random entry
+      let largest = 0;
+      for (let i = 1; i < g.length; i++) if (Math.abs(g[i]) > Math.abs(g[largest])) largest = i;
+      for (const index of new Set([largest, Math.floor(random() * g.length)])) {
+        const original = variable.dataSync().slice();
+        const evalAt = (delta: number) => {
+          const values = original.slice();
+          values[index] += delta;
+          tf.tidy(() => variable.assign(tf.tensor(values, variable.shape)));
+          return lossInFloat64(model, x, r1, r2);
+        };
+        const fd = (evalAt(eps) - evalAt(-eps)) / (2 * eps);
+        tf.tidy(() => variable.assign(tf.tensor(original, variable.shape)));
+        // |fd - g| <= 5e-4 + 2 % of the larger magnitude (float32 forward, second-order FD error)
+        const error = Math.abs(fd - g[index]) / (5e-4 + 0.02 * Math.max(Math.abs(g[index]), Math.abs(fd)));
+        worst = Math.max(worst, error);
+        checked++;
+        expect(error, `${name}[${index}]: analytic ${g[index]}, finite difference ${fd}`).toBeLessThan(1);
+      }
+    }
+    expect(checked).toBeGreaterThan(weights.length);
+    console.log(`finite-difference check: ${checked} entries, worst error / tolerance = ${worst.toFixed(3)}`);
+    tf.dispose([x, r1, r2, ...Object.values(grads)]);
+    model.dispose();
+  });
+
+  it('an Adam training step leaks no tensors and changes every parameter', async () => {
+    const model = new S2Transformer({ ...TINY, seed: 4 });
+    const x = tf.tensor4d(uniformArray(2 * 8 * 8 * 3, 7), [2, 8, 8, 3]);
+    const target = tf.tensor4d(uniformArray(2 * 8 * 8 * 3, 8), [2, 8, 8, 3]);
+    const optimizer = tf.train.adam(1e-3);
+    const variables = model.trainableVariables();
+    const step = () =>
+      tf.tidy(() => {
+        const loss = optimizer.minimize(
+          () => {
+            const { reconstruction, maskEncoded } = model.apply(x, { withIntermediate: true });
+            return tf.add(
+              tf.mean(tf.abs(tf.sub(reconstruction, target))),
+              tf.mean(tf.abs(tf.sub(maskEncoded as tf.Tensor, target))),
+            ) as tf.Scalar;
+          },
+          true,
+          variables,
+        );
+        return loss?.dataSync()[0] ?? Number.NaN;
+      });
+    const before = variables.map((v) => v.dataSync().slice());
+    step(); // creates Adam's slot variables
+    const loss = await expectNoLeaks(() => step());
+    expect(Number.isFinite(loss)).toBe(true);
+    variables.forEach((v, i) => {
+      const after = v.dataSync();
+      expect(after.some((value, j) => value !== before[i][j])).toBe(true);
+    });
+    optimizer.dispose();
+    tf.dispose([x, target]);
+    model.dispose();
+  });
+});
