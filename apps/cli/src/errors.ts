@@ -11,7 +11,19 @@ export class UsageError extends Error {
 }
 
 /** Library errors that mean "your input is wrong" rather than "the program failed". */
-const INPUT_ERROR_NAMES = new Set(['UsageError', 'CassiInputError', 'HsiFormatError', 'MetricsInputError', 'ConfigError', 'WeightsMismatchError', 'ZodError']);
+const INPUT_ERROR_NAMES = new Set([
+  'UsageError',
+  'CassiInputError',
+  'HsiFormatError',
+  'HsiRenderInputError',
+  'MetricsInputError',
+  'S2AttnInputError',
+  'WeightsMismatchError',
+  'TrainerConfigError',
+  'TrainerCheckpointError',
+  'ConfigError',
+  'ZodError',
+]);
 
 export function isInputError(error: unknown): boolean {
   return error instanceof Error && INPUT_ERROR_NAMES.has(error.name);

@@ -11,8 +11,15 @@ function cellText(value: Cell, digits: number): string {
 }
 
 /** A plain-text table with right-aligned numbers, for terminals. */
-export function formatTable(headers: string[], rows: Cell[][], digits = 2): string {
-  const text = rows.map((row) => row.map((cell) => cellText(cell, digits)));
+/** Decimals: one number for every column, or one per column. */
+export type Digits = number | readonly number[];
+
+function digitsAt(digits: Digits, column: number): number {
+  return typeof digits === 'number' ? digits : (digits[column] ?? 2);
+}
+
+export function formatTable(headers: string[], rows: Cell[][], digits: Digits = 2): string {
+  const text = rows.map((row) => row.map((cell, i) => cellText(cell, digitsAt(digits, i))));
   const widths = headers.map((h, i) => Math.max(h.length, ...text.map((row) => (row[i] ?? '').length)));
   const line = (cells: string[], numeric: boolean[]) =>
     cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
@@ -24,12 +31,12 @@ export function formatTable(headers: string[], rows: Cell[][], digits = 2): stri
   ].join('\n');
 }
 
-export function formatMarkdown(headers: string[], rows: Cell[][], digits = 2): string {
+export function formatMarkdown(headers: string[], rows: Cell[][], digits: Digits = 2): string {
   const numeric = headers.map((_, i) => rows.some((row) => typeof row[i] === 'number'));
   return [
     `| ${headers.join(' | ')} |`,
     `|${numeric.map((n) => (n ? '---:' : '---')).join('|')}|`,
-    ...rows.map((row) => `| ${row.map((c) => cellText(c, digits)).join(' | ')} |`),
+    ...rows.map((row) => `| ${row.map((c, i) => cellText(c, digitsAt(digits, i))).join(' | ')} |`),
   ].join('\n');
 }
 

@@ -1,0 +1,15 @@
+import { setupBackend } from '@s2cassi/backends';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadDemoScene, loadStandardMask } from '@s2cassi/demo-data';
+import { simulateMeasurement, reconstructGapTv } from '@s2cassi/cassi-sim';
+let t = performance.now();
+const c = await setupBackend((process.argv[2] ?? 'auto') as any);
+console.log(c, performance.now() - t);
+const scene = await loadDemoScene(); const mask = await loadStandardMask();
+const cube = tf.tensor4d(scene.data, [1, ...scene.shape]); const m = tf.tensor2d(mask.data, mask.shape);
+t = performance.now();
+const y = simulateMeasurement(cube, m, { });
+console.log('sim', performance.now() - t, y.shape);
+t = performance.now();
+const x = await reconstructGapTv(y, m, { iterations: 20 });
+console.log('gap 20 it', performance.now() - t);
