@@ -83,6 +83,7 @@ export interface ReconstructOptions {
   /** S2: tfjs memory budget per tile, bytes. */
   memoryBudgetBytes?: number;
   tile?: number;
+  overlap?: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
@@ -114,7 +115,11 @@ export async function reconstruct(measurement: Plane, mask: Plane, options: Reco
       const y0 = initialEstimate(y, m, { shiftStep: options.shiftStep, bandCount: bands });
       try {
         options.onProgress?.(0, 1);
-        x = await reconstructTiled(model, y0, { memoryBudgetBytes: options.memoryBudgetBytes, tile: options.tile });
+        x = await reconstructTiled(model, y0, {
+          memoryBudgetBytes: options.memoryBudgetBytes,
+          tile: options.tile,
+          overlap: options.overlap,
+        });
         options.onProgress?.(1, 1);
       } finally {
         y0.dispose();

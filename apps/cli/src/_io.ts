@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { type Cube, createCube, encodeMat, encodeNpy, encodeNpz, encodeSafetensors, toColumnMajor } from '@s2cassi/hsi-io';
 import { readCubeFile, writeBandPngFolder, writeCubeFile } from '@s2cassi/hsi-io/node';
 import { UsageError } from './errors';
@@ -134,6 +135,7 @@ export async function writeCube(path: string, cube: Cube, force: boolean, key = 
     return written;
   }
   for (const p of cubeOutputPaths(path)) checkOutputPath(p, { force });
+  await mkdir(dirname(resolve(path)), { recursive: true });
   return writeCubeFile(path, cube, { key, overwrite: force });
 }
 

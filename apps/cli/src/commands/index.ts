@@ -2,7 +2,7 @@
 import './demo';
 import './simulate';
 import './reconstruct';
-//import './evaluate';
+import './evaluate';
 //import './train';
 import './metrics';
 import './niqe';

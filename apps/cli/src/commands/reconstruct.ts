@@ -29,6 +29,7 @@ interface ReconstructCliOptions {
   tvWeight?: number;
   memoryBudget?: number;
   tile?: number;
+  overlap?: number;
   shiftStep: number;
   measurementKey?: string;
   maskKey?: string;
@@ -91,6 +92,7 @@ registerCommand((program, run) => {
       .option('--tv-weight <theta>', 'GAP-TV TV weight (default 0.08)', numberAtLeast(0))
       .option('--memory-budget <size>', 'S2: tfjs memory for one tile, e.g. 512MiB or 2GB (default 512MiB)', parseBytes)
       .option('--tile <pixels>', 'S2: tile side (default: the largest that fits the budget)', integerAtLeast(8))
+      .option('--overlap <pixels>', 'S2: overlap of neighbouring tiles (default 4 x window)', integerAtLeast(0))
       .option('--shift-step <pixels>', 'dispersion step between bands', integerAtLeast(1), 2)
       .option('--measurement-key <name>', 'variable of the measurement file (default: meas_real, meas, ...)')
       .option('--mask-key <name>', 'variable of the mask file')
@@ -170,6 +172,7 @@ async function reconstructCommand(context: CommandContext, input: string, option
           model,
           memoryBudgetBytes: options.memoryBudget,
           tile: options.tile,
+          overlap: options.overlap,
           signal: context.signal,
           onProgress: (done) => progress.update(done),
         });
