@@ -111,7 +111,7 @@ function validatePng(bytes: Uint8Array, source: string, maxBytes: number): PngLa
   const rowBytes = Math.ceil((width * CHANNELS[colourType] * depth) / 8);
   // Interlaced images carry up to 7 passes, each row with a filter byte: bound generously.
   const raw = height * (rowBytes + 1) + (interlace ? 15 * (height + 8) + 2 * rowBytes : 0);
-  const inflated = inflateZlib(stream, raw, source, 'PNG image data');
+  const inflated = inflateZlib(stream, raw, source, 'PNG image data', interlace ? undefined : raw);
   if (!interlace && inflated.length !== height * (rowBytes + 1)) {
     throw new HsiFormatError(
       source,
