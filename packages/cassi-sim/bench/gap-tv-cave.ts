@@ -3,7 +3,7 @@
  *
  *   npx tsx --conditions=@s2cassi/source packages/cassi-sim/bench/gap-tv-cave.ts \
  *     [--backend wasm|cpu] [--scenes balloons,feathers,...] [--size 256] [--top 128] [--left 128] \
- *     [--iterations 100] [--tv-weight 0.08[,0.05,...]] [--tv-iterations 5]
+ *     [--iterations 100] [--tv-weight 0.5[,0.3,...]] [--tv-iterations 5]
  *
  * Setup (done by the script itself on first run): the 256 x 256 mask in
  * ../shared/data/cassi_sim_mask/mask.mat (MAT v5, column-major) is converted once with
@@ -29,7 +29,11 @@ import { decode } from 'fast-png';
 const here = dirname(fileURLToPath(import.meta.url));
 /** The shared data folder: $S2CASSI_DATA, or ../shared/data beside the checkout (or beside its parent). */
 const DATA =
-  [process.env.S2CASSI_DATA, resolve(here, '../../../../shared/data'), resolve(here, '../../../../../shared/data')]
+  [
+    process.env.S2CASSI_DATA,
+    resolve(here, '../../../../shared/data'),
+    resolve(here, '../../../../../shared/data'),
+  ]
     .filter((p): p is string => Boolean(p))
     .find((p) => existsSync(resolve(p, 'README.md'))) ?? '../shared/data';
 const MASK_RAW = '/tmp/s2cassi-cassi-sim-mask-256.f32';
@@ -52,7 +56,7 @@ function loadMask(): Float32Array {
       '-c',
       'import sys, os, numpy as np, scipy.io as sio\n' +
         "m = np.ascontiguousarray(sio.loadmat(sys.argv[1])['mask'], dtype=np.float32)\n" +
-        "assert m.shape == (256, 256), m.shape\nm.tofile(sys.argv[2])\nos.replace(sys.argv[2], sys.argv[3])",
+        'assert m.shape == (256, 256), m.shape\nm.tofile(sys.argv[2])\nos.replace(sys.argv[2], sys.argv[3])',
       matFile,
       tmp,
       MASK_RAW,
@@ -70,7 +74,8 @@ function loadScene(scene: string, top: number, left: number, size: number): Floa
   for (let k = 1; k <= 31; k++) {
     const file = resolve(DATA, `cave/${scene}_ms/${scene}_ms_${String(k).padStart(2, '0')}.png`);
     const png = decode(readFileSync(file));
-    if (png.channels !== 1 || png.depth !== 16) throw new Error(`${file}: expected 16-bit grey, got ${png.channels}ch ${png.depth}-bit`);
+    if (png.channels !== 1 || png.depth !== 16)
+      throw new Error(`${file}: expected 16-bit grey, got ${png.channels}ch ${png.depth}-bit`);
     const crop = new Float32Array(size * size);
     for (let h = 0; h < size; h++)
       for (let w = 0; w < size; w++) crop[h * size + w] = png.data[(top + h) * png.width + left + w] / 65535;
@@ -104,11 +109,12 @@ const top = Number(argument('top', '128'));
 const left = Number(argument('left', '128'));
 const iterations = Number(argument('iterations', '100'));
 const tvIterations = Number(argument('tv-iterations', '5'));
-const weights = argument('tv-weight', '0.08').split(',').map(Number);
+const weights = argument('tv-weight', '0.5').split(',').map(Number);
 
 await tf.setBackend(backend);
 await tf.ready();
-if (!existsSync(resolve(DATA, 'cave'))) throw new Error(`CAVE data not found under ${DATA} (set S2CASSI_DATA)`);
+if (!existsSync(resolve(DATA, 'cave')))
+  throw new Error(`CAVE data not found under ${DATA} (set S2CASSI_DATA)`);
 const fullMask = tf.tensor2d(loadMask(), [256, 256]);
 const maskOffset = Math.max(0, Math.floor((256 - size) / 2));
 const mask = tf.slice(fullMask, [maskOffset, maskOffset], [size, size]) as tf.Tensor2D;
@@ -147,6 +153,8 @@ for (const scene of scenes) {
   tf.dispose([cube, measurement]);
 }
 for (const [tvWeight, values] of results) {
-  console.log(`mean over ${values.length} scenes, tvWeight ${tvWeight}: ${(values.reduce((a, b) => a + b, 0) / values.length).toFixed(2)} dB`);
+  console.log(
+    `mean over ${values.length} scenes, tvWeight ${tvWeight}: ${(values.reduce((a, b) => a + b, 0) / values.length).toFixed(2)} dB`,
+  );
 }
 tf.dispose([fullMask, mask]);

@@ -127,13 +127,12 @@ describeBackends('simulateMeasurement', () => {
       const again = simulateMeasurement(cube, mask, { normalisation, noise: { type: 'shot' }, seed: 3 });
       const c = await clean.data();
       const y = await noisy.data();
-      const gain = (1.2 * 2048) / 0.4;
       // Standardised residuals z = (y - E y) / sd y must have mean 0 and variance 1.
       let sum = 0;
       let squares = 0;
       let count = 0;
       for (let i = 0; i < c.length; i++) {
-        const photons = Math.floor(c[i] * gain);
+        const photons = Math.floor((c[i] * 1.2 * 2048) / 0.4);
         if (photons === 0) continue;
         const mean = (photons * 0.4) / 2048;
         const sd = Math.sqrt(photons * 0.4 * 0.6) / 2048;
