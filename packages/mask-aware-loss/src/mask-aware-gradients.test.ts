@@ -30,7 +30,7 @@ async function gradients(
       region: { size: options.region },
       alpha: options.alpha,
       beta: options.beta,
-    })[part];
+    })[part] as tf.Scalar;
   // Recon does not depend on f_h, so its f_h gradient is zero by definition (tfjs refuses to
   // differentiate with respect to an unused input).
   const [dp, dh] =
