@@ -9,7 +9,7 @@
  * Run (wasm backend; minutes on a 2-core machine):
  *
  *   npx tsx --conditions=@s2cassi/source packages/mask-aware-loss/bench/experiment.ts \
- *     [--steps 300] [--seeds 1,2] [--batch 4] [--crop 64] [--channels 32] [--lr 0.001] \
+ *     [--steps 300] [--seeds 1,2] [--batch 4] [--crop 64] [--channels 16] [--lr 0.001] \
  *     [--eval-every 50] [--backend wasm] [--json /tmp/experiment.json]
  *
  * What it does:
@@ -19,7 +19,7 @@
  * - Measurement: the CASSI forward model with @s2cassi/cassi-sim's shiftBands / shiftBack:
  *   Y = sum_n shift(M * F)_n, input Y0 = shiftBack(Y * 2 / 28) * M ("HM"). Each training sample is a
  *   random crop of a random scene with its own random crop of the standard mask (per-sample masks).
- * - Stand-in model (the S2-Transformer is built elsewhere): conv3x3 28->C, ReLU, conv3x3 C->C, ReLU
+ * - Stand-in model (the S2-Transformer is built elsewhere): conv3x3 28->C (C = --channels, default 16), ReLU, conv3x3 C->C, ReLU
  *   (= Z, the intermediate feature), conv3x3 C->C, ReLU, conv3x3 C->28, plus the input Y0 (global
  *   residual). The f_h head is a 1x1 conv C->28 on Z, predicting M * F.
  * - Objectives, same seeds (same initial weights and same sample sequence) and same steps:
@@ -57,7 +57,7 @@ const STEPS = Number(arg('steps', '300'));
 const SEEDS = arg('seeds', '1,2').split(',').map(Number);
 const BATCH = Number(arg('batch', '4'));
 const CROP = Number(arg('crop', '64'));
-const CHANNELS = Number(arg('channels', '32'));
+const CHANNELS = Number(arg('channels', '16'));
 const LR = Number(arg('lr', '0.001'));
 const EVAL_EVERY = Number(arg('eval-every', '50'));
 const BACKEND = arg('backend', 'wasm');
