@@ -3,8 +3,8 @@ import { CASSI_28_BAND_CENTRES, type Cube, createCube } from '@s2cassi/hsi-io';
 import type { S2Transformer } from '@s2cassi/s2-attn';
 import { reconstructTiled } from '@s2cassi/s2-attn';
 import * as tf from '@tensorflow/tfjs-core';
-import { UsageError } from './errors';
 import type { Plane } from './_io';
+import { UsageError } from './errors';
 
 /** Reconstruction methods of the CLI. */
 export const METHODS = ['s2', 'gap-tv'] as const;
@@ -14,12 +14,21 @@ export type Method = (typeof METHODS)[number];
  * Band count N of a measurement [H, W'] taken through a mask [H, W]: W' = W + step * (N - 1). Throws a
  * UsageError naming both shapes and the relation when the mask does not fit.
  */
-export function bandCountFor(measurement: Plane, mask: Plane, shiftStep: number, measurementPath = 'measurement', maskPath = 'mask'): number {
+export function bandCountFor(
+  measurement: Plane,
+  mask: Plane,
+  shiftStep: number,
+  measurementPath = 'measurement',
+  maskPath = 'mask',
+): number {
   const shapes = `mask ${maskPath} is [${mask.height}, ${mask.width}] (H x W) and measurement ${measurementPath} is [${measurement.height}, ${measurement.width}] (H x W')`;
   const relation = `a mask fits a measurement when the heights are equal and W' = W + step * (bands - 1) (step ${shiftStep})`;
-  const advice = 'use the mask the measurement was taken with (or one cropped to [H, W]), or set --shift-step';
+  const advice =
+    'use the mask the measurement was taken with (or one cropped to [H, W]), or set --shift-step';
   if (mask.height !== measurement.height) {
-    throw new UsageError(`the mask does not fit the measurement: ${shapes}; the heights differ. ${capitalise(relation)}; ${advice}.`);
+    throw new UsageError(
+      `the mask does not fit the measurement: ${shapes}; the heights differ. ${capitalise(relation)}; ${advice}.`,
+    );
   }
   const extra = measurement.width - mask.width;
   const bands = shiftStep === 0 ? Number.NaN : extra / shiftStep + 1;
@@ -36,7 +45,10 @@ function capitalise(text: string): string {
 }
 
 /** Band centres for a cube: its own, the 28 CASSI centres for 28 bands, else undefined. */
-export function wavelengthsFor(cube: { shape: readonly number[]; wavelengths?: readonly number[] }): number[] | undefined {
+export function wavelengthsFor(cube: {
+  shape: readonly number[];
+  wavelengths?: readonly number[];
+}): number[] | undefined {
   if (cube.wavelengths) return [...cube.wavelengths];
   return cube.shape[cube.shape.length - 1] === 28 ? [...CASSI_28_BAND_CENTRES] : undefined;
 }
@@ -89,7 +101,11 @@ export interface ReconstructOptions {
 }
 
 /** Reconstructs a cube [H, W, N] from a measurement [H, W'] and its mask [H, W]. */
-export async function reconstruct(measurement: Plane, mask: Plane, options: ReconstructOptions): Promise<Cube> {
+export async function reconstruct(
+  measurement: Plane,
+  mask: Plane,
+  options: ReconstructOptions,
+): Promise<Cube> {
   const bands = bandCountFor(measurement, mask, options.shiftStep);
   const y = tf.tensor3d(measurement.data, [1, measurement.height, measurement.width], 'float32');
   const m = tf.tensor2d(mask.data, [mask.height, mask.width], 'float32');
@@ -127,7 +143,11 @@ export async function reconstruct(measurement: Plane, mask: Plane, options: Reco
     }
     try {
       const data = (await x.data()) as Float32Array;
-      return createCube([mask.height, mask.width, bands], data, bands === 28 ? CASSI_28_BAND_CENTRES : undefined);
+      return createCube(
+        [mask.height, mask.width, bands],
+        data,
+        bands === 28 ? CASSI_28_BAND_CENTRES : undefined,
+      );
     } finally {
       x.dispose();
     }

@@ -63,9 +63,11 @@ async function readHead(path: string, length: number): Promise<Uint8Array> {
 async function npyHeader(path: string): Promise<{ dtype: string; shape: number[]; fortran: boolean }> {
   const head = await readHead(path, 65536);
   const magic = String.fromCharCode(...head.subarray(1, 6));
-  if (head[0] !== 0x93 || magic !== 'NUMPY') throw new UsageError(`${path}: not a .npy file (no \\x93NUMPY magic)`);
+  if (head[0] !== 0x93 || magic !== 'NUMPY')
+    throw new UsageError(`${path}: not a .npy file (no \\x93NUMPY magic)`);
   const major = head[6];
-  const length = major === 1 ? head[8] | (head[9] << 8) : new DataView(head.buffer, head.byteOffset).getUint32(8, true);
+  const length =
+    major === 1 ? head[8] | (head[9] << 8) : new DataView(head.buffer, head.byteOffset).getUint32(8, true);
   const start = major === 1 ? 10 : 12;
   const text = new TextDecoder().decode(head.subarray(start, start + length));
   const dtype = /'descr':\s*'([^']+)'/.exec(text)?.[1] ?? '?';
@@ -106,14 +108,22 @@ export async function fileInfo(path: string, ranges: boolean, key?: string): Pro
   if (ext === '.mat') {
     const bytes = new Uint8Array(await readFile(path));
     const listed = await listMatVariables(bytes, { source: path });
-    const wanted = listed.filter((v) => v.supported && (key === undefined || v.name === key)).map((v) => v.name);
-    const decoded = ranges && wanted.length ? await decodeMatAsync(bytes, { source: path, variables: wanted }) : undefined;
+    const wanted = listed
+      .filter((v) => v.supported && (key === undefined || v.name === key))
+      .map((v) => v.name);
+    const decoded =
+      ranges && wanted.length ? await decodeMatAsync(bytes, { source: path, variables: wanted }) : undefined;
     return {
       path,
       format: isMatV73(bytes) ? 'MAT v7.3 (HDF5)' : 'MAT v5',
       bytes: info.size,
       variables: listed.map((v) => {
-        const entry: VariableInfo = { name: v.name, shape: v.dims, dtype: v.class, layout: 'MATLAB column-major' };
+        const entry: VariableInfo = {
+          name: v.name,
+          shape: v.dims,
+          dtype: v.class,
+          layout: 'MATLAB column-major',
+        };
         if (!v.supported) entry.note = 'not a numeric array: skipped';
         const data = decoded?.variables[v.name]?.data;
         if (data) Object.assign(entry, range(data));
@@ -123,8 +133,14 @@ export async function fileInfo(path: string, ranges: boolean, key?: string): Pro
   }
   if (ext === '.npy') {
     const header = await npyHeader(path);
-    const entry: VariableInfo = { name: '(array)', shape: header.shape, dtype: header.dtype, layout: header.fortran ? 'Fortran order' : 'C order' };
-    if (ranges) Object.assign(entry, range(decodeNpy(new Uint8Array(await readFile(path)), { source: path }).data));
+    const entry: VariableInfo = {
+      name: '(array)',
+      shape: header.shape,
+      dtype: header.dtype,
+      layout: header.fortran ? 'Fortran order' : 'C order',
+    };
+    if (ranges)
+      Object.assign(entry, range(decodeNpy(new Uint8Array(await readFile(path)), { source: path }).data));
     return { path, format: 'NumPy .npy', bytes: info.size, variables: [entry] };
   }
   if (ext === '.npz') {
@@ -133,7 +149,12 @@ export async function fileInfo(path: string, ranges: boolean, key?: string): Pro
       path,
       format: 'NumPy .npz',
       bytes: info.size,
-      variables: Object.entries(arrays).map(([name, a]) => ({ name, shape: a.shape, dtype: a.dtype, ...(ranges ? range(a.data) : {}) })),
+      variables: Object.entries(arrays).map(([name, a]) => ({
+        name,
+        shape: a.shape,
+        dtype: a.dtype,
+        ...(ranges ? range(a.data) : {}),
+      })),
     };
   }
   if (ext === '.safetensors') {
@@ -141,7 +162,9 @@ export async function fileInfo(path: string, ranges: boolean, key?: string): Pro
     if (head.length < 8) throw new UsageError(`${path}: too short for safetensors`);
     const headerLength = Number(new DataView(head.buffer, head.byteOffset).getBigUint64(0, true));
     if (headerLength > 100 * 2 ** 20 || headerLength + 8 > info.size) {
-      throw new UsageError(`${path}: safetensors header length ${headerLength} does not fit the ${info.size}-byte file`);
+      throw new UsageError(
+        `${path}: safetensors header length ${headerLength} does not fit the ${info.size}-byte file`,
+      );
     }
     if (ranges) {
       const file = decodeSafetensors(new Uint8Array(await readFile(path)), path);
@@ -150,20 +173,28 @@ export async function fileInfo(path: string, ranges: boolean, key?: string): Pro
         format: 'safetensors',
         bytes: info.size,
         metadata: file.metadata,
-        variables: Object.entries(file.tensors).map(([name, t]) => ({ name, shape: t.shape, dtype: t.dtype, ...range(safetensorToFloat32(t)) })),
+        variables: Object.entries(file.tensors).map(([name, t]) => ({
+          name,
+          shape: t.shape,
+          dtype: t.dtype,
+          ...range(safetensorToFloat32(t)),
+        })),
       };
     }
-    const header = JSON.parse(new TextDecoder().decode((await readHead(path, 8 + headerLength)).subarray(8))) as Record<
-      string,
-      { dtype: string; shape: number[] } | Record<string, string>
-    >;
+    const header = JSON.parse(
+      new TextDecoder().decode((await readHead(path, 8 + headerLength)).subarray(8)),
+    ) as Record<string, { dtype: string; shape: number[] } | Record<string, string>>;
     const { __metadata__: metadata, ...tensors } = header;
     return {
       path,
       format: 'safetensors',
       bytes: info.size,
       metadata: metadata as Record<string, string> | undefined,
-      variables: Object.entries(tensors).map(([name, t]) => ({ name, shape: (t as { shape: number[] }).shape, dtype: (t as { dtype: string }).dtype })),
+      variables: Object.entries(tensors).map(([name, t]) => ({
+        name,
+        shape: (t as { shape: number[] }).shape,
+        dtype: (t as { dtype: string }).dtype,
+      })),
     };
   }
   if (ext === '.hdr') {
@@ -181,4 +212,3 @@ export async function fileInfo(path: string, ranges: boolean, key?: string): Pro
     `${path}: unknown extension '${ext}' (info reads .mat, .npy, .npz, .safetensors, ENVI .hdr and folders of band PNGs)`,
   );
 }
-

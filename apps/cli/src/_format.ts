@@ -5,7 +5,9 @@ import { type Cell, type Digits, formatCsv, formatMarkdown, formatTable, type Ta
 export const TABLE_FORMATS: TableFormat[] = ['table', 'json', 'csv', 'markdown'];
 
 export function formatOption(): Option {
-  return new Option('--format <format>', 'output format (--json is the same as --format json)').choices(TABLE_FORMATS).default('table');
+  return new Option('--format <format>', 'output format (--json is the same as --format json)')
+    .choices(TABLE_FORMATS)
+    .default('table');
 }
 
 /** Prints a table in the chosen format; JSON prints `json` instead (the structured result). */

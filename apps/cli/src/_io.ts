@@ -1,7 +1,15 @@
 import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { type Cube, createCube, encodeMat, encodeNpy, encodeNpz, encodeSafetensors, toColumnMajor } from '@s2cassi/hsi-io';
+import {
+  type Cube,
+  createCube,
+  encodeMat,
+  encodeNpy,
+  encodeNpz,
+  encodeSafetensors,
+  toColumnMajor,
+} from '@s2cassi/hsi-io';
 import { readCubeFile, writeBandPngFolder, writeCubeFile } from '@s2cassi/hsi-io/node';
 import { UsageError } from './errors';
 import { checkOutputPath, writeFileAtomic, writeFolderAtomic } from './output';
@@ -9,7 +17,19 @@ import { checkOutputPath, writeFileAtomic, writeFolderAtomic } from './output';
 /** Extensions a cube or measurement can be written to (no extension: a folder of 16-bit band PNGs). */
 export const CUBE_OUTPUT_EXTENSIONS = ['.mat', '.npy', '.npz', '.safetensors', '.hdr', ''] as const;
 
-const READABLE = ['.mat', '.npy', '.npz', '.safetensors', '.hdr', '.img', '.raw', '.dat', '.bsq', '.bil', '.bip'];
+const READABLE = [
+  '.mat',
+  '.npy',
+  '.npz',
+  '.safetensors',
+  '.hdr',
+  '.img',
+  '.raw',
+  '.dat',
+  '.bsq',
+  '.bil',
+  '.bip',
+];
 
 /** Variable names tried, in order, when a file holds several arrays and no key was given. */
 export const PREFERRED_KEYS = {
@@ -50,7 +70,12 @@ export function requireInput(path: string, what: string): void {
  * Reads a cube-like array from any format hsi-io reads ([H, W, N]; a 2-D array comes back as [H, W, 1]).
  * With several variables and no key, the first of `preferred` present is used.
  */
-export async function readArray(path: string, what: string, preferred: readonly string[], key?: string): Promise<Cube> {
+export async function readArray(
+  path: string,
+  what: string,
+  preferred: readonly string[],
+  key?: string,
+): Promise<Cube> {
   requireInput(path, what);
   const isFolder = statSync(path).isDirectory();
   const ext = extname(path).toLowerCase();
@@ -71,7 +96,9 @@ export async function readArray(path: string, what: string, preferred: readonly 
           // try the next name
         }
       }
-      throw new UsageError(`${what} ${path}: ${message.replace(/pass key to choose one/, 'choose one with the --*-key option')}`);
+      throw new UsageError(
+        `${what} ${path}: ${message.replace(/pass key to choose one/, 'choose one with the --*-key option')}`,
+      );
     }
     throw error;
   }
@@ -144,7 +171,12 @@ export async function loadMask(path: string | undefined, key?: string): Promise<
   if (path === undefined) {
     const { loadStandardMask } = await import('@s2cassi/demo-data');
     const mask = await loadStandardMask();
-    return { data: mask.data, height: mask.shape[0], width: mask.shape[1], source: 'standard 256 x 256 mask (bundled)' };
+    return {
+      data: mask.data,
+      height: mask.shape[0],
+      width: mask.shape[1],
+      source: 'standard 256 x 256 mask (bundled)',
+    };
   }
   return { ...(await readPlane(path, 'mask', key)), source: path };
 }

@@ -48,11 +48,16 @@ export async function loadModel(path: string | undefined): Promise<{ model: S2Tr
     if (!loader) {
       throw new UsageError(`--method s2 needs --weights <file.safetensors>: ${DEMO_WEIGHTS_MISSING}`);
     }
-    return { model: decodeModelWeights(await loader(), { source: 'demo weights' }), source: 'bundled demo weights' };
+    return {
+      model: decodeModelWeights(await loader(), { source: 'demo weights' }),
+      source: 'bundled demo weights',
+    };
   }
   const { weights, manifest } = weightsPaths(path);
   if (!existsSync(weights)) {
-    throw new UsageError(`weights file ${weights} does not exist: pass the .safetensors file written by train or saveS2Transformer`);
+    throw new UsageError(
+      `weights file ${weights} does not exist: pass the .safetensors file written by train or saveS2Transformer`,
+    );
   }
   let json: unknown;
   if (existsSync(manifest)) {
@@ -67,9 +72,15 @@ export async function loadModel(path: string | undefined): Promise<{ model: S2Tr
 }
 
 /** A model configuration from --model: 'default', a JSON config/manifest file, or a weights file. */
-export async function resolveModelConfig(spec: string, overrides: S2TransformerConfig = {}): Promise<{ config: ResolvedS2TransformerConfig; source: string }> {
+export async function resolveModelConfig(
+  spec: string,
+  overrides: S2TransformerConfig = {},
+): Promise<{ config: ResolvedS2TransformerConfig; source: string }> {
   if (spec === 'default') {
-    return { config: resolveS2TransformerConfig({ ...DEFAULT_S2_TRANSFORMER_CONFIG, ...overrides }), source: 'default (paper Sec. 4.1)' };
+    return {
+      config: resolveS2TransformerConfig({ ...DEFAULT_S2_TRANSFORMER_CONFIG, ...overrides }),
+      source: 'default (paper Sec. 4.1)',
+    };
   }
   if (spec === 'demo') {
     const { model, source } = await loadModel(undefined);
@@ -78,14 +89,17 @@ export async function resolveModelConfig(spec: string, overrides: S2TransformerC
     return { config: resolveS2TransformerConfig({ ...config, ...overrides }), source };
   }
   if (!existsSync(spec)) {
-    throw new UsageError(`--model ${spec}: no such file; use 'default', a config .json or a weights .safetensors`);
+    throw new UsageError(
+      `--model ${spec}: no such file; use 'default', a config .json or a weights .safetensors`,
+    );
   }
   if (extname(spec).toLowerCase() === '.safetensors') {
     const { decodeSafetensors } = await import('@s2cassi/hsi-io');
     const { manifestFromSafetensors } = await import('@s2cassi/s2-attn');
     const file = decodeSafetensors(new Uint8Array(await readFile(spec)), spec);
     const { manifest } = weightsPaths(spec);
-    if (file.metadata.config === undefined && existsSync(manifest)) return resolveModelConfig(manifest, overrides);
+    if (file.metadata.config === undefined && existsSync(manifest))
+      return resolveModelConfig(manifest, overrides);
     const config = manifestFromSafetensors(file, spec).config;
     return { config: resolveS2TransformerConfig({ ...config, ...overrides }), source: spec };
   }

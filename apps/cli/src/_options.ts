@@ -3,7 +3,8 @@ import { InvalidArgumentError } from 'commander';
 export function integerAtLeast(min: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got '${value}'.`);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`expected an integer >= ${min}, got '${value}'.`);
     return n;
   };
 }

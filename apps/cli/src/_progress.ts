@@ -33,7 +33,11 @@ export function createProgress(context: CommandContext, label: string, total: nu
     bar.start(total, 0, { extra: '' });
     return {
       update(done, payload) {
-        const extra = payload ? ` | ${Object.entries(payload).map(([k, v]) => `${k} ${v}`).join(' ')}` : '';
+        const extra = payload
+          ? ` | ${Object.entries(payload)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(' ')}`
+          : '';
         bar.update(done, { extra });
       },
       stop() {
@@ -48,8 +52,14 @@ export function createProgress(context: CommandContext, label: string, total: nu
       nextReport = done + Math.max(1, Math.ceil(total / 10));
       const elapsed = (performance.now() - start) / 1000;
       const eta = done > 0 ? (elapsed / done) * (total - done) : Number.NaN;
-      const extra = payload ? ` ${Object.entries(payload).map(([k, v]) => `${k} ${v}`).join(' ')}` : '';
-      context.log(`${label}: ${done}/${total} ${unit}, ${formatSeconds(elapsed)} elapsed, ETA ${formatSeconds(eta)}${extra}`);
+      const extra = payload
+        ? ` ${Object.entries(payload)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(' ')}`
+        : '';
+      context.log(
+        `${label}: ${done}/${total} ${unit}, ${formatSeconds(elapsed)} elapsed, ETA ${formatSeconds(eta)}${extra}`,
+      );
     },
     stop() {},
   };

@@ -4,8 +4,20 @@
  * numbers for their own protocol, shown for context only: they were not reproduced here.
  */
 export const PUBLISHED_TABLE_1 = {
-  source: 'S2-Transformer paper, Table 1: PSNR (dB) on the 10 KAIST simulation scenes (published, not reproduced here)',
-  scenes: ['scene01', 'scene02', 'scene03', 'scene04', 'scene05', 'scene06', 'scene07', 'scene08', 'scene09', 'scene10'],
+  source:
+    'S2-Transformer paper, Table 1: PSNR (dB) on the 10 KAIST simulation scenes (published, not reproduced here)',
+  scenes: [
+    'scene01',
+    'scene02',
+    'scene03',
+    'scene04',
+    'scene05',
+    'scene06',
+    'scene07',
+    'scene08',
+    'scene09',
+    'scene10',
+  ],
   methods: {
     'GAP-TV': { psnr: [26.82, 22.89, 26.31, 30.65, 23.64, 21.85, 23.76, 21.98, 22.63, 23.1], mean: 24.36 },
     DeSCI: { psnr: [27.13, 23.04, 26.62, 34.96, 23.94, 22.38, 24.45, 22.03, 24.56, 23.59], mean: 25.27 },
@@ -19,6 +31,9 @@ export const PUBLISHED_TABLE_1 = {
     HDNet: { psnr: [35.14, 35.67, 36.03, 42.3, 32.69, 34.5, 33.67, 32.48, 34.89, 32.38], mean: 34.97 },
     MST: { psnr: [35.4, 35.87, 36.51, 42.27, 32.77, 34.8, 33.66, 32.67, 35.39, 32.5], mean: 35.18 },
     CST: { psnr: [35.89, 36.82, 38.2, 42.38, 33.16, 35.71, 34.87, 34.3, 36.44, 33.03], mean: 36.08 },
-    'S2-Transformer': { psnr: [36.17, 37.57, 37.29, 42.96, 34.4, 36.44, 35.41, 34.5, 36.54, 33.57], mean: 36.48 },
+    'S2-Transformer': {
+      psnr: [36.17, 37.57, 37.29, 42.96, 34.4, 36.44, 35.41, 34.5, 36.54, 33.57],
+      mean: 36.48,
+    },
   } as Record<string, { psnr: number[]; mean: number; note?: string }>,
 };

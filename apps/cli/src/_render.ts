@@ -10,8 +10,8 @@ import {
   renderSrgb,
   spectralCurvesSvg,
 } from '@s2cassi/hsi-render';
-import { UsageError } from './errors';
 import type { Plane } from './_io';
+import { UsageError } from './errors';
 
 /** sRGB rendering (CIE 1931, D65, Bradford) of a cube as PNG bytes. */
 export function srgbPng(cube: Cube, wavelengths: readonly number[]): Uint8Array {
@@ -61,11 +61,15 @@ export function parsePoints(text: string, height: number, width: number): Spectr
     .map((pair) => {
       const parts = pair.split(',').map((v) => Number(v));
       if (parts.length !== 2 || parts.some((v) => !Number.isInteger(v))) {
-        throw new UsageError(`--points: expected x,y pairs of integers separated by ';' (e.g. "64,64;128,200"), got '${pair}'`);
+        throw new UsageError(
+          `--points: expected x,y pairs of integers separated by ';' (e.g. "64,64;128,200"), got '${pair}'`,
+        );
       }
       const [x, y] = parts;
       if (x < 0 || y < 0 || x >= width || y >= height) {
-        throw new UsageError(`--points: ${x},${y} lies outside the ${width} x ${height} (width x height) image`);
+        throw new UsageError(
+          `--points: ${x},${y} lies outside the ${width} x ${height} (width x height) image`,
+        );
       }
       return { x, y };
     });
@@ -116,7 +120,11 @@ export function spectraAt(
 }
 
 /** Per-pixel mean absolute error of an estimate against the truth, as a PNG; also the numbers. */
-export function errorMapPng(estimate: Cube, truth: Cube, maxError: number): { png: Uint8Array; meanError: number; maxError: number } {
+export function errorMapPng(
+  estimate: Cube,
+  truth: Cube,
+  maxError: number,
+): { png: Uint8Array; meanError: number; maxError: number } {
   const map = errorMap(clip01(estimate), truth, { maxError });
   return { png: encodePng(map.image), meanError: map.meanError, maxError: map.maxError };
 }

@@ -20,7 +20,10 @@ export interface ReportTable {
 }
 
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
 }
 
 function dataUri(image: ReportImage): string {
@@ -28,7 +31,13 @@ function dataUri(image: ReportImage): string {
   return `data:${image.type === 'png' ? 'image/png' : 'image/svg+xml'};base64,${bytes.toString('base64')}`;
 }
 
-export function reportHtml(options: { title: string; intro: string[]; table: ReportTable; sections: ReportSection[]; notes: string[] }): string {
+export function reportHtml(options: {
+  title: string;
+  intro: string[];
+  table: ReportTable;
+  sections: ReportSection[];
+  notes: string[];
+}): string {
   const table = [
     '<table>',
     `<tr>${options.table.headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`,

@@ -14,7 +14,10 @@ export interface CommandContext {
   signal: AbortSignal;
 }
 
-export function createContext(options: { json?: boolean; backend?: string; verbose?: boolean }, signal: AbortSignal): CommandContext {
+export function createContext(
+  options: { json?: boolean; backend?: string; verbose?: boolean },
+  signal: AbortSignal,
+): CommandContext {
   const json = options.json === true;
   return {
     json,

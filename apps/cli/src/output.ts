@@ -12,7 +12,9 @@ export function checkOutputPath(path: string, options: { force?: boolean; inputs
   const target = resolve(path);
   for (const input of options.inputs ?? []) {
     if (resolve(input) === target) {
-      throw new UsageError(`refusing to write the output over the input ${input}: choose another output path`);
+      throw new UsageError(
+        `refusing to write the output over the input ${input}: choose another output path`,
+      );
     }
   }
   if (existsSync(target) && !options.force) {
@@ -50,7 +52,9 @@ export async function writeFolderAtomic(
     () => false,
   );
   if (exists && !options.force) {
-    throw new UsageError(`${path} already exists: pass --force to replace it, or choose another output folder`);
+    throw new UsageError(
+      `${path} already exists: pass --force to replace it, or choose another output folder`,
+    );
   }
   await mkdir(dirname(target), { recursive: true });
   const temp = join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.tmp`);

@@ -41,7 +41,9 @@ export async function runCli(argv: string[], version: string): Promise<number> {
   };
   let current: Command | undefined;
   const program = new Command('s2cassi')
-    .description('CASSI snapshot hyperspectral imaging: simulate, reconstruct (GAP-TV, S2-Transformer), train, evaluate, render.')
+    .description(
+      'CASSI snapshot hyperspectral imaging: simulate, reconstruct (GAP-TV, S2-Transformer), train, evaluate, render.',
+    )
     .version(version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()

@@ -22,7 +22,10 @@ export function formatTable(headers: string[], rows: Cell[][], digits: Digits = 
   const text = rows.map((row) => row.map((cell, i) => cellText(cell, digitsAt(digits, i))));
   const widths = headers.map((h, i) => Math.max(h.length, ...text.map((row) => (row[i] ?? '').length)));
   const line = (cells: string[], numeric: boolean[]) =>
-    cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   const numeric = headers.map((_, i) => rows.some((row) => typeof row[i] === 'number'));
   return [
     line(headers, numeric),

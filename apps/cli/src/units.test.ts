@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import pkg from '../package.json' with { type: 'json' };
 import { parseBytes, parseShard, shardItems } from './_options';
 import { PUBLISHED_TABLE_1 } from './_published';
 import { formatCsv, formatMarkdown, formatTable } from './table';
 import { VERSION } from './version';
-import pkg from '../package.json' with { type: 'json' };
 
 describe('shards', () => {
   it('deal every item to exactly one of n shards, sizes within one', () => {
@@ -18,7 +18,8 @@ describe('shards', () => {
   });
   it('parse k/n strictly', () => {
     expect(parseShard('3/8')).toEqual({ index: 3, count: 8 });
-    for (const bad of ['0/4', '5/4', '1/0', '2', 'a/b', '-1/3']) expect(() => parseShard(bad), bad).toThrow(/k\/n/);
+    for (const bad of ['0/4', '5/4', '1/0', '2', 'a/b', '-1/3'])
+      expect(() => parseShard(bad), bad).toThrow(/k\/n/);
   });
 });
 
@@ -51,7 +52,12 @@ describe('tables', () => {
     ['c"d', Number.POSITIVE_INFINITY],
   ];
   it('text, markdown and csv', () => {
-    expect(formatTable(headers, rows, [0, 1]).split('\n')).toEqual(['method  PSNR', '------  ----', 'a,b     30.1', 'c"d      inf']);
+    expect(formatTable(headers, rows, [0, 1]).split('\n')).toEqual([
+      'method  PSNR',
+      '------  ----',
+      'a,b     30.1',
+      'c"d      inf',
+    ]);
     expect(formatMarkdown(headers, rows, 2).split('\n')[1]).toBe('|---|---:|');
     expect(formatCsv(headers, rows).split('\n')).toEqual(['method,PSNR', '"a,b",30.123', '"c""d",Infinity']);
   });

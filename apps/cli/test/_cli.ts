@@ -16,7 +16,10 @@ export interface CliResult {
 }
 
 /** Runs the CLI from source in a real Node process (tsx, @s2cassi/source condition). */
-export function cli(args: string[], options: { cwd?: string; signalAfterMs?: number } = {}): Promise<CliResult> {
+export function cli(
+  args: string[],
+  options: { cwd?: string; signalAfterMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--conditions=@s2cassi/source', '--import', TSX, BIN, ...args], {
       cwd: options.cwd,
@@ -47,7 +50,10 @@ export function makeCube(height: number, width: number, bands: number, seed = 1)
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       for (let n = 0; n < bands; n++) {
-        const v = 0.5 + 0.25 * Math.sin((x + seed) / 3 + n / 5) * Math.cos((y - seed) / 4 - n / 7) + 0.2 * ((x * 7 + y * 13 + seed) % 5) / 5;
+        const v =
+          0.5 +
+          0.25 * Math.sin((x + seed) / 3 + n / 5) * Math.cos((y - seed) / 4 - n / 7) +
+          (0.2 * ((x * 7 + y * 13 + seed) % 5)) / 5;
         data[(y * width + x) * bands + n] = Math.min(1, Math.max(0, v));
       }
     }
@@ -66,7 +72,12 @@ export function makeMask(height: number, width: number, seed = 3): Float32Array 
   return data;
 }
 
-export async function writeMat(path: string, name: string, data: Float32Array, dims: number[]): Promise<void> {
+export async function writeMat(
+  path: string,
+  name: string,
+  data: Float32Array,
+  dims: number[],
+): Promise<void> {
   await writeFile(path, encodeMat({ [name]: { class: 'single', dims, data: toColumnMajor(data, dims) } }));
 }
 

@@ -9,7 +9,16 @@ describe('s2cassi demo (slow: the whole pipeline)', () => {
     const r = await cli(['demo', '--iterations', '20', '--json'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout) as {
-      methods: Record<string, { psnr: number; ssim: number; sam: number; seconds: number; spectralCorrelation: Record<string, number> }>;
+      methods: Record<
+        string,
+        {
+          psnr: number;
+          ssim: number;
+          sam: number;
+          seconds: number;
+          spectralCorrelation: Record<string, number>;
+        }
+      >;
       files: string[];
       s2: string;
     };

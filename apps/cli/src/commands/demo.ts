@@ -1,22 +1,29 @@
-import { resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadDemoScene, loadStandardMask } from '@s2cassi/demo-data';
 import { type Cube, createCube, encodeMat, toColumnMajor } from '@s2cassi/hsi-io';
 import { qualityReport } from '@s2cassi/metrics';
 import type { S2Transformer } from '@s2cassi/s2-attn';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { useBackend } from '../_backend';
 import { type Method, reconstruct, simulate } from '../_cassi';
 import type { Plane } from '../_io';
 import { DEMO_WEIGHTS_MISSING, demoWeightsAvailable, loadModel } from '../_model';
 import { integerAtLeast, numberAtLeast } from '../_options';
 import { createProgress, formatSeconds } from '../_progress';
-import { bandBarsSvg, bandGridPng, defaultPoints, errorMapPng, planePng, spectraAt, srgbPng } from '../_render';
+import {
+  bandBarsSvg,
+  bandGridPng,
+  defaultPoints,
+  errorMapPng,
+  planePng,
+  spectraAt,
+  srgbPng,
+} from '../_render';
 import { type ReportImage, reportHtml } from '../_report-html';
-import { formatTable } from '../table';
 import { checkOutputPath, writeFolderAtomic } from '../output';
 import { addCommonOptions, registerCommand } from '../program';
+import { formatTable } from '../table';
 
 /** GAP-TV iterations of the demo: enough to converge on the standard mask, quick on a 2-core CPU. */
 export const DEMO_GAP_TV_ITERATIONS = 60;
@@ -48,7 +55,10 @@ registerCommand((program, run) => {
       .option('--noise <sigma>', 'Gaussian noise sigma added to the measurement', numberAtLeast(0), 0)
       .option('--seed <n>', 'noise seed', integerAtLeast(0), 0)
       .option('--force', 'replace an existing output folder')
-      .addHelpText('after', '\nExamples:\n  s2cassi demo\n  s2cassi demo -o /tmp/demo --iterations 30 --json'),
+      .addHelpText(
+        'after',
+        '\nExamples:\n  s2cassi demo\n  s2cassi demo -o /tmp/demo --iterations 30 --json',
+      ),
   ).action((options) =>
     run(async (context) => {
       const output: string = options.output;
@@ -61,7 +71,11 @@ registerCommand((program, run) => {
       const truth: Cube = createCube(scene.shape, scene.data, scene.wavelengths);
       const backend = await useBackend(context);
       context.log(`demo scene: ${scene.name}, ${scene.shape.join(' x ')}; backend ${backend.backend}`);
-      const measurement = await simulate(truth, mask, { shiftStep: 2, noise: options.noise, seed: options.seed });
+      const measurement = await simulate(truth, mask, {
+        shiftStep: 2,
+        noise: options.noise,
+        seed: options.seed,
+      });
       const methods: Method[] = ['gap-tv'];
       const notes: string[] = [];
       let model: S2Transformer | undefined;
@@ -76,7 +90,12 @@ registerCommand((program, run) => {
       try {
         for (const method of methods) {
           const total = method === 'gap-tv' ? options.iterations : 1;
-          const progress = createProgress(context, LABELS[method], total, method === 'gap-tv' ? 'iterations' : 'pass');
+          const progress = createProgress(
+            context,
+            LABELS[method],
+            total,
+            method === 'gap-tv' ? 'iterations' : 'pass',
+          );
           const start = performance.now();
           let cube: Cube;
           try {
@@ -113,10 +132,7 @@ registerCommand((program, run) => {
       const curves = results.map((r) => ({ label: LABELS[r.method], cube: r.cube }));
       const spectra = points.map((p) => spectraAt(p, wavelengths, curves, truth));
       // One colour scale for all error maps so they compare.
-      const errorScale = Math.max(
-        ...results.map((r) => errorMapPng(r.cube, truth, 1).maxError),
-        1e-6,
-      );
+      const errorScale = Math.max(...results.map((r) => errorMapPng(r.cube, truth, 1).maxError), 1e-6);
       const errors = results.map((r) => ({ method: r.method, ...errorMapPng(r.cube, truth, errorScale) }));
       const files: { path: string; what: string }[] = [];
       const images = {
@@ -125,8 +141,17 @@ registerCommand((program, run) => {
         truthBands: bandGridPng(truth, wavelengths),
         srgb: results.map((r) => srgbPng(r.cube, wavelengths)),
         bands: results.map((r) => bandGridPng(r.cube, wavelengths)),
-        psnrSvg: bandBarsSvg('PSNR (dB)', wavelengths, results.map((r) => ({ label: LABELS[r.method], values: r.psnrPerBand })), 10),
-        ssimSvg: bandBarsSvg('SSIM', wavelengths, results.map((r) => ({ label: LABELS[r.method], values: r.ssimPerBand }))),
+        psnrSvg: bandBarsSvg(
+          'PSNR (dB)',
+          wavelengths,
+          results.map((r) => ({ label: LABELS[r.method], values: r.psnrPerBand })),
+          10,
+        ),
+        ssimSvg: bandBarsSvg(
+          'SSIM',
+          wavelengths,
+          results.map((r) => ({ label: LABELS[r.method], values: r.ssimPerBand })),
+        ),
       };
       const table = {
         headers: ['method', 'PSNR (dB)', 'SSIM', 'SAM (deg)', 'time (s)'],
@@ -135,7 +160,11 @@ registerCommand((program, run) => {
       const summary = {
         scene: { name: scene.name, shape: scene.shape, attribution: scene.attribution },
         mask: { shape: maskData.shape, attribution: maskData.attribution },
-        measurement: { shape: [measurement.height, measurement.width], noise: options.noise, seed: options.seed },
+        measurement: {
+          shape: [measurement.height, measurement.width],
+          noise: options.noise,
+          seed: options.seed,
+        },
         backend: backend.backend,
         gapTvIterations: options.iterations,
         ...(modelSource ? { weights: modelSource } : {}),
@@ -150,7 +179,9 @@ registerCommand((program, run) => {
               sam: r.sam,
               seconds: r.seconds,
               meanAbsoluteError: errors[i].meanError,
-              spectralCorrelation: Object.fromEntries(points.map((p, k) => [`${p.x},${p.y}`, spectra[k].correlations[LABELS[r.method]]])),
+              spectralCorrelation: Object.fromEntries(
+                points.map((p, k) => [`${p.x},${p.y}`, spectra[k].correlations[LABELS[r.method]]]),
+              ),
             },
           ]),
         ),
@@ -168,26 +199,57 @@ registerCommand((program, run) => {
         ],
         table: {
           headers: table.headers,
-          rows: results.map((r) => [LABELS[r.method], r.psnr.toFixed(2), r.ssim.toFixed(4), r.sam.toFixed(2), r.seconds.toFixed(1)]),
+          rows: results.map((r) => [
+            LABELS[r.method],
+            r.psnr.toFixed(2),
+            r.ssim.toFixed(4),
+            r.sam.toFixed(2),
+            r.seconds.toFixed(1),
+          ]),
         },
         sections: [
           {
             title: 'sRGB renderings (CIE 1931, D65)',
             images: [
               { title: 'ground truth', data: images.truthSrgb, type: 'png' },
-              ...results.map((r, i): ReportImage => ({ title: LABELS[r.method], data: images.srgb[i], type: 'png', caption: `PSNR ${r.psnr.toFixed(2)} dB` })),
-              { title: 'measurement', data: images.measurement, type: 'png', caption: `${measurement.height} x ${measurement.width}, brightest value white` },
+              ...results.map(
+                (r, i): ReportImage => ({
+                  title: LABELS[r.method],
+                  data: images.srgb[i],
+                  type: 'png',
+                  caption: `PSNR ${r.psnr.toFixed(2)} dB`,
+                }),
+              ),
+              {
+                title: 'measurement',
+                data: images.measurement,
+                type: 'png',
+                caption: `${measurement.height} x ${measurement.width}, brightest value white`,
+              },
             ],
           },
           {
             title: 'Error maps (mean absolute error over bands, one colour scale)',
             text: `viridis from 0 to ${errorScale.toFixed(3)}.`,
-            images: errors.map((e): ReportImage => ({ title: LABELS[e.method], data: e.png, type: 'png', caption: `mean ${e.meanError.toFixed(4)}, max ${e.maxError.toFixed(4)}` })),
+            images: errors.map(
+              (e): ReportImage => ({
+                title: LABELS[e.method],
+                data: e.png,
+                type: 'png',
+                caption: `mean ${e.meanError.toFixed(4)}, max ${e.maxError.toFixed(4)}`,
+              }),
+            ),
           },
           {
             title: 'Spectral curves',
             text: 'Legend values are the correlation of each method with the ground truth.',
-            images: spectra.map((s, k): ReportImage => ({ title: `point ${points[k].x},${points[k].y}`, data: s.svg, type: 'svg' })),
+            images: spectra.map(
+              (s, k): ReportImage => ({
+                title: `point ${points[k].x},${points[k].y}`,
+                data: s.svg,
+                type: 'svg',
+              }),
+            ),
           },
           {
             title: 'Per-band metrics',
@@ -200,7 +262,9 @@ registerCommand((program, run) => {
             title: 'Band grids',
             images: [
               { title: 'ground truth', data: images.truthBands, type: 'png' },
-              ...results.map((r, i): ReportImage => ({ title: LABELS[r.method], data: images.bands[i], type: 'png' })),
+              ...results.map(
+                (r, i): ReportImage => ({ title: LABELS[r.method], data: images.bands[i], type: 'png' }),
+              ),
             ],
           },
         ],
@@ -222,14 +286,24 @@ registerCommand((program, run) => {
           await put('measurement.png', images.measurement, 'the simulated measurement');
           await put(
             'measurement.mat',
-            encodeMat({ meas: { class: 'single', dims: [measurement.height, measurement.width], data: toColumnMajor(measurement.data, [measurement.height, measurement.width]) } }),
+            encodeMat({
+              meas: {
+                class: 'single',
+                dims: [measurement.height, measurement.width],
+                data: toColumnMajor(measurement.data, [measurement.height, measurement.width]),
+              },
+            }),
             "the measurement as MAT (key 'meas'), for `s2cassi reconstruct`",
           );
           await put('truth.srgb.png', images.truthSrgb, 'ground truth, sRGB');
           await put('truth.bands.png', images.truthBands, 'ground truth, band grid');
           for (const [i, r] of results.entries()) {
             await put(`${r.method}.srgb.png`, images.srgb[i], `${LABELS[r.method]} reconstruction, sRGB`);
-            await put(`${r.method}.bands.png`, images.bands[i], `${LABELS[r.method]} reconstruction, band grid`);
+            await put(
+              `${r.method}.bands.png`,
+              images.bands[i],
+              `${LABELS[r.method]} reconstruction, band grid`,
+            );
             await put(`${r.method}.error.png`, errors[i].png, `${LABELS[r.method]} error map`);
           }
           for (const [k, s] of spectra.entries()) {
@@ -251,7 +325,9 @@ registerCommand((program, run) => {
       context.out(`\nwrote ${resolve(output)}:`);
       const width = Math.max(...files.map((f) => f.path.length));
       for (const f of files) context.out(`  ${f.path.padEnd(width)}  ${f.what}`);
-      context.out(`open ${join(resolve(output), 'report.html')} in a browser for the side-by-side report (${formatSeconds((performance.now() - started) / 1000)} in all)`);
+      context.out(
+        `open ${join(resolve(output), 'report.html')} in a browser for the side-by-side report (${formatSeconds((performance.now() - started) / 1000)} in all)`,
+      );
     }),
   );
 });

@@ -2,7 +2,13 @@ import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { CASSI_28_BAND_CENTRES, CAVE_31_BAND_CENTRES, type Cube, createCube, resampleBands } from '@s2cassi/hsi-io';
+import {
+  CASSI_28_BAND_CENTRES,
+  CAVE_31_BAND_CENTRES,
+  type Cube,
+  createCube,
+  resampleBands,
+} from '@s2cassi/hsi-io';
 import { qualityReport, type ReportPreset } from '@s2cassi/metrics';
 import type { S2Transformer } from '@s2cassi/s2-attn';
 import { Option } from 'commander';
@@ -29,14 +35,17 @@ async function collectScenes(inputs: string[]): Promise<string[]> {
       scenes.push(input);
       continue;
     }
-    const entries = (await readdir(input, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    const entries = (await readdir(input, { withFileTypes: true })).sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    );
     if (entries.some((e) => e.isFile() && e.name.toLowerCase().endsWith('.png'))) {
       scenes.push(input);
       continue;
     }
     for (const e of entries) {
       if (e.name.startsWith('.')) continue;
-      if (e.isFile() && SCENE_EXTENSIONS.includes(extname(e.name).toLowerCase())) scenes.push(join(input, e.name));
+      if (e.isFile() && SCENE_EXTENSIONS.includes(extname(e.name).toLowerCase()))
+        scenes.push(join(input, e.name));
       else if (e.isDirectory()) scenes.push(join(input, e.name));
     }
   }
@@ -49,7 +58,9 @@ function centreCrop(cube: Cube, height: number, width: number, path: string): Cu
   const [h, w, n] = cube.shape;
   if (h === height && w === width) return cube;
   if (h < height || w < width) {
-    throw new UsageError(`scene ${path} is ${h} x ${w}, smaller than the ${height} x ${width} mask: use a smaller mask or larger scenes`);
+    throw new UsageError(
+      `scene ${path} is ${h} x ${w}, smaller than the ${height} x ${width} mask: use a smaller mask or larger scenes`,
+    );
   }
   const top = Math.floor((h - height) / 2);
   const left = Math.floor((w - width) / 2);
@@ -73,7 +84,10 @@ registerCommand((program, run) => {
       .description(
         "Simulates each scene's measurement with the mask (centre-cropping scenes to the mask's size; 31-band CAVE scenes are resampled onto the 28 CASSI bands), reconstructs it with each method, and scores it (MATLAB preset by default). --compare adds the published PSNR of the paper's Table 1 (KAIST scenes) for context.",
       )
-      .argument('<scenes...>', 'scene cubes (any format hsi-io reads, CAVE band-PNG folders) or folders of them')
+      .argument(
+        '<scenes...>',
+        'scene cubes (any format hsi-io reads, CAVE band-PNG folders) or folders of them',
+      )
       .option('--method <names>', 'comma-separated methods: s2, gap-tv', 'gap-tv')
       .option('--weights <file>', 'S2-Transformer weights (default: the bundled demo weights)')
       .option('--mask <file>', 'coded aperture (default: the bundled standard 256 x 256 mask)')
@@ -82,7 +96,9 @@ registerCommand((program, run) => {
       .option('--iterations <n>', 'GAP-TV iterations', integerAtLeast(1), 100)
       .option('--noise <sigma>', 'Gaussian noise sigma added to each measurement', numberAtLeast(0), 0)
       .option('--seed <n>', 'noise seed', integerAtLeast(0), 0)
-      .addOption(new Option('--preset <name>', 'metric convention').choices(['matlab', 'float']).default('matlab'))
+      .addOption(
+        new Option('--preset <name>', 'metric convention').choices(['matlab', 'float']).default('matlab'),
+      )
       .option('--compare', "add the published PSNR of the paper's Table 1 (labelled as published)")
       .addOption(formatOption())
       .addHelpText(
@@ -97,26 +113,45 @@ registerCommand((program, run) => {
         .filter(Boolean) as Method[];
       const unknown = methods.filter((m) => !(METHODS as readonly string[]).includes(m));
       if (unknown.length || methods.length === 0) {
-        throw new UsageError(`--method: unknown ${unknown.join(', ') || '(none)'}; choose from ${METHODS.join(', ')} (comma-separated)`);
+        throw new UsageError(
+          `--method: unknown ${unknown.join(', ') || '(none)'}; choose from ${METHODS.join(', ')} (comma-separated)`,
+        );
       }
       const scenes = await collectScenes(inputs);
       const mask = await loadMask(options.mask, options.maskKey);
       const backend = await useBackend(context);
       let model: S2Transformer | undefined;
       if (methods.includes('s2')) ({ model } = await loadModel(options.weights));
-      const perScene: Record<Method, Record<string, { psnr: number; ssim: number; sam: number; seconds: number }>> = {
+      const perScene: Record<
+        Method,
+        Record<string, { psnr: number; ssim: number; sam: number; seconds: number }>
+      > = {
         s2: {},
         'gap-tv': {},
       };
       try {
         for (const path of scenes) {
           let cube = await readArray(path, 'scene', PREFERRED_KEYS.cube, options.key);
-          if (cube.shape[2] === 31) cube = resampleBands({ ...cube, wavelengths: cube.wavelengths ?? [...CAVE_31_BAND_CENTRES] }, CAVE_31_BAND_CENTRES, CASSI_28_BAND_CENTRES);
+          if (cube.shape[2] === 31)
+            cube = resampleBands(
+              { ...cube, wavelengths: cube.wavelengths ?? [...CAVE_31_BAND_CENTRES] },
+              CAVE_31_BAND_CENTRES,
+              CASSI_28_BAND_CENTRES,
+            );
           cube = centreCrop(cube, mask.height, mask.width, path);
-          const measurement = await simulate(cube, mask, { shiftStep: 2, noise: options.noise, seed: options.seed });
+          const measurement = await simulate(cube, mask, {
+            shiftStep: 2,
+            noise: options.noise,
+            seed: options.seed,
+          });
           for (const method of methods) {
             const total = method === 'gap-tv' ? options.iterations : 1;
-            const progress = createProgress(context, `${sceneName(path)} ${method}`, total, method === 'gap-tv' ? 'iterations' : 'pass');
+            const progress = createProgress(
+              context,
+              `${sceneName(path)} ${method}`,
+              total,
+              method === 'gap-tv' ? 'iterations' : 'pass',
+            );
             const start = performance.now();
             let estimate: Cube;
             try {
@@ -132,8 +167,14 @@ registerCommand((program, run) => {
               progress.stop();
             }
             const seconds = (performance.now() - start) / 1000;
-            const scores = qualityReport(cube, estimate, { preset: options.preset as ReportPreset }).scenes[0];
-            perScene[method][sceneName(path)] = { psnr: scores.psnr, ssim: scores.ssim, sam: scores.sam, seconds };
+            const scores = qualityReport(cube, estimate, { preset: options.preset as ReportPreset })
+              .scenes[0];
+            perScene[method][sceneName(path)] = {
+              psnr: scores.psnr,
+              ssim: scores.ssim,
+              sam: scores.sam,
+              seconds,
+            };
           }
         }
       } finally {
@@ -164,10 +205,16 @@ registerCommand((program, run) => {
       };
       const rows: Cell[][] = [];
       for (const m of methods) {
-        for (const [name, r] of Object.entries(perScene[m])) rows.push([name, m, r.psnr, r.ssim, r.sam, r.seconds]);
+        for (const [name, r] of Object.entries(perScene[m]))
+          rows.push([name, m, r.psnr, r.ssim, r.sam, r.seconds]);
       }
       for (const m of methods) {
-        const summary = (json.methods as Record<string, { mean: { psnr: number; ssim: number; sam: number; seconds: number } }>)[m].mean;
+        const summary = (
+          json.methods as Record<
+            string,
+            { mean: { psnr: number; ssim: number; sam: number; seconds: number } }
+          >
+        )[m].mean;
         rows.push(['mean', m, summary.psnr, summary.ssim, summary.sam, summary.seconds]);
       }
       if (options.compare) {
@@ -179,7 +226,11 @@ registerCommand((program, run) => {
       printResult(
         context,
         options.format as TableFormat,
-        { headers: ['scene', 'method', 'PSNR (dB)', 'SSIM', 'SAM (deg)', 'time (s)'], rows, digits: [0, 0, 2, 4, 2, 1] },
+        {
+          headers: ['scene', 'method', 'PSNR (dB)', 'SSIM', 'SAM (deg)', 'time (s)'],
+          rows,
+          digits: [0, 0, 2, 4, 2, 1],
+        },
         json,
       );
       if (options.compare && !context.json && options.format === 'table') {

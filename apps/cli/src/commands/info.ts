@@ -8,7 +8,8 @@ import { formatTable } from '../table';
 
 function parseSize(text: string): [number, number] {
   const match = /^(\d+)(?:x(\d+))?$/i.exec(text.trim());
-  if (!match) throw new UsageError(`--size: expected HxW or a single side (e.g. 256x256 or 660), got '${text}'`);
+  if (!match)
+    throw new UsageError(`--size: expected HxW or a single side (e.g. 256x256 or 660), got '${text}'`);
   const h = Number(match[1]);
   const w = Number(match[2] ?? match[1]);
   if (h < 1 || w < 1) throw new UsageError(`--size: sides must be >= 1, got '${text}'`);
@@ -24,7 +25,8 @@ function human(n: number): string {
 
 function rangeText(v: { min?: number; max?: number; mean?: number }): string {
   if (v.min === undefined || v.max === undefined) return '-';
-  const f = (x: number) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : x.toPrecision(4));
+  const f = (x: number) =>
+    Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : x.toPrecision(4);
   return `${f(v.min)} .. ${f(v.max)} (mean ${f(v.mean ?? Number.NaN)})`;
 }
 
@@ -34,11 +36,16 @@ registerCommand((program, run) => {
       .command('info')
       .summary('what a file holds, or the size and cost of a model')
       .description(
-        "For a file: its format, variables, shapes, dtypes, value ranges and wavelengths (with --no-ranges only headers are read where the format allows). For a model (--model default | demo | a config .json | a weights .safetensors): the parameter count, total and per part, and the multiply-accumulates of one forward pass at --size.",
+        'For a file: its format, variables, shapes, dtypes, value ranges and wavelengths (with --no-ranges only headers are read where the format allows). For a model (--model default | demo | a config .json | a weights .safetensors): the parameter count, total and per part, and the multiply-accumulates of one forward pass at --size.',
       )
       .argument('[file]', 'a data file (.mat, .npy, .npz, .safetensors, ENVI .hdr, folder of band PNGs)')
-      .option('--model <spec>', "model: 'default' (the paper's), 'demo', a config .json or a weights .safetensors")
-      .addOption(new Option('--block-type <type>', 'use another S2-attn block type').choices([...BLOCK_TYPES]))
+      .option(
+        '--model <spec>',
+        "model: 'default' (the paper's), 'demo', a config .json or a weights .safetensors",
+      )
+      .addOption(
+        new Option('--block-type <type>', 'use another S2-attn block type').choices([...BLOCK_TYPES]),
+      )
       .option('--size <HxW>', 'input size for the MAC count', '256x256')
       .option('--no-ranges', 'do not read the data for value ranges')
       .option('--key <name>', 'only this variable (MAT files)')
@@ -49,7 +56,9 @@ registerCommand((program, run) => {
   ).action((file: string | undefined, options) =>
     run(async (context) => {
       if (file === undefined && options.model === undefined) {
-        throw new UsageError('info needs a file or --model (e.g. s2cassi info scene.mat, s2cassi info --model default)');
+        throw new UsageError(
+          'info needs a file or --model (e.g. s2cassi info scene.mat, s2cassi info --model default)',
+        );
       }
       const result: Record<string, unknown> = {};
       if (file !== undefined) {
@@ -60,12 +69,18 @@ registerCommand((program, run) => {
           context.out(
             formatTable(
               ['variable', 'shape', 'dtype', 'range'],
-              info.variables.map((v) => [v.name, `[${v.shape.join(', ')}]${v.layout ? ` ${v.layout}` : ''}`, v.dtype, v.note ?? rangeText(v)]),
+              info.variables.map((v) => [
+                v.name,
+                `[${v.shape.join(', ')}]${v.layout ? ` ${v.layout}` : ''}`,
+                v.dtype,
+                v.note ?? rangeText(v),
+              ]),
             ),
           );
           if (info.wavelengths) context.out(`wavelengths (nm): ${info.wavelengths.join(', ')}`);
           if (info.metadata && Object.keys(info.metadata).length) {
-            for (const [k, v] of Object.entries(info.metadata)) context.out(`metadata ${k}: ${v.length > 200 ? `${v.slice(0, 200)}...` : v}`);
+            for (const [k, v] of Object.entries(info.metadata))
+              context.out(`metadata ${k}: ${v.length > 200 ? `${v.slice(0, 200)}...` : v}`);
           }
         }
       }
@@ -85,7 +100,10 @@ registerCommand((program, run) => {
               ['part', 'parameters'],
               [
                 ['embedding (conv N->C)', parameters.embedding],
-                [`blocks (${config.stageCount * config.blocksPerStage} x ${parameters.perBlock})`, parameters.blocks],
+                [
+                  `blocks (${config.stageCount * config.blocksPerStage} x ${parameters.perBlock})`,
+                  parameters.blocks,
+                ],
                 ['stage convolutions', parameters.stageConvolutions],
                 ['head (conv C->N)', parameters.head],
                 ['mask-encoding head f_h', parameters.maskHead],

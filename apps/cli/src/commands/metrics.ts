@@ -1,8 +1,8 @@
 import { type QualityReport, qualityReport, type ReportPreset } from '@s2cassi/metrics';
 import { Option } from 'commander';
-import { PREFERRED_KEYS, readArray } from '../_io';
-import { formatOption, printResult } from '../_format';
 import { wavelengthsFor } from '../_cassi';
+import { formatOption, printResult } from '../_format';
+import { PREFERRED_KEYS, readArray } from '../_io';
 import { UsageError } from '../errors';
 import { addCommonOptions, registerCommand } from '../program';
 import type { Cell, TableFormat } from '../table';
@@ -33,12 +33,17 @@ registerCommand((program, run) => {
       )
       .argument('<reference>', 'ground-truth cube (any format hsi-io reads)')
       .argument('<estimate>', 'reconstructed cube of the same shape')
-      .addOption(new Option('--preset <name>', 'metric convention').choices(['matlab', 'float']).default('matlab'))
+      .addOption(
+        new Option('--preset <name>', 'metric convention').choices(['matlab', 'float']).default('matlab'),
+      )
       .option('--per-band', 'also list PSNR / SSIM / RMSE of every band')
       .option('--key <name>', 'variable of the reference file')
       .option('--estimate-key <name>', 'variable of the estimate file')
       .addOption(formatOption())
-      .addHelpText('after', '\nExample:\n  s2cassi metrics truth.mat reconstruction.npy --per-band --format markdown'),
+      .addHelpText(
+        'after',
+        '\nExample:\n  s2cassi metrics truth.mat reconstruction.npy --per-band --format markdown',
+      ),
   ).action((referencePath: string, estimatePath: string, options) =>
     run(async (context) => {
       const reference = await readArray(referencePath, 'reference', PREFERRED_KEYS.cube, options.key);
@@ -51,7 +56,12 @@ registerCommand((program, run) => {
       const report = qualityReport(reference, estimate, { preset: options.preset as ReportPreset });
       const scene = report.scenes[0];
       const format = options.format as TableFormat;
-      const json = { reference: referencePath, estimate: estimatePath, shape: reference.shape, ...reportJson(report) };
+      const json = {
+        reference: referencePath,
+        estimate: estimatePath,
+        shape: reference.shape,
+        ...reportJson(report),
+      };
       if (options.perBand) {
         const wavelengths = wavelengthsFor(reference);
         const rows: Cell[][] = [...scene.bands.psnr].map((_, n) => [
@@ -62,8 +72,16 @@ registerCommand((program, run) => {
           scene.bands.rmse[n],
         ]);
         rows.push(['mean', null, scene.psnr, scene.ssim, scene.rmse]);
-        printResult(context, format, { headers: ['band', 'nm', 'PSNR (dB)', 'SSIM', 'RMSE'], rows, digits: [0, 1, 2, 4, 4] }, json);
-        if (!context.json && format === 'table') context.out(`SAM ${scene.sam.toFixed(2)} deg, ERGAS ${scene.ergas.toFixed(3)} (preset ${report.preset})`);
+        printResult(
+          context,
+          format,
+          { headers: ['band', 'nm', 'PSNR (dB)', 'SSIM', 'RMSE'], rows, digits: [0, 1, 2, 4, 4] },
+          json,
+        );
+        if (!context.json && format === 'table')
+          context.out(
+            `SAM ${scene.sam.toFixed(2)} deg, ERGAS ${scene.ergas.toFixed(3)} (preset ${report.preset})`,
+          );
         return;
       }
       printResult(

@@ -20,7 +20,10 @@ interface NiqeResult {
 function greyOf(rgba: Uint8ClampedArray, width: number, height: number): Float64Array {
   const grey = new Float64Array(width * height);
   for (let i = 0; i < grey.length; i++) {
-    grey[i] = 0.298936021293775 * rgba[4 * i] + 0.587043074451121 * rgba[4 * i + 1] + 0.114020904255103 * rgba[4 * i + 2];
+    grey[i] =
+      0.298936021293775 * rgba[4 * i] +
+      0.587043074451121 * rgba[4 * i + 1] +
+      0.114020904255103 * rgba[4 * i + 2];
   }
   return grey;
 }
@@ -35,10 +38,16 @@ registerCommand((program, run) => {
       )
       .argument('<inputs...>', 'cubes (any format hsi-io reads) or .png images')
       .option('--range <value>', 'value that maps to 255 for cubes (default 1)', numberAtLeast(0))
-      .option('--rotate180', 'rotate bands by 180 degrees first, as the S2-Transformer / MST real-data scripts do')
+      .option(
+        '--rotate180',
+        'rotate bands by 180 degrees first, as the S2-Transformer / MST real-data scripts do',
+      )
       .option('--key <name>', 'variable of the cube files')
       .addOption(formatOption())
-      .addHelpText('after', '\nExample:\n  s2cassi niqe scene1.mat scene2.mat --rotate180 --format csv\n  s2cassi niqe photo.png'),
+      .addHelpText(
+        'after',
+        '\nExample:\n  s2cassi niqe scene1.mat scene2.mat --rotate180 --format csv\n  s2cassi niqe photo.png',
+      ),
   ).action((inputs: string[], options) =>
     run(async (context) => {
       const results: NiqeResult[] = [];
@@ -47,7 +56,11 @@ registerCommand((program, run) => {
         if (extname(input).toLowerCase() === '.png') {
           const image = decodePng(new Uint8Array(await readFile(input)));
           const grey = greyOf(image.data, image.width, image.height);
-          results.push({ input, kind: 'image', mean: niqe({ data: grey, shape: [image.height, image.width] }, { range: 255 }) });
+          results.push({
+            input,
+            kind: 'image',
+            mean: niqe({ data: grey, shape: [image.height, image.width] }, { range: 255 }),
+          });
           continue;
         }
         const cube = await readArray(input, 'cube', PREFERRED_KEYS.cube, options.key);
@@ -61,7 +74,12 @@ registerCommand((program, run) => {
         const wavelengths = wavelengthsFor({ shape: [cubeShape] });
         const rows: Cell[][] = (results[0].bands ?? []).map((v, n) => [n + 1, wavelengths?.[n] ?? null, v]);
         rows.push(['mean', null, results[0].mean]);
-        printResult(context, format, { headers: ['band', 'nm', 'NIQE'], rows, digits: [0, 1, 3] }, { inputs: results });
+        printResult(
+          context,
+          format,
+          { headers: ['band', 'nm', 'NIQE'], rows, digits: [0, 1, 3] },
+          { inputs: results },
+        );
         return;
       }
       printResult(

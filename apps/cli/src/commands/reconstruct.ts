@@ -9,7 +9,15 @@ import { useBackend } from '../_backend';
 import { bandCountFor, METHODS, type Method, reconstruct, wavelengthsFor } from '../_cassi';
 import { checkCubeOutput, cubeOutputPaths, loadMask, type Plane, readPlane, writeCube } from '../_io';
 import { loadModel } from '../_model';
-import { integerAtLeast, numberAtLeast, parseBytes, parseShard, type Shard, shardItems, withExtension } from '../_options';
+import {
+  integerAtLeast,
+  numberAtLeast,
+  parseBytes,
+  parseShard,
+  type Shard,
+  shardItems,
+  withExtension,
+} from '../_options';
 import { createProgress, formatSeconds } from '../_progress';
 import { bandGridPng, srgbPng } from '../_render';
 import type { CommandContext } from '../context';
@@ -61,7 +69,12 @@ interface Job {
 
 async function listMeasurements(folder: string): Promise<string[]> {
   const names = (await readdir(folder, { withFileTypes: true }))
-    .filter((e) => e.isFile() && MEASUREMENT_EXTENSIONS.includes(extname(e.name).toLowerCase()) && !e.name.startsWith('.'))
+    .filter(
+      (e) =>
+        e.isFile() &&
+        MEASUREMENT_EXTENSIONS.includes(extname(e.name).toLowerCase()) &&
+        !e.name.startsWith('.'),
+    )
     .map((e) => e.name)
     .sort();
   if (names.length === 0) {
@@ -83,16 +96,39 @@ registerCommand((program, run) => {
       .description(
         "Reconstructs hyperspectral cubes [H, W, N] from CASSI measurements [H, W'] (W' = W + step * (N - 1)) with the S2-Transformer (--method s2, tiled under a memory budget, any size) or GAP-TV. The output format follows the extension: .mat, .npy, .npz, .safetensors, .hdr (ENVI) or no extension for a folder of band PNGs. Given a folder of measurements, every file is reconstructed into the output folder; outputs that exist are skipped (rerun the command to resume), and --shard k/n takes the k-th of n deterministic slices so machines of a scheduler array can share the batch.",
       )
-      .argument('<measurement>', "measurement file [H, W'] (.mat, .npy, .npz, .safetensors, .hdr) or a folder of them")
-      .requiredOption('-o, --output <path>', 'output cube file (by extension), or the output folder for a batch')
+      .argument(
+        '<measurement>',
+        "measurement file [H, W'] (.mat, .npy, .npz, .safetensors, .hdr) or a folder of them",
+      )
+      .requiredOption(
+        '-o, --output <path>',
+        'output cube file (by extension), or the output folder for a batch',
+      )
       .option('--mask <file>', 'coded aperture [H, W] (default: the bundled standard 256 x 256 mask)')
-      .addOption(new Option('--method <name>', 'reconstruction method').choices([...METHODS]).default('gap-tv'))
-      .option('--weights <file>', 'S2-Transformer weights (.safetensors with its config; default: the bundled demo weights)')
+      .addOption(
+        new Option('--method <name>', 'reconstruction method').choices([...METHODS]).default('gap-tv'),
+      )
+      .option(
+        '--weights <file>',
+        'S2-Transformer weights (.safetensors with its config; default: the bundled demo weights)',
+      )
       .option('--iterations <n>', 'GAP-TV iterations', integerAtLeast(1), 100)
       .option('--tv-weight <theta>', 'GAP-TV TV weight (default 0.08)', numberAtLeast(0))
-      .option('--memory-budget <size>', 'S2: tfjs memory for one tile, e.g. 512MiB or 2GB (default 512MiB)', parseBytes)
-      .option('--tile <pixels>', 'S2: tile side (default: the largest that fits the budget)', integerAtLeast(8))
-      .option('--overlap <pixels>', 'S2: overlap of neighbouring tiles (default 4 x window)', integerAtLeast(0))
+      .option(
+        '--memory-budget <size>',
+        'S2: tfjs memory for one tile, e.g. 512MiB or 2GB (default 512MiB)',
+        parseBytes,
+      )
+      .option(
+        '--tile <pixels>',
+        'S2: tile side (default: the largest that fits the budget)',
+        integerAtLeast(8),
+      )
+      .option(
+        '--overlap <pixels>',
+        'S2: overlap of neighbouring tiles (default 4 x window)',
+        integerAtLeast(0),
+      )
       .option('--shift-step <pixels>', 'dispersion step between bands', integerAtLeast(1), 2)
       .option('--measurement-key <name>', 'variable of the measurement file (default: meas_real, meas, ...)')
       .option('--mask-key <name>', 'variable of the mask file')
@@ -110,13 +146,21 @@ registerCommand((program, run) => {
           '  s2cassi reconstruct measurements/ --mask mask.mat -o cubes/ --format npz --shard 3/8',
         ].join('\n'),
       ),
-  ).action((input: string, options: ReconstructCliOptions) => run((context) => reconstructCommand(context, input, options)));
+  ).action((input: string, options: ReconstructCliOptions) =>
+    run((context) => reconstructCommand(context, input, options)),
+  );
 });
 
-async function reconstructCommand(context: CommandContext, input: string, options: ReconstructCliOptions): Promise<void> {
+async function reconstructCommand(
+  context: CommandContext,
+  input: string,
+  options: ReconstructCliOptions,
+): Promise<void> {
   if (!existsSync(input)) throw new UsageError(`measurement ${input} does not exist: check the path`);
-  if (options.mask && !existsSync(options.mask)) throw new UsageError(`mask ${options.mask} does not exist: check the path`);
-  if (options.method === 'gap-tv' && options.weights) throw new UsageError('--weights is for --method s2; GAP-TV needs no weights');
+  if (options.mask && !existsSync(options.mask))
+    throw new UsageError(`mask ${options.mask} does not exist: check the path`);
+  if (options.method === 'gap-tv' && options.weights)
+    throw new UsageError('--weights is for --method s2; GAP-TV needs no weights');
   const force = options.force === true;
   const batch = statSync(input).isDirectory();
   const inputs = [input, ...(options.mask ? [options.mask] : [])];
@@ -124,13 +168,17 @@ async function reconstructCommand(context: CommandContext, input: string, option
   let skipped: string[] = [];
   if (batch) {
     if (existsSync(options.output) && !statSync(options.output).isDirectory()) {
-      throw new UsageError(`a folder of measurements needs an output folder, but ${options.output} is a file`);
+      throw new UsageError(
+        `a folder of measurements needs an output folder, but ${options.output} is a file`,
+      );
     }
     const all = await listMeasurements(input);
     const mine = shardItems(all, options.shard);
     jobs = mine.map((file) => ({ input: file, output: outputFor(file, options.output, options.format) }));
     if (!force) {
-      skipped = jobs.filter((j) => cubeOutputPaths(j.output).every((p) => existsSync(p))).map((j) => j.output);
+      skipped = jobs
+        .filter((j) => cubeOutputPaths(j.output).every((p) => existsSync(p)))
+        .map((j) => j.output);
       jobs = jobs.filter((j) => !skipped.includes(j.output));
     }
   } else {
@@ -139,11 +187,13 @@ async function reconstructCommand(context: CommandContext, input: string, option
     jobs = [{ input, output: options.output }];
   }
   if (options.render) {
-    for (const job of jobs) for (const p of renderingPaths(job.output)) checkOutputPath(p, { force: force || batch, inputs });
+    for (const job of jobs)
+      for (const p of renderingPaths(job.output)) checkOutputPath(p, { force: force || batch, inputs });
   }
   const mask = await loadMask(options.mask, options.maskKey);
   // Read (and check) the first measurement before loading a model or a backend: bad input fails fast.
-  const first = jobs.length > 0 ? await readPlane(jobs[0].input, 'measurement', options.measurementKey) : undefined;
+  const first =
+    jobs.length > 0 ? await readPlane(jobs[0].input, 'measurement', options.measurementKey) : undefined;
   if (first) bandCountFor(first, mask, options.shiftStep, jobs[0].input, mask.source);
   const backend = await useBackend(context);
   let model: S2Transformer | undefined;
@@ -157,10 +207,16 @@ async function reconstructCommand(context: CommandContext, input: string, option
         interrupted = true;
         break;
       }
-      const measurement: Plane = i === 0 && first ? first : await readPlane(job.input, 'measurement', options.measurementKey);
+      const measurement: Plane =
+        i === 0 && first ? first : await readPlane(job.input, 'measurement', options.measurementKey);
       const label = batch ? `[${i + 1}/${jobs.length}] ${basename(job.input)}` : options.method;
       const total = options.method === 'gap-tv' ? options.iterations : 1;
-      const progress = createProgress(context, label, total, options.method === 'gap-tv' ? 'iterations' : 'pass');
+      const progress = createProgress(
+        context,
+        label,
+        total,
+        options.method === 'gap-tv' ? 'iterations' : 'pass',
+      );
       const start = performance.now();
       let cube: Cube;
       try {
@@ -191,7 +247,9 @@ async function reconstructCommand(context: CommandContext, input: string, option
       if (options.render) files.push(...(await writeRenderings(job.output, cube)));
       results.push({ input: job.input, output: job.output, shape: [...cube.shape], seconds, files });
       if (!context.json) {
-        context.log(`${job.input} -> ${files.join(', ')} [${cube.shape.join(' x ')}] in ${formatSeconds(seconds)}`);
+        context.log(
+          `${job.input} -> ${files.join(', ')} [${cube.shape.join(' x ')}] in ${formatSeconds(seconds)}`,
+        );
       }
     }
   } finally {
@@ -203,7 +261,9 @@ async function reconstructCommand(context: CommandContext, input: string, option
     backend: backend.backend,
     ...(modelSource ? { weights: modelSource } : {}),
     mask: { source: mask.source, shape: [mask.height, mask.width] },
-    ...(batch ? { shard: options.shard ? `${options.shard.index}/${options.shard.count}` : undefined, skipped } : {}),
+    ...(batch
+      ? { shard: options.shard ? `${options.shard.index}/${options.shard.count}` : undefined, skipped }
+      : {}),
     results,
     interrupted,
     remaining,

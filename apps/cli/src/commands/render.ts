@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { regionSpectrum, spectralCurvesSvg } from '@s2cassi/hsi-render';
 import { wavelengthsFor } from '../_cassi';
 import { PREFERRED_KEYS, readArray } from '../_io';
-import { regionSpectrum, spectralCurvesSvg } from '@s2cassi/hsi-render';
 import { bandGridPng, defaultPoints, parsePoints, srgbPng } from '../_render';
 import { UsageError } from '../errors';
 import { checkOutputPath, writeFolderAtomic } from '../output';
@@ -32,8 +32,14 @@ registerCommand((program, run) => {
       )
       .argument('<cube>', 'cube file (any format hsi-io reads)')
       .requiredOption('-o, --output <folder>', 'output folder (srgb.png, bands.png, spectra.svg)')
-      .option('--points <x,y;...>', 'points for the spectra, e.g. "64,64;128,200" (default: four points at 1/4 and 3/4)')
-      .option('--wavelengths <nm>', 'band centres: a list or start:step (default: from the file, or the 28 CASSI bands)')
+      .option(
+        '--points <x,y;...>',
+        'points for the spectra, e.g. "64,64;128,200" (default: four points at 1/4 and 3/4)',
+      )
+      .option(
+        '--wavelengths <nm>',
+        'band centres: a list or start:step (default: from the file, or the 28 CASSI bands)',
+      )
       .option('--key <name>', 'variable of the cube file')
       .option('--force', 'replace an existing output folder')
       .addHelpText('after', '\nExample:\n  s2cassi render cube.mat -o cube-render --points "40,60;128,128"'),
@@ -42,13 +48,17 @@ registerCommand((program, run) => {
       checkOutputPath(options.output, { force: options.force === true, inputs: [cubePath] });
       const cube = await readArray(cubePath, 'cube', PREFERRED_KEYS.cube, options.key);
       const [height, width, bands] = cube.shape;
-      const wavelengths = options.wavelengths ? parseWavelengths(options.wavelengths, bands) : wavelengthsFor(cube);
+      const wavelengths = options.wavelengths
+        ? parseWavelengths(options.wavelengths, bands)
+        : wavelengthsFor(cube);
       if (!wavelengths) {
         throw new UsageError(
           `${cubePath} has ${bands} bands and no wavelengths: pass --wavelengths (a list, or start:step such as 400:10)`,
         );
       }
-      const points = options.points ? parsePoints(options.points, height, width) : defaultPoints(height, width);
+      const points = options.points
+        ? parsePoints(options.points, height, width)
+        : defaultPoints(height, width);
       const srgb = srgbPng(cube, wavelengths);
       const grid = bandGridPng(cube, wavelengths);
       // One chart with a curve per point.
@@ -77,7 +87,14 @@ registerCommand((program, run) => {
         },
         { force: options.force === true },
       );
-      const result = { cube: cubePath, shape: cube.shape, wavelengths, points, output: resolve(options.output), files };
+      const result = {
+        cube: cubePath,
+        shape: cube.shape,
+        wavelengths,
+        points,
+        output: resolve(options.output),
+        files,
+      };
       if (context.json) context.out(JSON.stringify(result, null, 2));
       else for (const f of files) context.out(`wrote ${f}`);
     }),

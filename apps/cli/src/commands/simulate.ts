@@ -17,7 +17,10 @@ registerCommand((program, run) => {
       .description(
         "Simulates a CASSI snapshot: every band is modulated by the mask, shifted by step * band columns and summed, giving a measurement [H, W'] with W' = W + step * (bands - 1). Optional seeded Gaussian noise.",
       )
-      .argument('<cube>', 'hyperspectral cube [H, W, N]: .mat, .npy, .npz, .safetensors, ENVI .hdr or a folder of band PNGs')
+      .argument(
+        '<cube>',
+        'hyperspectral cube [H, W, N]: .mat, .npy, .npz, .safetensors, ENVI .hdr or a folder of band PNGs',
+      )
       .requiredOption('-o, --output <file>', 'measurement file: .mat (key meas), .npy, .npz, .safetensors')
       .option('--mask <file>', 'coded aperture [H, W] (default: the bundled standard 256 x 256 mask)')
       .option('--key <name>', 'variable of the cube file to read')
@@ -37,10 +40,16 @@ registerCommand((program, run) => {
       const output: string = options.output;
       const force = options.force === true;
       const preview: string | undefined =
-        options.preview === false ? undefined : typeof options.preview === 'string' ? options.preview : withExtension(output, '.png');
+        options.preview === false
+          ? undefined
+          : typeof options.preview === 'string'
+            ? options.preview
+            : withExtension(output, '.png');
       const inputs = [cubePath, ...(options.mask ? [options.mask] : [])];
       if (!/\.(mat|npy|npz|safetensors)$/i.test(output)) {
-        throw new UsageError(`cannot write the measurement to ${output}: use a .mat, .npy, .npz or .safetensors file`);
+        throw new UsageError(
+          `cannot write the measurement to ${output}: use a .mat, .npy, .npz or .safetensors file`,
+        );
       }
       checkOutputPath(output, { force, inputs });
       if (preview) checkOutputPath(preview, { force, inputs });
@@ -48,7 +57,11 @@ registerCommand((program, run) => {
       const mask = await loadMask(options.mask, options.maskKey);
       const backend = await useBackend(context);
       const start = performance.now();
-      const measurement = await simulate(cube, mask, { shiftStep: options.shiftStep, noise: options.noise, seed: options.seed });
+      const measurement = await simulate(cube, mask, {
+        shiftStep: options.shiftStep,
+        noise: options.noise,
+        seed: options.seed,
+      });
       const seconds = (performance.now() - start) / 1000;
       const files = await writePlane(output, measurement, 'meas', force);
       if (preview) {
