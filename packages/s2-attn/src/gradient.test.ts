@@ -17,7 +17,10 @@ const TINY: S2TransformerConfig = {
 
 function lossFn(model: S2Transformer, x: tf.Tensor, r1: tf.Tensor, r2: tf.Tensor): tf.Scalar {
   const { reconstruction, maskEncoded } = model.apply(x, { withIntermediate: true });
-  return tf.add(tf.sum(tf.mul(reconstruction, r1)), tf.sum(tf.mul(maskEncoded as tf.Tensor, r2))) as tf.Scalar;
+  return tf.add(
+    tf.sum(tf.mul(reconstruction, r1)),
+    tf.sum(tf.mul(maskEncoded as tf.Tensor, r2)),
+  ) as tf.Scalar;
 }
 
 /** The same loss summed in float64 from the float32 outputs (less rounding noise for finite differences). */
@@ -44,7 +47,10 @@ describe('gradients [cpu]', () => {
     const r1 = tf.tensor4d(uniformArray(192, 5, -1, 1), shape as [number, number, number, number]);
     const r2 = tf.tensor4d(uniformArray(192, 6, -1, 1), shape as [number, number, number, number]);
     const weights = model.namedWeights();
-    const { grads, value } = tf.variableGrads(() => lossFn(model, x, r1, r2), weights.map((w) => w.variable));
+    const { grads, value } = tf.variableGrads(
+      () => lossFn(model, x, r1, r2),
+      weights.map((w) => w.variable),
+    );
     value.dispose();
     const eps = 5e-3;
     const random = mulberry32(77);

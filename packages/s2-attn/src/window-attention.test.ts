@@ -9,7 +9,14 @@ import { shiftedWindowMaskValues } from './window-mask';
 
 // Plain-JS references: explicit loops over windows, heads and tokens.
 
-function linearRef(x: Float32Array, rows: number, inF: number, w: Float32Array, b: Float32Array | undefined, outF: number) {
+function linearRef(
+  x: Float32Array,
+  rows: number,
+  inF: number,
+  w: Float32Array,
+  b: Float32Array | undefined,
+  outF: number,
+) {
   const y = new Float32Array(rows * outF);
   for (let r = 0; r < rows; r++)
     for (let o = 0; o < outF; o++) {
@@ -48,7 +55,8 @@ function spatialReference(
         for (let q = 0; q < tokens; q++) {
           let dot = 0;
           for (let k = 0; k < ch; k++) {
-            dot += qkv[(w * tokens + p) * 3 * c + h * ch + k] * qkv[(w * tokens + q) * 3 * c + c + h * ch + k];
+            dot +=
+              qkv[(w * tokens + p) * 3 * c + h * ch + k] * qkv[(w * tokens + q) * 3 * c + c + h * ch + k];
           }
           const [hp, wp, hq, wq] = [Math.floor(p / m), p % m, Math.floor(q / m), q % m];
           const idx = (hp - hq + m - 1) * (2 * m - 1) + (wp - wq + m - 1);
