@@ -89,7 +89,8 @@ describeBackends('tiled inference seams', () => {
       interior.push(inner);
       border.push(outer);
     }
-    const peak = reference.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    let peak = 0;
+    for (let i = 0; i < reference.length; i++) peak = Math.max(peak, Math.abs(reference[i]));
     const show = (a: number[]) => a.map((e) => e.toExponential(2)).join(', ');
     console.log(
       `tiled (48 px) vs untiled max |diff| for overlap 4, 8, 40 px: interior ${show(interior)}; outer ${band}-px band ${show(border)} (max |output| ${peak.toFixed(2)})`,
