@@ -1,0 +1,24 @@
+/**
+ * Browser (and any non-Node bundler target) side of the `#platform` internal import. Bundlers resolve
+ * tfjs-core to its ESM build (`module` field), where `dist/register_all_gradients` is an ordinary module
+ * that registers every gradient config into the same global registry.
+ */
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+
+export const IS_NODE_PLATFORM = false;
+
+/** The gradient configs were registered by the side-effect import above. */
+export function loadAllGradients(): void {}
+
+/** Browsers fetch the `.wasm` files by URL: the caller passes `wasmPaths`. */
+export function wasmBinaryDirectory(): string | undefined {
+  return undefined;
+}
+
+export function isInstalled(_name: string): boolean {
+  return false;
+}
+
+export async function importOptional<T = unknown>(name: string): Promise<T> {
+  throw new Error(`'${name}' can only be loaded in Node; this is a browser build of @s2cassi/backends`);
+}

@@ -1,0 +1,26 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { gradientsRegistered } from './register-gradients';
+
+/** A snapshot of the active tfjs backend. */
+export interface BackendInfo {
+  /** Active backend name ('wasm', 'cpu', 'webgpu', 'tensorflow'), or undefined before one is set. */
+  name: string | undefined;
+  /** wasm threads in use (1 for single-threaded wasm); undefined for other backends. */
+  threads: number | undefined;
+  /** Whether tfjs gradient configs are registered (tf.grad works). */
+  gradientsRegistered: boolean;
+  /** tf.memory(): numTensors, numDataBuffers, numBytes (and backend-specific fields). */
+  memory: tf.MemoryInfo;
+}
+
+/** Describes the active backend. Never initialises a backend itself. */
+export function backendInfo(): BackendInfo {
+  const engine = tf.engine() as unknown as { backendName: string | null };
+  const name = engine.backendName ?? undefined;
+  let threads: number | undefined;
+  if (name === 'wasm') {
+    const backend = tf.backend() as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } };
+    threads = backend.wasm?.tfjs?.getThreadsCount?.() ?? 1;
+  }
+  return { name, threads, gradientsRegistered: gradientsRegistered(), memory: tf.memory() };
+}

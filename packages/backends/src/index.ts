@@ -1,0 +1,18 @@
+export { type BackendInfo, backendInfo } from './backend-info';
+export { mirrorPadGradConfig } from './mirror-pad-gradient';
+export {
+  type NodeWebGpuInfo,
+  type NodeWebGpuOptions,
+  setupNodeWebGpu,
+  WEBGPU_INSTALL_HINT,
+} from './node-webgpu';
+export { gradientsRegistered, registerGradients } from './register-gradients';
+export {
+  BACKEND_REQUESTS,
+  type BackendChoice,
+  type BackendRequest,
+  type SetupBackendOptions,
+  setupBackend,
+  TENSORFLOW_INSTALL_HINT,
+} from './setup-backend';
+export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm-training-kernels';

@@ -1,0 +1,218 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { IS_NODE_PLATFORM, importOptional, isInstalled, wasmBinaryDirectory } from '#platform';
+import { type NodeWebGpuOptions, setupNodeWebGpu } from './node-webgpu';
+import { registerGradients } from './register-gradients';
+import { registerWasmTrainingKernels } from './wasm-training-kernels';
+
+/** What {@link setupBackend} may be asked for. */
+export type BackendRequest = 'auto' | 'webgpu' | 'wasm' | 'cpu' | 'tensorflow';
+export const BACKEND_REQUESTS: readonly BackendRequest[] = ['auto', 'webgpu', 'wasm', 'cpu', 'tensorflow'];
+
+/** Options of {@link setupBackend}. */
+export interface SetupBackendOptions {
+  /**
+   * wasm threads (browsers only, on a cross-origin isolated page; tfjs 4.22 disables wasm threads in
+   * Node, where the request is logged and ignored). Default: tfjs's choice.
+   */
+  threads?: number;
+  /**
+   * Where the tfjs-backend-wasm `.wasm` files are: a URL/path prefix ending in '/' or a map from file
+   * name to URL. Node default: the package's own `dist/` folder. Browsers: tfjs's default (next to the
+   * script) unless given.
+   */
+  wasmPaths?: string | Record<string, string>;
+  /** 'auto' also accepts a software WebGPU adapter (llvmpipe, SwiftShader). Default false. */
+  allowSoftwareWebGpu?: boolean;
+  /** Passed to {@link setupNodeWebGpu} (Node only). */
+  webgpu?: NodeWebGpuOptions;
+  /** Receives one line per decision. */
+  log?: (message: string) => void;
+}
+
+/** The backend that was activated and why. */
+export interface BackendChoice {
+  backend: string;
+  reason: string;
+}
+
+/** How to install the TensorFlow C backend, shown when 'tensorflow' is requested but absent. */
+export const TENSORFLOW_INSTALL_HINT =
+  "the 'tensorflow' backend needs @tensorflow/tfjs-node (CPU) or @tensorflow/tfjs-node-gpu (CUDA 11.2 + cuDNN 8.1), version 4.22.0: " +
+  'npm install @tensorflow/tfjs-node@4.22.0 (its install step downloads libtensorflow 2.9.1 and needs internet access). ' +
+  "Or use 'wasm' (any CPU) or 'webgpu' (a GPU).";
+
+const TENSORFLOW_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+
+/**
+ * Loads, registers and activates a tfjs backend, then registers gradients (and, for wasm, the
+ * training kernels). Backend packages are imported dynamically, so a browser bundle never pulls the
+ * Node-only ones. 'auto' tries webgpu (a real, non-software adapter unless `allowSoftwareWebGpu`), then
+ * tensorflow (only if installed), then wasm, then cpu, and the returned `reason` says why it stopped
+ * where it did. Throws an Error naming the request and the cause when an explicit request fails.
+ */
+export async function setupBackend(
+  request: BackendRequest = 'auto',
+  options: SetupBackendOptions = {},
+): Promise<BackendChoice> {
+  if (!BACKEND_REQUESTS.includes(request)) {
+    throw new Error(
+      `setupBackend: expected one of ${BACKEND_REQUESTS.map((r) => `'${r}'`).join(', ')}, got ${JSON.stringify(request)}`,
+    );
+  }
+  if (options.threads != null && !(Number.isInteger(options.threads) && options.threads >= 1)) {
+    throw new Error(`setupBackend: expected threads to be an integer >= 1, got ${options.threads}`);
+  }
+  const log = options.log ?? (() => {});
+  registerGradients();
+  let choice: BackendChoice;
+  switch (request) {
+    case 'cpu':
+      await setupCpu();
+      choice = { backend: 'cpu', reason: "requested 'cpu'" };
+      break;
+    case 'wasm':
+      choice = { backend: 'wasm', reason: `requested 'wasm'${await setupWasm(options, log)}` };
+      break;
+    case 'webgpu':
+      choice = { backend: 'webgpu', reason: `requested 'webgpu'${await setupWebGpu(options, log, true)}` };
+      break;
+    case 'tensorflow':
+      choice = { backend: 'tensorflow', reason: `requested 'tensorflow': ${await setupTensorflow(log)}` };
+      break;
+    default:
+      choice = await setupAuto(options, log);
+  }
+  log(`backend: ${choice.backend} (${choice.reason})`);
+  return choice;
+}
+
+async function activate(name: string): Promise<void> {
+  let ok = false;
+  try {
+    ok = await tf.setBackend(name);
+  } catch (error) {
+    throw new Error(`setupBackend: tfjs backend '${name}' failed to initialise: ${(error as Error).message}`);
+  }
+  if (!ok)
+    throw new Error(`setupBackend: tfjs backend '${name}' failed to initialise (see the warning above)`);
+  await tf.ready();
+}
+
+function initialised(name: string): boolean {
+  return (tf.engine() as unknown as { registry: Record<string, unknown> }).registry[name] != null;
+}
+
+async function setupCpu(): Promise<void> {
+  await import('@tensorflow/tfjs-backend-cpu');
+  await activate('cpu');
+}
+
+async function setupWasm(options: SetupBackendOptions, log: (message: string) => void): Promise<string> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  const notes: string[] = [];
+  if (!initialised('wasm')) {
+    const paths = options.wasmPaths ?? wasmBinaryDirectory();
+    if (paths != null) {
+      wasm.setWasmPaths(paths);
+      notes.push(`wasm files from ${typeof paths === 'string' ? paths : 'the given file map'}`);
+    }
+    if (options.threads != null) {
+      if (IS_NODE_PLATFORM) {
+        log(`wasm: threads=${options.threads} ignored: tfjs 4.22 runs wasm single-threaded in Node`);
+      } else {
+        wasm.setThreadsCount(options.threads);
+      }
+    }
+  } else if (options.wasmPaths != null || options.threads != null) {
+    log('wasm: backend already initialised; wasmPaths/threads left as they were');
+  }
+  registerWasmTrainingKernels();
+  await activate('wasm');
+  notes.push(`${wasm.getThreadsCount()} thread(s)`);
+  return ` (${notes.join(', ')})`;
+}
+
+async function setupWebGpu(
+  options: SetupBackendOptions,
+  log: (message: string) => void,
+  allowSoftware: boolean,
+): Promise<string> {
+  if (IS_NODE_PLATFORM) {
+    const info = await setupNodeWebGpu({
+      ...options.webgpu,
+      log,
+      allowSoftware: allowSoftware && options.webgpu?.allowSoftware !== false,
+    });
+    await activate('webgpu');
+    return ` (Dawn adapter '${info.adapter}'${info.isSoftware ? ', software rasteriser' : ''}, ${info.featureLevel})`;
+  }
+  const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator?.gpu;
+  if (gpu == null)
+    throw new Error("setupBackend: 'webgpu' needs navigator.gpu, which this browser does not provide");
+  const adapter = (await gpu.requestAdapter()) as {
+    info?: Record<string, unknown>;
+    isFallbackAdapter?: boolean;
+  } | null;
+  if (adapter == null)
+    throw new Error("setupBackend: 'webgpu': navigator.gpu.requestAdapter() returned no adapter");
+  const description = [adapter.info?.vendor, adapter.info?.architecture, adapter.info?.description]
+    .filter(Boolean)
+    .join(' / ');
+  const software = adapter.isFallbackAdapter === true || /swiftshader|llvmpipe|software/i.test(description);
+  if (software && !allowSoftware) throw new Error(`software adapter '${description}'`);
+  await import('@tensorflow/tfjs-backend-webgpu');
+  await activate('webgpu');
+  return ` (adapter '${description || 'unknown'}'${software ? ', software' : ''})`;
+}
+
+async function setupTensorflow(log: (message: string) => void): Promise<string> {
+  if (!IS_NODE_PLATFORM)
+    throw new Error(`setupBackend: 'tensorflow' runs only in Node; ${TENSORFLOW_INSTALL_HINT}`);
+  const name = TENSORFLOW_PACKAGES.find((candidate) => isInstalled(candidate));
+  if (name == null) throw new Error(`setupBackend: ${TENSORFLOW_INSTALL_HINT}`);
+  try {
+    await importOptional(name);
+  } catch (error) {
+    throw new Error(`setupBackend: ${name} is installed but failed to load: ${(error as Error).message}`);
+  }
+  log(`tensorflow: loaded ${name}`);
+  await activate('tensorflow');
+  return `${name}`;
+}
+
+async function setupAuto(
+  options: SetupBackendOptions,
+  log: (message: string) => void,
+): Promise<BackendChoice> {
+  const skipped: string[] = [];
+  try {
+    const detail = await setupWebGpu(options, log, options.allowSoftwareWebGpu === true);
+    return { backend: 'webgpu', reason: `auto: a WebGPU adapter is available${detail}` };
+  } catch (error) {
+    skipped.push(`webgpu: ${(error as Error).message.replace(/^setup\w+: /, '')}`);
+  }
+  if (IS_NODE_PLATFORM && TENSORFLOW_PACKAGES.some((name) => isInstalled(name))) {
+    try {
+      const name = await setupTensorflow(log);
+      return { backend: 'tensorflow', reason: `auto: ${name} is installed; skipped ${skipped.join('; ')}` };
+    } catch (error) {
+      skipped.push(`tensorflow: ${(error as Error).message}`);
+    }
+  } else {
+    skipped.push('tensorflow: @tensorflow/tfjs-node(-gpu) not installed');
+  }
+  try {
+    const detail = await setupWasm(options, log);
+    return {
+      backend: 'wasm',
+      reason: `auto: wasm is the fastest available CPU backend${detail}; skipped ${skipped.join('; ')}`,
+    };
+  } catch (error) {
+    skipped.push(`wasm: ${(error as Error).message}`);
+  }
+  await setupCpu();
+  return {
+    backend: 'cpu',
+    reason: `auto: fell back to the pure-JS cpu backend; skipped ${skipped.join('; ')}`,
+  };
+}

@@ -1,0 +1,53 @@
+import { decodeSafetensors } from '@s2cassi/hsi-io';
+import { readAsset } from './_assets';
+
+/** A hyperspectral cube in HWC order (row-major, bands fastest) with its band centres. */
+export interface DemoCube {
+  data: Float32Array;
+  shape: [number, number, number];
+  wavelengths: number[];
+  name: string;
+  attribution: string;
+}
+
+export interface DemoMask {
+  data: Float32Array;
+  shape: [number, number];
+  attribution: string;
+}
+
+/**
+ * The demo scene: a 256 x 256 crop of the CAVE scene `fake_and_real_peppers` (rows and columns
+ * 128..383 of 512), its 31 bands linearly interpolated onto the 28 CASSI band centres (453.5..648 nm),
+ * values in [0, 1] (16-bit source / 65535, stored as 16-bit). CAVE is for research use; cite Yasuma et
+ * al. 2010. The scene is one of the three held out from the demo model's training.
+ */
+export async function loadDemoScene(): Promise<DemoCube> {
+  const bytes = await readAsset(new URL('../assets/demo-scene.safetensors', import.meta.url));
+  const { tensors, metadata } = decodeSafetensors(bytes, 'demo-scene.safetensors');
+  const cube = tensors.cube;
+  const scale = Number(metadata.scale);
+  const data = new Float32Array(cube.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = Number(cube.data[i]) / scale;
+  return {
+    data,
+    shape: cube.shape as [number, number, number],
+    wavelengths: JSON.parse(metadata.wavelengths_nm) as number[],
+    name: `${metadata.scene} (${metadata.crop})`,
+    attribution: metadata.source,
+  };
+}
+
+/**
+ * The standard 256 x 256 CASSI simulation coded aperture used by TSA-Net, DGSMP, MST and the
+ * S2-Transformer (not binary: float32 0.0066..1, mean 0.563). Cite TSA-Net (Meng et al., ECCV 2020).
+ */
+export async function loadStandardMask(): Promise<DemoMask> {
+  const bytes = await readAsset(new URL('../assets/standard-mask.safetensors', import.meta.url));
+  const { tensors, metadata } = decodeSafetensors(bytes, 'standard-mask.safetensors');
+  return {
+    data: tensors.mask.data as Float32Array,
+    shape: tensors.mask.shape as [number, number],
+    attribution: metadata.source,
+  };
+}

@@ -1,0 +1,1 @@
+export { type DemoCube, type DemoMask, loadDemoScene, loadStandardMask } from './demo-scene';
