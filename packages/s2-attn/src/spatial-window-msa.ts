@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mergeHeads, splitHeads } from './_heads';
+import { mergeHeads, projectHeads } from './_heads';
 import { SeededRandom } from './_random';
 import { describeShape, expectPositiveInteger, S2AttnInputError } from './_validate';
 import { Linear } from './linear';
@@ -129,7 +129,7 @@ export class SpatialWindowMsa extends Module {
     }
     return tf.tidy(() => {
       const t = this.heads;
-      const [q, k, v] = splitHeads(this.qkv.apply(windows), t, this.headDim);
+      const [q, k, v] = projectHeads(this.qkv, windows, t, this.headDim);
       // Q K^T / beta: the per-head 1/beta is applied to Q (fewer elements than the logits).
       const invBeta = tf.reshape(tf.reciprocal(this.beta), [t, 1, 1, 1]);
       const qScaled = tf.reshape(tf.mul(tf.reshape(q, [t, count, tokens, this.headDim]), invBeta), [
