@@ -1,10 +1,19 @@
 import { registerGradients, registerWasmTrainingKernels } from '@s2cassi/backends';
-import { expectNoLeaks, maxAbsDiff, mulberry32, setBackend, uniformArray } from '@s2cassi/testing';
+import {
+  describeBackends,
+  expectNoLeaks,
+  maxAbsDiff,
+  mulberry32,
+  setBackend,
+  uniformArray,
+} from '@s2cassi/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { randomizeWeights } from './_test-utils';
 import { S2Transformer } from './s2-transformer';
 import type { S2TransformerConfig } from './s2-transformer-config';
+import { SpatialWindowMsa, setSpatialProductImplementation } from './spatial-window-msa';
+import { shiftedWindowMask } from './window-mask';
 
 const TINY: S2TransformerConfig = {
   bandCount: 3,
@@ -187,5 +196,50 @@ describe('gradients on wasm (with @s2cassi/backends training kernels)', () => {
     );
     await setBackend('cpu');
     model.dispose();
+  });
+});
+
+describeBackends('spatial Q K^T implementations: same values and gradients', () => {
+  beforeAll(() => {
+    registerGradients();
+    registerWasmTrainingKernels();
+  });
+
+  it('depthwise equals batch-matmul in output and in every parameter gradient (through the depthwise backprop kernels)', async () => {
+    const msa = new SpatialWindowMsa({ features: 12, heads: 3, windowSize: 4, seed: 8 });
+    randomizeWeights(msa, 61, 0.4);
+    const x = tf.tensor3d(uniformArray(8 * 16 * 12, 9, -1, 1), [8, 16, 12]);
+    const mask = shiftedWindowMask(8, 8, 4, 2);
+    const weight = tf.tensor3d(uniformArray(8 * 16 * 12, 10, -1, 1), [8, 16, 12]);
+    const run = async (implementation: 'auto' | 'batch-matmul' | 'depthwise') => {
+      setSpatialProductImplementation(implementation);
+      try {
+        return await expectNoLeaks(() => {
+          const { value, grads } = tf.variableGrads(
+            () => tf.sum(tf.mul(msa.apply(x, { mask }), weight)) as tf.Scalar,
+            msa.trainableVariables(),
+          );
+          const out = [value.dataSync()[0], ...msa.trainableVariables().map((v) => grads[v.name].dataSync())];
+          tf.dispose([value, ...Object.values(grads)]);
+          return out as [number, ...Float32Array[]];
+        });
+      } finally {
+        setSpatialProductImplementation('auto');
+      }
+    };
+    const [a, b] = [await run('batch-matmul'), await run('depthwise')];
+    // 'auto' records gradients with batch-matmul: identical to the first run
+    const c = await run('auto');
+    expect(c[0]).toBe(a[0]);
+    expect(Math.abs(a[0] - b[0])).toBeLessThan(1e-4 * Math.max(1, Math.abs(a[0])));
+    for (let i = 1; i < a.length; i++) {
+      const [ga, gb] = [a[i] as Float32Array, b[i] as Float32Array];
+      let scale = 0;
+      for (let j = 0; j < ga.length; j++) scale = Math.max(scale, Math.abs(ga[j]));
+      expect(scale).toBeGreaterThan(0);
+      expect(maxAbsDiff(ga, gb) / scale).toBeLessThan(1e-4);
+    }
+    tf.dispose([x, mask, weight]);
+    msa.dispose();
   });
 });
