@@ -4,11 +4,11 @@
  *  - q/k/v projection: 'fused' (one matMul + transpose + split) vs 'separate' (three matMuls), timed on
  *    one Parall-SS block;
  *  - spatial Q K^T: 'batch-matmul' vs 'depthwise' (a depthwise convolution), timed on the spatial MSA of
- *    a shifted window (1024 windows, mask), forward and forward + backward.
+ *    a shifted block (1024 windows, mask), forward.
  *
  *   npx tsx --conditions=@s2cassi/source packages/s2-attn/bench/attention-variants.ts [--repeat N]
  */
-import { registerGradients, setupBackend } from '@s2cassi/backends';
+import { setupBackend } from '@s2cassi/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { type QkvImplementation, setQkvImplementation } from '../src/_heads';
 import { ParallSsBlock, SpatialWindowMsa, shiftedWindowMask, windowPartition } from '../src/index';
@@ -40,7 +40,6 @@ async function compare(title: string, variants: Record<string, () => void>, run:
 }
 
 await setupBackend('wasm');
-registerGradients();
 const x = tf.randomUniform([1, 256, 256, 60], -1, 1, 'float32', 3);
 
 const block = new ParallSsBlock({ features: 60, heads: 6, windowSize: 8, shift: 4 });

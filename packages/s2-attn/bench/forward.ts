@@ -3,13 +3,18 @@
  * forward time and peak tfjs memory at 128 x 128 and 256 x 256 on wasm, at 128 x 128 on cpu, one
  * training step (forward + backward + Adam) at 128 x 128 on wasm, and a per-kernel profile.
  *
- *   npx tsx --conditions=@s2cassi/source packages/s2-attn/bench/forward.ts [--no-cpu] [--no-train] [--no-profile] [--repeat N]
+ *   npx tsx --conditions=@s2cassi/source packages/s2-attn/bench/forward.ts [--no-cpu] [--no-train] [--no-profile] [--repeat N] [--compare]
+ *
+ * --compare: before/after at 128 x 128, interleaved: the first implementation (one qkv matMul + split,
+ * Q K^T by batched matMul) against the current defaults (three qkv matMuls, depthwise Q K^T).
  *
  * wasm runs single-threaded: tfjs 4.22 disables wasm threads in Node (see @s2cassi/backends).
  */
 import { setupBackend } from '@s2cassi/backends';
 import * as tf from '@tensorflow/tfjs-core';
+import { setQkvImplementation } from '../src/_heads';
 import { countMacs, countParameters, S2Transformer } from '../src/index';
+import { setSpatialProductImplementation } from '../src/spatial-window-msa';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -77,6 +82,26 @@ let model = new S2Transformer();
   // warm-up (kernel setup, heap growth)
   const x = input(64);
   model.apply(x).reconstruction.dispose();
+  x.dispose();
+}
+if (flag('--compare')) {
+  const x = input(128);
+  const times: Record<string, number[]> = { before: [], after: [] };
+  for (let r = 0; r < repeat + 1; r++) {
+    for (const variant of ['before', 'after'] as const) {
+      setQkvImplementation(variant === 'before' ? 'fused' : 'separate');
+      setSpatialProductImplementation(variant === 'before' ? 'batch-matmul' : 'auto');
+      const start = performance.now();
+      const { reconstruction } = model.apply(x);
+      await reconstruction.data();
+      reconstruction.dispose();
+      if (r > 0) times[variant].push(performance.now() - start);
+    }
+  }
+  setQkvImplementation('separate');
+  setSpatialProductImplementation('auto');
+  for (const variant of ['before', 'after'])
+    console.log(`compare 128x128 forward ${variant}: ${seconds(times[variant])}`);
   x.dispose();
 }
 const profiles: Record<string, tf.ProfileInfo> = {};
