@@ -1,0 +1,15 @@
+export { type Cube, type GreyImage, MetricsInputError, type NumericArray } from './_cube';
+export { type ErgasOptions, ergas } from './ergas';
+export { type NiqeOptions, type NiqePerBandOptions, type NiqePerBandResult, niqe, niqePerBand } from './niqe';
+export { type PsnrOptions, type PsnrPreset, psnr, psnrPerBand } from './psnr';
+export {
+  type BandReport,
+  type QualityReport,
+  qualityReport,
+  type ReportOptions,
+  type ReportPreset,
+  type SceneReport,
+} from './report';
+export { rmse, rmsePerBand } from './rmse';
+export { type SamConvention, type SamOptions, sam } from './sam';
+export { type SsimOptions, type SsimPreset, ssim, ssimPerBand } from './ssim';
