@@ -1,62 +1,21 @@
 import { readFileSync } from 'node:fs';
-import { inflateSync } from 'node:zlib';
 import { setupBackend } from '@s2cassi/backends';
+import { decodeMat } from '@s2cassi/hsi-io';
 import { SHARED_DATA, SHARED_DATA_MISSING_MESSAGE, sharedDataPath } from '@s2cassi/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { S2Transformer } from './s2-transformer';
 import { estimateForwardBytes, planTiles, reconstructTiled } from './tiled';
 
-/**
- * Test-only minimal MAT v5 reader: the first numeric matrix (miSINGLE or miDOUBLE, possibly inside a
- * miCOMPRESSED element), returned row-major [rows, cols]. Enough for the TSA-Net real-data files.
- */
-function readMatV5Matrix(path: string): { rows: number; cols: number; data: Float32Array } {
-  const file = readFileSync(path);
-  let offset = 128;
-  while (offset + 8 <= file.length) {
-    const type = file.readUInt32LE(offset);
-    const size = file.readUInt32LE(offset + 4);
-    let element = file.subarray(offset + 8, offset + 8 + size);
-    offset += 8 + size + ((8 - (size % 8)) % 8);
-    if (type === 15)
-      element = inflateSync(element).subarray(8); // miCOMPRESSED -> its miMATRIX body
-    else if (type !== 14) continue;
-    // sub-elements: array flags, dimensions, name, real part
-    let p = 0;
-    const sub = () => {
-      const tag = element.readUInt32LE(p);
-      if (tag >>> 16 !== 0) {
-        const out = { type: tag & 0xffff, bytes: element.subarray(p + 4, p + 4 + (tag >>> 16)) };
-        p += 8;
-        return out;
-      }
-      const n = element.readUInt32LE(p + 4);
-      const out = { type: tag, bytes: element.subarray(p + 8, p + 8 + n) };
-      p += 8 + n + ((8 - (n % 8)) % 8);
-      return out;
-    };
-    sub(); // flags
-    const dims = sub();
-    const [rows, cols] = [dims.bytes.readInt32LE(0), dims.bytes.readInt32LE(4)];
-    sub(); // name
-    const real = sub();
-    const columnMajor =
-      real.type === 7
-        ? new Float32Array(
-            real.bytes.buffer.slice(real.bytes.byteOffset, real.bytes.byteOffset + real.bytes.length),
-          )
-        : Float32Array.from(
-            new Float64Array(
-              real.bytes.buffer.slice(real.bytes.byteOffset, real.bytes.byteOffset + real.bytes.length),
-            ),
-          );
-    const data = new Float32Array(rows * cols);
-    for (let i = 0; i < rows; i++)
-      for (let j = 0; j < cols; j++) data[i * cols + j] = columnMajor[j * rows + i];
-    return { rows, cols, data };
-  }
-  throw new Error(`${path}: no numeric matrix found`);
+/** A 2-D MAT variable as row-major [rows, cols] (MAT arrays are column-major). */
+function readMatrix(path: string, name: string): { rows: number; cols: number; data: Float32Array } {
+  const variable = decodeMat(new Uint8Array(readFileSync(path)), { source: path }).variables[name];
+  if (!variable || variable.dims.length !== 2) throw new Error(`${path}: expected a 2-D variable '${name}'`);
+  const [rows, cols] = variable.dims;
+  const data = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < cols; j++) data[i * cols + j] = Number(variable.data[j * rows + i]);
+  return { rows, cols, data };
 }
 
 describe.skipIf(!SHARED_DATA)(
@@ -64,8 +23,8 @@ describe.skipIf(!SHARED_DATA)(
   () => {
     it('reconstructs scene1 (660 x 714 measurement) with the default model within a 512 MiB budget', async () => {
       await setupBackend('wasm');
-      const meas = readMatV5Matrix(sharedDataPath('cassi_real/Measurements/scene1.mat'));
-      const mask = readMatV5Matrix(sharedDataPath('cassi_real/mask.mat'));
+      const meas = readMatrix(sharedDataPath('cassi_real/Measurements/scene1.mat'), 'meas_real');
+      const mask = readMatrix(sharedDataPath('cassi_real/mask.mat'), 'mask');
       expect([meas.rows, meas.cols, mask.rows, mask.cols]).toEqual([660, 714, 660, 660]);
       // Y0(:, :, n) = Y(:, 2n : 2n + 660) * M (spec 1.5 "HM"; S2's real helper applies no 2/N scaling)
       const bands = 28;
