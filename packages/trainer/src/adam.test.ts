@@ -77,7 +77,8 @@ describeBackends('AdamOptimizer', () => {
   });
 
   it('rejects mismatched states and gradients with clear messages', () => {
-    const w = tf.variable(tf.zeros([3]));
+    const before = tf.memory().numTensors;
+    const w = tf.tidy(() => tf.variable(tf.zeros([3])));
     const adam = new AdamOptimizer([{ name: 'w', variable: w }], options);
     const slot = { shape: [4], values: new Float32Array(4) };
     expect(() => adam.setState({ step: 1, firstMoments: { w: slot }, secondMoments: { w: slot } })).toThrow(
@@ -90,6 +91,7 @@ describeBackends('AdamOptimizer', () => {
     expect(() => new AdamOptimizer([{ name: 'w', variable: w }], { ...options, beta1: 1 })).toThrow(/beta1/);
     adam.dispose();
     w.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('clipByGlobalNorm scales to the max norm and reports the norm', async () => {
@@ -97,11 +99,11 @@ describeBackends('AdamOptimizer', () => {
       const gradients = [tf.tensor1d([3, 0]), tf.tensor1d([0, 4])];
       const { gradients: clipped, norm } = clipByGlobalNorm(gradients, 1);
       expect((await norm.data())[0]).toBeCloseTo(5, 5);
-      expect(Array.from(await clipped[0].data())[0]).toBeCloseTo(3 / (5 + 1e-6), 6);
-      expect(Array.from(await clipped[1].data())[1]).toBeCloseTo(4 / (5 + 1e-6), 6);
+      expect(Array.from(await clipped[0]!.data())[0]).toBeCloseTo(3 / (5 + 1e-6), 6);
+      expect(Array.from(await clipped[1]!.data())[1]).toBeCloseTo(4 / (5 + 1e-6), 6);
       const { gradients: unclipped, norm: n2 } = clipByGlobalNorm(gradients, 10);
-      expect(Array.from(await unclipped[1].data())[1]).toBeCloseTo(4, 6);
-      tf.dispose([...gradients, ...clipped, ...unclipped, norm, n2]);
+      expect(Array.from(await unclipped[1]!.data())[1]).toBeCloseTo(4, 6);
+      tf.dispose([...gradients, ...clipped, ...unclipped, norm, n2] as tf.Tensor[]);
     });
   });
 });

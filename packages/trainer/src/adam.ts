@@ -56,9 +56,10 @@ export class AdamOptimizer {
     }
     this.options = { beta1, beta2, epsilon };
     this.weights = [...weights];
-    this.first = this.weights.map(({ variable }) => tf.variable(tf.zerosLike(variable), false));
-    this.second = this.weights.map(({ variable }) => tf.variable(tf.zerosLike(variable), false));
-    // zerosLike's temporaries are owned by the variables now; nothing else to dispose.
+    // Inside tidy: tf.variable shares the initial tensor's data, and tidy frees the temporary itself.
+    const slot = (variable: tf.Variable) => tf.tidy(() => tf.variable(tf.zerosLike(variable), false));
+    this.first = this.weights.map(({ variable }) => slot(variable));
+    this.second = this.weights.map(({ variable }) => slot(variable));
   }
 
   /** Steps taken so far. */
@@ -68,9 +69,11 @@ export class AdamOptimizer {
 
   /**
    * Applies one update. `gradients[i]` belongs to the i-th weight given to the constructor (same shape);
-   * the gradients are not disposed (the caller owns them).
+   * a weight whose gradient is `undefined` (it did not take part in the loss, e.g. the mask-encoding head
+   * under a plain L1 objective) is left alone, moments included, like PyTorch's `grad is None`. The
+   * gradients are not disposed (the caller owns them).
    */
-  applyGradients(gradients: readonly tf.Tensor[], learningRate: number): void {
+  applyGradients(gradients: readonly (tf.Tensor | undefined)[], learningRate: number): void {
     if (gradients.length !== this.weights.length) {
       throw new Error(`Adam: expected ${this.weights.length} gradients, got ${gradients.length}`);
     }
@@ -92,7 +95,8 @@ export class AdamOptimizer {
       const lr = tf.scalar(learningRate);
       this.weights.forEach(({ name, variable }, i) => {
         const g = gradients[i];
-        if (!g || !tf.util.arraysEqual(g.shape, variable.shape)) {
+        if (g === undefined) return;
+        if (!tf.util.arraysEqual(g.shape, variable.shape)) {
           throw new Error(`Adam: gradient of ${name} has shape [${g?.shape}], expected [${variable.shape}]`);
         }
         const m = tf.add(tf.mul(b1, this.first[i]), tf.mul(oneMinusB1, g));
@@ -162,13 +166,13 @@ export class AdamOptimizer {
  * are not disposed.
  */
 export function clipByGlobalNorm(
-  gradients: readonly tf.Tensor[],
+  gradients: readonly (tf.Tensor | undefined)[],
   maxNorm: number,
-): { gradients: tf.Tensor[]; norm: tf.Scalar } {
+): { gradients: (tf.Tensor | undefined)[]; norm: tf.Scalar } {
   return tf.tidy(() => {
-    const squares = gradients.map((g) => tf.sum(tf.square(g)));
+    const squares = gradients.filter((g) => g !== undefined).map((g) => tf.sum(tf.square(g)));
     const norm = tf.sqrt(squares.length > 0 ? tf.addN(squares) : tf.scalar(0)) as tf.Scalar;
     const factor = tf.minimum(tf.scalar(1), tf.div(tf.scalar(maxNorm), tf.add(norm, tf.scalar(1e-6))));
-    return { gradients: gradients.map((g) => tf.mul(g, factor)), norm };
+    return { gradients: gradients.map((g) => (g === undefined ? undefined : tf.mul(g, factor))), norm };
   });
 }

@@ -17,7 +17,7 @@ describe('trainer config', () => {
     expect(paper.training).toEqual({ epochs: 300, samplesPerEpoch: 5000, batchSize: 4 });
     expect(paper.optimizer).toMatchObject({ learningRate: 4e-4, beta1: 0.9, beta2: 0.999 });
     expect(paper.learningRateSchedule).toEqual({ kind: 'step', everyEpochs: 50, factor: 0.5 });
-    expect(paper.loss).toMatchObject({ kind: 'mask-aware', alphaME: 1.5, alphaMA: 1, beta: 10, switchFraction: 0.5 });
+    expect(paper.loss).toMatchObject({ objective: 'mask-aware', alphaME: 1.5, alphaMA: 1, beta: 10, switchFraction: 0.5 });
     expect(paper.data.augment).toEqual({ rot90: true, flip: true });
     expect(paper.data.noise.kind).toBe('gaussian');
   });

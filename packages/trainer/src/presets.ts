@@ -37,7 +37,7 @@ const paper: TrainerConfig = {
     },
     cropSize: 256,
     augment: { rot90: true, flip: true },
-    mask: { kind: 'file', path: 'data/cassi_sim_mask/mask.mat', key: 'mask', randomCrop: false },
+    mask: { kind: 'standard', randomCrop: false },
     // The paper adds Gaussian noise but gives no level; 0.01 of the normalised measurement range is our
     // choice (documented in the README), overridable.
     noise: { kind: 'gaussian', std: 0.01 },
@@ -55,7 +55,7 @@ const paper: TrainerConfig = {
   },
   learningRateSchedule: { kind: 'step', everyEpochs: 50, factor: 0.5 },
   loss: {
-    kind: 'mask-aware',
+    objective: 'mask-aware',
     reconstruction: 'l1',
     alphaME: 1.5,
     alphaMA: 1,

@@ -130,8 +130,8 @@ export class Trainer {
     this.random = createRandom(this.config.seed);
     const loss = this.config.loss;
     this.schedule = createLossSchedule({
-      firstObjective: loss.kind === 'mask-aware' ? 'me' : loss.kind,
-      secondObjective: loss.kind === 'mask-aware' ? 'ma' : loss.kind,
+      firstObjective: loss.objective === 'mask-aware' ? 'me' : loss.objective,
+      secondObjective: loss.objective === 'mask-aware' ? 'ma' : loss.objective,
       firstAlpha: loss.alphaME,
       secondAlpha: loss.alphaMA,
       beta: loss.beta,
@@ -326,11 +326,13 @@ export class Trainer {
     const dataSeconds = (now() - started) / 1000;
     const withIntermediate = lossStep.objective === 'me' || lossStep.objective === 'ma';
     let kept: tf.Scalar[] = [];
+    let output: ReturnType<TrainableModel['apply']> | undefined;
     let gradientNorm: number | undefined;
+    let record: StepRecord;
     try {
       const variables = this.weights.map((w) => w.variable);
       const { value, grads } = tf.variableGrads(() => {
-        const output = this.model.apply(batch.input, { withIntermediate, training: true });
+        output = this.model.apply(batch.input, { withIntermediate, training: true });
         const parts = scheduledLoss(lossStep, {
           prediction: output.reconstruction,
           truth: batch.truth,
@@ -356,7 +358,7 @@ export class Trainer {
         const clipped = clipByGlobalNorm(ordered, optimizer.gradientClipNorm);
         gradientNorm = (await clipped.norm.data())[0];
         this.optimizer.applyGradients(clipped.gradients, learningRate);
-        tf.dispose([clipped.norm, ...clipped.gradients]);
+        tf.dispose([clipped.norm, ...clipped.gradients.filter((g) => g !== undefined)]);
       } else {
         this.optimizer.applyGradients(ordered, learningRate);
       }
@@ -371,8 +373,7 @@ export class Trainer {
       this.progress.random = this.random.state();
       const seconds = (now() - started) / 1000;
       this.progress.trainingSeconds += seconds;
-      const memory = tf.memory();
-      const record: StepRecord = {
+      record = {
         type: 'step',
         step,
         epoch,
@@ -386,17 +387,23 @@ export class Trainer {
         samplesPerSecond: training.batchSize / seconds,
         seconds,
         dataSeconds,
-        numTensors: memory.numTensors,
-        tensorBytes: memory.numBytes,
+        numTensors: 0,
+        tensorBytes: 0,
       };
       if (gradientNorm !== undefined) record.gradientNorm = gradientNorm;
-      const backendBytes = backendMemoryBytes();
-      if (backendBytes !== undefined) record.backendBytes = backendBytes;
-      this.events.emit('step', record);
-      return record;
     } finally {
-      tf.dispose([batch.input, batch.truth, batch.mask, ...kept]);
+      // A model may tf.keep() an output inside its own tidy (S2Transformer does for maskEncoded); kept
+      // tensors survive variableGrads' scope, so dispose the outputs explicitly (a no-op if already gone).
+      tf.dispose([batch.input, batch.truth, batch.mask, ...kept, output?.reconstruction, output?.maskEncoded]);
     }
+    // Memory is read after everything of the step is disposed: what stays is what the run holds.
+    const memory = tf.memory();
+    record.numTensors = memory.numTensors;
+    record.tensorBytes = memory.numBytes;
+    const backendBytes = backendMemoryBytes();
+    if (backendBytes !== undefined) record.backendBytes = backendBytes;
+    this.events.emit('step', record);
+    return record;
   }
 
   /**
