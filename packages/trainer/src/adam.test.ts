@@ -84,10 +84,12 @@ describeBackends('AdamOptimizer', () => {
     expect(() => adam.setState({ step: 1, firstMoments: { w: slot }, secondMoments: { w: slot } })).toThrow(
       /first moments of w have shape \[4\].*expected \[3\]/,
     );
-    expect(() =>
-      adam.setState({ step: 1, firstMoments: {}, secondMoments: {} }),
-    ).toThrow(/first moments missing for weight w/);
-    expect(() => tf.tidy(() => adam.applyGradients([tf.zeros([2])], 0.1))).toThrow(/gradient of w has shape \[2\]/);
+    expect(() => adam.setState({ step: 1, firstMoments: {}, secondMoments: {} })).toThrow(
+      /first moments missing for weight w/,
+    );
+    expect(() => tf.tidy(() => adam.applyGradients([tf.zeros([2])], 0.1))).toThrow(
+      /gradient of w has shape \[2\]/,
+    );
     expect(() => new AdamOptimizer([{ name: 'w', variable: w }], { ...options, beta1: 1 })).toThrow(/beta1/);
     adam.dispose();
     w.dispose();

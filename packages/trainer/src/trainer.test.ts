@@ -1,14 +1,14 @@
 import { setupBackend } from '@s2cassi/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { estimateTrainingMemory, assertMemoryFits } from './memory';
-import { configuredMask } from './mask-source';
-import { preset } from './presets';
-import { syntheticSceneSource } from './scene-source';
-import { Trainer } from './trainer';
 import { tinyConfig } from './_test-helpers';
 import type { TrainerConfig } from './config';
 import type { StepRecord } from './events';
+import { configuredMask } from './mask-source';
+import { assertMemoryFits, estimateTrainingMemory } from './memory';
+import { preset } from './presets';
+import { syntheticSceneSource } from './scene-source';
+import { Trainer } from './trainer';
 
 async function makeTrainer(config: TrainerConfig): Promise<Trainer> {
   const source = config.data.source;
@@ -49,7 +49,9 @@ describe('Trainer end to end (tiny S2-Transformer, synthetic 16 x 16 x 4 data)',
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const first = mean(records.slice(0, 6).map((r) => r.loss.total));
     const last = mean(records.slice(-6).map((r) => r.loss.total));
-    console.log(`wasm tiny: L1 loss ${first.toFixed(4)} (first 6 steps) -> ${last.toFixed(4)} (last 6 of 48)`);
+    console.log(
+      `wasm tiny: L1 loss ${first.toFixed(4)} (first 6 steps) -> ${last.toFixed(4)} (last 6 of 48)`,
+    );
     expect(last).toBeLessThan(0.6 * first);
   });
 
@@ -58,7 +60,9 @@ describe('Trainer end to end (tiny S2-Transformer, synthetic 16 x 16 x 4 data)',
     const wasm = await losses('wasm', config, 4);
     const cpu = await losses('cpu', config, 4);
     const diffs = wasm.map((w, i) => Math.abs(w - cpu[i]) / Math.abs(cpu[i]));
-    console.log(`cpu vs wasm relative loss differences, steps 0..3: ${diffs.map((d) => d.toExponential(2)).join(', ')}`);
+    console.log(
+      `cpu vs wasm relative loss differences, steps 0..3: ${diffs.map((d) => d.toExponential(2)).join(', ')}`,
+    );
     for (const d of diffs) expect(d).toBeLessThan(1e-4);
     expect(wasm[3]).not.toBe(wasm[0]);
   });
@@ -104,7 +108,9 @@ describe('Trainer end to end (tiny S2-Transformer, synthetic 16 x 16 x 4 data)',
     const paper = preset('paper');
     const estimate = estimateTrainingMemory(paper, 1_800_000, 'wasm');
     expect(estimate.limitBytes).toBe(4 * 1024 ** 3);
-    expect(() => assertMemoryFits(estimate, paper)).toThrow(/configuration refused: estimated peak memory .* cannot fit/);
+    expect(() => assertMemoryFits(estimate, paper)).toThrow(
+      /configuration refused: estimated peak memory .* cannot fit/,
+    );
     const small = preset('cpu-small');
     expect(() => assertMemoryFits(estimateTrainingMemory(small, 100_000, 'wasm'), small)).not.toThrow();
     expect(estimateTrainingMemory(paper, 1_800_000, 'webgpu').limitBytes).toBeNull();
