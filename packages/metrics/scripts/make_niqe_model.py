@@ -28,6 +28,12 @@ npz = np.load(os.path.join(folder, 'niqe_pris_params.npz'))
 assert np.array_equal(npz['mu_pris_param'].reshape(-1), mu), 'npz and mat means differ'
 assert np.array_equal(npz['cov_pris_param'], cov), 'npz and mat covariances differ'
 assert np.array_equal(cov, cov.T), 'covariance is not symmetric'
+window = np.asarray(npz['gaussian_window'], dtype=np.float64)
+assert window.shape == (7, 7) and np.array_equal(window, window[::-1, ::-1]) and np.array_equal(window, window.T)
+# The window is MATLAB's fspecial('gaussian', 7, 7/6) normalised to sum 1 (to rounding).
+x = np.arange(-3, 4.0)
+fspecial = np.exp(-(x[:, None] ** 2 + x[None, :] ** 2) / (2 * (7 / 6) ** 2))
+assert np.max(np.abs(fspecial / fspecial.sum() - window)) < 1e-15
 
 NOTICE = """-----------COPYRIGHT NOTICE STARTS WITH THIS LINE------------
 Copyright (c) 2011 The University of Texas at Austin
@@ -80,6 +86,14 @@ export const PRISTINE_MEAN: readonly number[] = [
 /** Covariance (36 x 36, row-major, symmetric) of the pristine features (`cov_prisparam`). */
 export const PRISTINE_COVARIANCE: readonly number[] = [
   {literal(cov.reshape(-1))},
+];
+
+/**
+ * The 7 x 7 Gaussian window (sigma 7/6, sum 1, row-major) of the MSCN step, as stored with BasicSR's
+ * copy of the model (equal to fspecial('gaussian', 7, 7/6) / sum to rounding).
+ */
+export const MSCN_WINDOW: readonly number[] = [
+  {literal(window.reshape(-1))},
 ];
 """
 tmp = out + '.tmp'

@@ -57,9 +57,15 @@ export function expectFiniteData(data: NumericArray, what: string): void {
   }
 }
 
-function expectDataObject(input: unknown, what: string, layout: string): { data: NumericArray; shape: number[] } {
+function expectDataObject(
+  input: unknown,
+  what: string,
+  layout: string,
+): { data: NumericArray; shape: number[] } {
   if (typeof input !== 'object' || input === null) {
-    throw new MetricsInputError(`${what}: expected { data, shape } with shape ${layout}, got ${String(input)}`);
+    throw new MetricsInputError(
+      `${what}: expected { data, shape } with shape ${layout}, got ${String(input)}`,
+    );
   }
   const { data, shape } = input as { data?: unknown; shape?: unknown };
   if (!Array.isArray(shape)) {
@@ -77,13 +83,16 @@ function expectDataObject(input: unknown, what: string, layout: string): { data:
       );
     }
   }
+  return { data, shape: shape as number[] };
+}
+
+function expectSize(data: NumericArray, shape: readonly number[], what: string): void {
   const size = shape.reduce((a: number, b: number) => a * b, 1);
   if (data.length !== size) {
     throw new MetricsInputError(
       `${what}: shape ${describeShape(shape)} needs ${size} values, got data of length ${data.length}`,
     );
   }
-  return { data, shape: shape as number[] };
 }
 
 /** Validates a cube ([H, W, N] or [B, H, W, N]) and checks its values are finite. */
@@ -94,6 +103,7 @@ export function readCube(input: Cube, what: string): CubeView {
     throw new MetricsInputError(`${what}: expected shape ${layout}, got ${describeShape(shape)}`);
   }
   const [batch, height, width, bands] = shape.length === 3 ? [1, ...shape] : shape;
+  expectSize(data, shape, what);
   expectFiniteData(data, what);
   return { data, batch, height, width, bands };
 }
@@ -117,12 +127,18 @@ export function readCubePair(reference: Cube, prediction: Cube): [CubeView, Cube
 }
 
 /** Validates a grey image [H, W] (a cube [H, W, 1] is accepted too). */
-export function readGreyImage(input: GreyImage, what: string): { data: NumericArray; height: number; width: number } {
+export function readGreyImage(
+  input: GreyImage,
+  what: string,
+): { data: NumericArray; height: number; width: number } {
   const layout = '[height, width]';
   const { data, shape } = expectDataObject(input, what, layout);
   if (shape.length !== 2 && !(shape.length === 3 && shape[2] === 1)) {
-    throw new MetricsInputError(`${what}: expected shape ${layout} (or [height, width, 1]), got ${describeShape(shape)}`);
+    throw new MetricsInputError(
+      `${what}: expected shape ${layout} (or [height, width, 1]), got ${describeShape(shape)}`,
+    );
   }
+  expectSize(data, shape, what);
   expectFiniteData(data, what);
   return { data, height: shape[0], width: shape[1] };
 }

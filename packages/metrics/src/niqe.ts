@@ -7,11 +7,10 @@ import {
   readCube,
   readGreyImage,
 } from './_cube';
-import { filterSeparable, gaussianKernel } from './_filter';
 import { gamma } from './_gamma';
 import { imresizeBicubic } from './_imresize';
 import { mean } from './_math';
-import { PRISTINE_COVARIANCE, PRISTINE_MEAN } from './_niqe-model.generated';
+import { MSCN_WINDOW, PRISTINE_COVARIANCE, PRISTINE_MEAN } from './_niqe-model.generated';
 import { symmetricPinv } from './_pinv';
 
 /**
@@ -50,11 +49,12 @@ export interface NiqePerBandResult {
 
 const BLOCK = 96;
 const FEATURES = 36;
-const MSCN_WINDOW = gaussianKernel(7, 7 / 6);
 
 // The AGGD shape grid of estimateaggdparam.m: gam = 0.2:0.001:10, with
 // r(gam) = Gamma(2/gam)^2 / (Gamma(1/gam) Gamma(3/gam)), and the gamma ratios the features need.
-let grid: { alpha: Float64Array; r: Float64Array; betaScale: Float64Array; meanScale: Float64Array } | undefined;
+let grid:
+  | { alpha: Float64Array; r: Float64Array; betaScale: Float64Array; meanScale: Float64Array }
+  | undefined;
 function aggdGrid() {
   if (grid) return grid;
   const count = 9801;
@@ -174,12 +174,53 @@ function blockFeatures(
   }
 }
 
+/**
+ * 7 x 7 correlation with replicated borders (MATLAB `imfilter(im, window, 'replicate')`), summing the
+ * 49 products in row-major window order for every pixel, as scipy.ndimage (BasicSR) does. The order
+ * matters more than it seems: on exactly flat areas the MSCN coefficients are pure rounding noise,
+ * and their signs feed the AGGD fits (see the README).
+ */
+function filterReplicate7(image: Float64Array, height: number, width: number): Float64Array {
+  const out = new Float64Array(height * width);
+  const xs = new Int32Array(7);
+  const rows = new Int32Array(7);
+  const win = Float64Array.from(MSCN_WINDOW);
+  for (let y = 0; y < height; y++) {
+    for (let i = 0; i < 7; i++) rows[i] = Math.min(height - 1, Math.max(0, y + i - 3)) * width;
+    for (let x = 0; x < width; x++) {
+      let acc = 0;
+      if (x >= 3 && x < width - 3) {
+        for (let i = 0; i < 7; i++) {
+          const s = rows[i] + x - 3;
+          const w = i * 7;
+          acc += image[s] * win[w];
+          acc += image[s + 1] * win[w + 1];
+          acc += image[s + 2] * win[w + 2];
+          acc += image[s + 3] * win[w + 3];
+          acc += image[s + 4] * win[w + 4];
+          acc += image[s + 5] * win[w + 5];
+          acc += image[s + 6] * win[w + 6];
+        }
+      } else {
+        for (let j = 0; j < 7; j++) xs[j] = Math.min(width - 1, Math.max(0, x + j - 3));
+        for (let i = 0; i < 7; i++) {
+          const row = rows[i];
+          const w = i * 7;
+          for (let j = 0; j < 7; j++) acc += image[row + xs[j]] * win[w + j];
+        }
+      }
+      out[y * width + x] = acc;
+    }
+  }
+  return out;
+}
+
 /** MSCN coefficients (I - mu) / (sigma + 1), mu and sigma from the 7 x 7 Gaussian (sigma 7/6), replicate borders. */
 function mscn(image: Float64Array, height: number, width: number): Float64Array {
-  const mu = filterSeparable(image, height, width, MSCN_WINDOW, 'replicate').data;
+  const mu = filterReplicate7(image, height, width);
   const squared = new Float64Array(image.length);
   for (let i = 0; i < image.length; i++) squared[i] = image[i] * image[i];
-  const second = filterSeparable(squared, height, width, MSCN_WINDOW, 'replicate').data;
+  const second = filterReplicate7(squared, height, width);
   const out = new Float64Array(image.length);
   for (let i = 0; i < image.length; i++) {
     const sigma = Math.sqrt(Math.abs(second[i] - mu[i] * mu[i]));
@@ -218,11 +259,26 @@ export function niqeOfScaled(image: Float64Array, height: number, width: number)
     for (let by = 0; by < rows; by++) {
       for (let bx = 0; bx < cols; bx++) {
         const index = by * cols + bx;
-        blockFeatures(coefficients, w, by * size, bx * size, size, scratch, features, index * FEATURES + (scale - 1) * 18);
+        blockFeatures(
+          coefficients,
+          w,
+          by * size,
+          bx * size,
+          size,
+          scratch,
+          features,
+          index * FEATURES + (scale - 1) * 18,
+        );
       }
     }
     if (scale === 1) {
-      const resized = imresizeBicubic(current, h, w, 0.5);
+      // Downscale by 2 (MATLAB imresize, bicubic, antialiased). Like BasicSR, resize x / 255 and
+      // multiply back, so rounding on flat areas matches the reference (MATLAB resizes x directly;
+      // the two differ only by rounding).
+      const unit = new Float64Array(current.length);
+      for (let i = 0; i < unit.length; i++) unit[i] = current[i] / 255;
+      const resized = imresizeBicubic(unit, h, w, 0.5);
+      for (let i = 0; i < resized.data.length; i++) resized.data[i] *= 255;
       current = resized.data;
       h = resized.height;
       w = resized.width;
@@ -261,7 +317,8 @@ export function niqeOfScaled(image: Float64Array, height: number, width: number)
     const row = b * FEATURES;
     for (let i = 0; i < FEATURES; i++) {
       const di = features[row + i] - completeMean[i];
-      for (let j = i; j < FEATURES; j++) averaged[i * FEATURES + j] += di * (features[row + j] - completeMean[j]);
+      for (let j = i; j < FEATURES; j++)
+        averaged[i * FEATURES + j] += di * (features[row + j] - completeMean[j]);
     }
   }
   for (let i = 0; i < FEATURES; i++) {

@@ -9,8 +9,10 @@ import { EPS, mean, RAD_TO_DEG } from './_math';
  *   the zero-vector cases: two zero spectra give 0 degrees; one zero spectrum gives
  *   acos(1 / (|other| + eps)), which depends on the data scale (about 89.8 degrees for a uint8-scaled
  *   spectrum of norm 255, 0 degrees for a norm <= 1: the cosine is clamped as `real(acos)` does).
- * - `strict`: angle = acos(clamp(x.y / (|x| |y|), -1, 1)) with a documented zero-vector rule: two zero
- *   spectra are parallel (0 degrees); a zero spectrum and a non-zero one are orthogonal (90 degrees).
+ * - `strict`: the exact angle acos(x.y / (|x| |y|)), evaluated stably as
+ *   2 atan2(|x/|x| - y/|y||, |x/|x| + y/|y||) (identical spectra give exactly 0), with a documented
+ *   zero-vector rule: two zero spectra are parallel (0 degrees); a zero spectrum and a non-zero one
+ *   are orthogonal (90 degrees).
  */
 export type SamConvention = 'matlab' | 'strict';
 
@@ -54,7 +56,19 @@ export function samPerSceneOf(ref: CubeView, pred: CubeView, convention: SamConv
       } else if (aa === 0 || bb === 0) {
         angle = aa === 0 && bb === 0 ? 0 : Math.PI / 2;
       } else {
-        angle = clampedAcos(dot / Math.sqrt(aa * bb));
+        // Kahan's angle 2 atan2(|x/|x| - y/|y||, |x/|x| + y/|y||): accurate for small angles, where
+        // acos(cos) loses half the digits (identical spectra give exactly 0).
+        const na = Math.sqrt(aa);
+        const nb = Math.sqrt(bb);
+        let diff = 0;
+        let sum = 0;
+        for (let n = i - bands; n < i; n++) {
+          const u = a[n] / na;
+          const v = b[n] / nb;
+          diff += (u - v) * (u - v);
+          sum += (u + v) * (u + v);
+        }
+        angle = 2 * Math.atan2(Math.sqrt(diff), Math.sqrt(sum));
       }
       sum += angle;
     }

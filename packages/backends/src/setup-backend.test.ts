@@ -1,0 +1,69 @@
+import { expectNoLeaks, setBackend } from '@s2cassi/testing';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { backendInfo } from './backend-info';
+import { setupBackend, TENSORFLOW_INSTALL_HINT } from './setup-backend';
+import { WASM_TRAINING_KERNELS } from './wasm-training-kernels';
+
+describe('setupBackend', () => {
+  afterAll(async () => {
+    await setBackend('cpu');
+  });
+
+  it("'cpu' activates cpu with gradients registered", async () => {
+    const lines: string[] = [];
+    const choice = await setupBackend('cpu', { log: (m) => lines.push(m) });
+    expect(choice).toEqual({ backend: 'cpu', reason: "requested 'cpu'" });
+    expect(lines.at(-1)).toContain('backend: cpu');
+    const info = backendInfo();
+    expect(info.name).toBe('cpu');
+    expect(info.threads).toBeUndefined();
+    expect(info.gradientsRegistered).toBe(true);
+    expect(info.memory.numTensors).toBe(tf.memory().numTensors);
+  });
+
+  it("'wasm' activates wasm from the package's dist/, with the training kernels and a working conv gradient", async () => {
+    const choice = await setupBackend('wasm', { threads: 2, log: () => {} });
+    expect(choice.backend).toBe('wasm');
+    expect(choice.reason).toMatch(/tfjs-backend-wasm\/dist\/|already/);
+    expect(tf.getBackend()).toBe('wasm');
+    for (const name of WASM_TRAINING_KERNELS) expect(tf.getKernel(name, 'wasm')).toBeDefined();
+    const info = backendInfo();
+    expect(info.name).toBe('wasm');
+    expect(info.threads).toBe(1);
+    const shape = await expectNoLeaks(() =>
+      tf.tidy(() => {
+        const x = tf.ones([1, 6, 6, 2]) as tf.Tensor4D;
+        const w = tf.ones([3, 3, 2, 4]) as tf.Tensor4D;
+        const dw = tf.grad((f: tf.Tensor) => tf.sum(tf.conv2d(x, f as tf.Tensor4D, 1, 'same')))(w);
+        // Each filter tap sees the ones it overlaps: centre tap 36 pixels, edge taps 30, corners 25.
+        const values = dw.dataSync();
+        expect([values[0], values[4 * 2 * 1], values[4 * 2 * 4]]).toEqual([25, 30, 36]);
+        return dw.shape;
+      }),
+    );
+    expect(shape).toEqual([3, 3, 2, 4]);
+  });
+
+  it("'tensorflow' without tfjs-node installed says how to install it", async () => {
+    await expect(setupBackend('tensorflow')).rejects.toThrow(/npm install @tensorflow\/tfjs-node@4\.22\.0/);
+    expect(TENSORFLOW_INSTALL_HINT).toContain('@tensorflow/tfjs-node-gpu');
+  });
+
+  it("'auto' in Node without a hardware GPU or tfjs-node picks wasm and says why", async () => {
+    const choice = await setupBackend('auto');
+    expect(choice.backend).toBe('wasm');
+    expect(choice.reason).toMatch(/^auto: wasm/);
+    expect(choice.reason).toMatch(/webgpu: /);
+    expect(choice.reason).toContain('tensorflow: @tensorflow/tfjs-node(-gpu) not installed');
+  });
+
+  it('rejects an unknown request and bad thread counts with the expected values named', async () => {
+    await expect(setupBackend('webgl' as never)).rejects.toThrow(
+      /expected one of 'auto', 'webgpu', 'wasm', 'cpu', 'tensorflow', got "webgl"/,
+    );
+    await expect(setupBackend('wasm', { threads: 0 })).rejects.toThrow(
+      /threads to be an integer >= 1, got 0/,
+    );
+  });
+});
