@@ -29,7 +29,9 @@ describeBackends('AdamOptimizer', () => {
     await expectNoLeaks(() => tf.tidy(() => adam.applyGradients([tf.tensor1d(g)], 0.01)));
     const expected = [1, -2, 0.5, 3].map((p, i) => p - (0.01 * g[i]) / (Math.abs(g[i]) + 1e-8));
     const got = await weight.data();
-    expected.forEach((value, i) => expect(got[i]).toBeCloseTo(value, 6));
+    expected.forEach((value, i) => {
+      expect(got[i]).toBeCloseTo(value, 6);
+    });
     expect(adam.step).toBe(1);
     adam.dispose();
     weight.dispose();

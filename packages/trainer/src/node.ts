@@ -11,7 +11,6 @@ import { configHash, TrainerCheckpointError } from './checkpoint';
 import { type TrainerConfig, validateConfig } from './config';
 import { writeCurves } from './curves-node';
 import { FileCheckpointStore, type SkippedCheckpoint, writeFileAtomic } from './file-checkpoint-store';
-import { readLog } from './log';
 import { configuredMask } from './mask-source';
 import type { TrainableModel } from './model';
 import { deepMerge } from './overrides';
