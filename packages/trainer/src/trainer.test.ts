@@ -57,14 +57,14 @@ describe('Trainer end to end (tiny S2-Transformer, synthetic 16 x 16 x 4 data)',
 
   it('cpu agrees with wasm for the first steps (same seed, same data)', async () => {
     const config = tinyConfig();
-    const wasm = await losses('wasm', config, 4);
-    const cpu = await losses('cpu', config, 4);
+    const wasm = await losses('wasm', config, 3);
+    const cpu = await losses('cpu', config, 3);
     const diffs = wasm.map((w, i) => Math.abs(w - cpu[i]) / Math.abs(cpu[i]));
     console.log(
-      `cpu vs wasm relative loss differences, steps 0..3: ${diffs.map((d) => d.toExponential(2)).join(', ')}`,
+      `cpu vs wasm relative loss differences, steps 0..2: ${diffs.map((d) => d.toExponential(2)).join(', ')}`,
     );
     for (const d of diffs) expect(d).toBeLessThan(1e-4);
-    expect(wasm[3]).not.toBe(wasm[0]);
+    expect(wasm[2]).not.toBe(wasm[0]);
   });
 
   it('follows the schedules: L_ME then L_MA at switchFraction, lr halved per everyEpochs', async () => {
@@ -88,7 +88,7 @@ describe('Trainer end to end (tiny S2-Transformer, synthetic 16 x 16 x 4 data)',
       training: { epochs: 200, samplesPerEpoch: 2, batchSize: 2 },
       optimizer: { gradientClipNorm: 1 },
       data: { noise: { kind: 'gaussian', std: 0.01 } },
-      validation: { everyEpochs: 50 },
+      validation: { everyEpochs: 100 },
     });
     const trainer = await makeTrainer(config);
     const samples: { step: number; numTensors: number; tensorBytes: number; backendBytes?: number }[] = [];
