@@ -109,7 +109,20 @@ if (args.includes('--candidates')) {
 }
 for (const [name, config] of candidates) {
   if (only && !name.startsWith(only)) continue;
-  await measure(name, config, quick ? 2 : name.startsWith('default') ? 3 : 8);
+  try {
+    await measure(name, config, quick ? 2 : name.startsWith('default') ? 3 : 8);
+  } catch (error) {
+    console.log(`${name}: ${(error as Error).message}`);
+    if (name.startsWith('default')) {
+      // The largest crop that fits the 4 GiB wasm heap with batch 1 (estimate), for a samples/s figure.
+      const fitted = deepMerge(config, { data: { cropSize: 32 } }) as TrainerConfig;
+      await measure(
+        'default model (paper K4 L6 C60) at 32^2 (largest multiple of 8 that fits wasm)',
+        fitted,
+        quick ? 2 : 3,
+      );
+    }
+  }
 }
 console.log(
   'wasm threads: tfjs 4.22 runs wasm single-threaded in Node and @s2cassi/backends ignores `threads` there, so only 1 thread is measured.',

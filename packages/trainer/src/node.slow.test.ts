@@ -5,9 +5,9 @@ import { join, resolve } from 'node:path';
 import { setupBackend } from '@s2cassi/backends';
 import { REPO_ROOT } from '@s2cassi/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openResume, openTraining, readLog } from './node';
-import type { StepRecord } from './events';
 import { tinyConfig } from './_test-helpers';
+import type { StepRecord } from './events';
+import { openResume, openTraining, readLog } from './node';
 
 const config = tinyConfig({
   seed: 3,
@@ -32,7 +32,13 @@ describe('a real process killed with SIGTERM and resumed', () => {
     );
     const child = spawn(
       process.execPath,
-      [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), '--conditions=@s2cassi/source', script, JSON.stringify(config), runDir],
+      [
+        join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'),
+        '--conditions=@s2cassi/source',
+        script,
+        JSON.stringify(config),
+        runDir,
+      ],
       { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
@@ -69,8 +75,10 @@ describe('a real process killed with SIGTERM and resumed', () => {
     const killedLog = await readLog(join(runDir, 'log.jsonl'));
     expect(killedLog.steps).toHaveLength(160);
     const diffs = killedLog.steps.map((s, i) => Math.abs(s.loss.total - straightSteps[i].loss.total));
-    console.log(`SIGTERM at step ${result.step} + resume: max |loss difference| over 160 steps = ${Math.max(...diffs)}`);
+    console.log(
+      `SIGTERM at step ${result.step} + resume: max |loss difference| over 160 steps = ${Math.max(...diffs)}`,
+    );
     expect(Math.max(...diffs)).toBe(0);
     expect(existsSync(join(runDir, 'curves', 'loss.png'))).toBe(true);
-  });
+  }, 600_000);
 });

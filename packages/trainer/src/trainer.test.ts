@@ -6,6 +6,7 @@ import type { TrainerConfig } from './config';
 import type { StepRecord } from './events';
 import { configuredMask } from './mask-source';
 import { assertMemoryFits, estimateTrainingMemory } from './memory';
+import { deepMerge } from './overrides';
 import { preset } from './presets';
 import { syntheticSceneSource } from './scene-source';
 import { Trainer } from './trainer';
@@ -114,5 +115,25 @@ describe('Trainer end to end (tiny S2-Transformer, synthetic 16 x 16 x 4 data)',
     const small = preset('cpu-small');
     expect(() => assertMemoryFits(estimateTrainingMemory(small, 100_000, 'wasm'), small)).not.toThrow();
     expect(estimateTrainingMemory(paper, 1_800_000, 'webgpu').limitBytes).toBeNull();
+  });
+
+  it('Trainer.create refuses the paper preset on wasm before training, freeing what it built', async () => {
+    await setupBackend('wasm');
+    const before = tf.memory().numTensors;
+    const config = deepMerge(preset('paper'), {
+      data: { source: { kind: 'synthetic', trainScenes: 1, validationScenes: 0, height: 256, width: 256 } },
+    }) as TrainerConfig;
+    const source = syntheticSceneSource({
+      trainScenes: 1,
+      validationScenes: 0,
+      height: 256,
+      width: 256,
+      bandCount: 28,
+      seed: 0,
+    });
+    await expect(Trainer.create({ config, source, mask: await configuredMask(config) })).rejects.toThrow(
+      /configuration refused: estimated peak memory per step: [\d.]+ GiB .* limit 4.00 GiB \(wasm\)/,
+    );
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -198,13 +198,16 @@ export class Trainer {
         validationScenes.push({ name, scene: await load(name) });
     }
     const model = options.model ?? createModel(config.model, config.seed);
-    let trainer: Trainer;
+    let trainer: Trainer | undefined;
     try {
+      if (!options.skipMemoryCheck) {
+        assertMemoryFits(estimateTrainingMemory(config, model.parameterCount(), tf.getBackend()), config);
+      }
       trainer = new Trainer({ ...options, config }, model, trainScenes, validationScenes);
-      if (!options.skipMemoryCheck) assertMemoryFits(trainer.memory, config);
       if (options.checkpoint) trainer.restore(options.checkpoint, options.checkpointLocation ?? 'checkpoint');
     } catch (error) {
-      if (options.model === undefined) model.dispose();
+      if (trainer) trainer.dispose();
+      else if (options.model === undefined) model.dispose();
       throw error;
     }
     return trainer;
