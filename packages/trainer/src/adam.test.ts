@@ -29,7 +29,9 @@ describeBackends('AdamOptimizer', () => {
     await expectNoLeaks(() => tf.tidy(() => adam.applyGradients([tf.tensor1d(g)], 0.01)));
     const expected = [1, -2, 0.5, 3].map((p, i) => p - (0.01 * g[i]) / (Math.abs(g[i]) + 1e-8));
     const got = await weight.data();
-    expected.forEach((value, i) => expect(got[i]).toBeCloseTo(value, 6));
+    expected.forEach((value, i) => {
+      expect(got[i]).toBeCloseTo(value, 6);
+    });
     expect(adam.step).toBe(1);
     adam.dispose();
     weight.dispose();
@@ -77,19 +79,23 @@ describeBackends('AdamOptimizer', () => {
   });
 
   it('rejects mismatched states and gradients with clear messages', () => {
-    const w = tf.variable(tf.zeros([3]));
+    const before = tf.memory().numTensors;
+    const w = tf.tidy(() => tf.variable(tf.zeros([3])));
     const adam = new AdamOptimizer([{ name: 'w', variable: w }], options);
     const slot = { shape: [4], values: new Float32Array(4) };
     expect(() => adam.setState({ step: 1, firstMoments: { w: slot }, secondMoments: { w: slot } })).toThrow(
       /first moments of w have shape \[4\].*expected \[3\]/,
     );
-    expect(() =>
-      adam.setState({ step: 1, firstMoments: {}, secondMoments: {} }),
-    ).toThrow(/first moments missing for weight w/);
-    expect(() => tf.tidy(() => adam.applyGradients([tf.zeros([2])], 0.1))).toThrow(/gradient of w has shape \[2\]/);
+    expect(() => adam.setState({ step: 1, firstMoments: {}, secondMoments: {} })).toThrow(
+      /first moments missing for weight w/,
+    );
+    expect(() => tf.tidy(() => adam.applyGradients([tf.zeros([2])], 0.1))).toThrow(
+      /gradient of w has shape \[2\]/,
+    );
     expect(() => new AdamOptimizer([{ name: 'w', variable: w }], { ...options, beta1: 1 })).toThrow(/beta1/);
     adam.dispose();
     w.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('clipByGlobalNorm scales to the max norm and reports the norm', async () => {
@@ -97,11 +103,11 @@ describeBackends('AdamOptimizer', () => {
       const gradients = [tf.tensor1d([3, 0]), tf.tensor1d([0, 4])];
       const { gradients: clipped, norm } = clipByGlobalNorm(gradients, 1);
       expect((await norm.data())[0]).toBeCloseTo(5, 5);
-      expect(Array.from(await clipped[0].data())[0]).toBeCloseTo(3 / (5 + 1e-6), 6);
-      expect(Array.from(await clipped[1].data())[1]).toBeCloseTo(4 / (5 + 1e-6), 6);
+      expect(Array.from(await clipped[0]!.data())[0]).toBeCloseTo(3 / (5 + 1e-6), 6);
+      expect(Array.from(await clipped[1]!.data())[1]).toBeCloseTo(4 / (5 + 1e-6), 6);
       const { gradients: unclipped, norm: n2 } = clipByGlobalNorm(gradients, 10);
-      expect(Array.from(await unclipped[1].data())[1]).toBeCloseTo(4, 6);
-      tf.dispose([...gradients, ...clipped, ...unclipped, norm, n2]);
+      expect(Array.from(await unclipped[1]!.data())[1]).toBeCloseTo(4, 6);
+      tf.dispose([...gradients, ...clipped, ...unclipped, norm, n2] as tf.Tensor[]);
     });
   });
 });

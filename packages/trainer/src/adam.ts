@@ -43,7 +43,8 @@ export class AdamOptimizer {
   constructor(weights: readonly NamedVariable[], options: AdamOptions) {
     const { beta1, beta2, epsilon } = options;
     for (const [key, value] of Object.entries({ beta1, beta2 })) {
-      if (!(value >= 0 && value < 1)) throw new Error(`Adam ${key}: expected a number in [0, 1), got ${value}`);
+      if (!(value >= 0 && value < 1))
+        throw new Error(`Adam ${key}: expected a number in [0, 1), got ${value}`);
     }
     if (!(epsilon > 0)) throw new Error(`Adam epsilon: expected a number > 0, got ${epsilon}`);
     const names = new Set<string>();
@@ -56,9 +57,10 @@ export class AdamOptimizer {
     }
     this.options = { beta1, beta2, epsilon };
     this.weights = [...weights];
-    this.first = this.weights.map(({ variable }) => tf.variable(tf.zerosLike(variable), false));
-    this.second = this.weights.map(({ variable }) => tf.variable(tf.zerosLike(variable), false));
-    // zerosLike's temporaries are owned by the variables now; nothing else to dispose.
+    // Inside tidy: tf.variable shares the initial tensor's data, and tidy frees the temporary itself.
+    const slot = (variable: tf.Variable) => tf.tidy(() => tf.variable(tf.zerosLike(variable), false));
+    this.first = this.weights.map(({ variable }) => slot(variable));
+    this.second = this.weights.map(({ variable }) => slot(variable));
   }
 
   /** Steps taken so far. */
@@ -68,9 +70,11 @@ export class AdamOptimizer {
 
   /**
    * Applies one update. `gradients[i]` belongs to the i-th weight given to the constructor (same shape);
-   * the gradients are not disposed (the caller owns them).
+   * a weight whose gradient is `undefined` (it did not take part in the loss, e.g. the mask-encoding head
+   * under a plain L1 objective) is left alone, moments included, like PyTorch's `grad is None`. The
+   * gradients are not disposed (the caller owns them).
    */
-  applyGradients(gradients: readonly tf.Tensor[], learningRate: number): void {
+  applyGradients(gradients: readonly (tf.Tensor | undefined)[], learningRate: number): void {
     if (gradients.length !== this.weights.length) {
       throw new Error(`Adam: expected ${this.weights.length} gradients, got ${gradients.length}`);
     }
@@ -92,7 +96,8 @@ export class AdamOptimizer {
       const lr = tf.scalar(learningRate);
       this.weights.forEach(({ name, variable }, i) => {
         const g = gradients[i];
-        if (!g || !tf.util.arraysEqual(g.shape, variable.shape)) {
+        if (g === undefined) return;
+        if (!tf.util.arraysEqual(g.shape, variable.shape)) {
           throw new Error(`Adam: gradient of ${name} has shape [${g?.shape}], expected [${variable.shape}]`);
         }
         const m = tf.add(tf.mul(b1, this.first[i]), tf.mul(oneMinusB1, g));
@@ -113,8 +118,14 @@ export class AdamOptimizer {
     const secondMoments: AdamState['secondMoments'] = {};
     for (let i = 0; i < this.weights.length; i++) {
       const { name } = this.weights[i];
-      firstMoments[name] = { shape: [...this.first[i].shape], values: (await this.first[i].data()) as Float32Array };
-      secondMoments[name] = { shape: [...this.second[i].shape], values: (await this.second[i].data()) as Float32Array };
+      firstMoments[name] = {
+        shape: [...this.first[i].shape],
+        values: (await this.first[i].data()) as Float32Array,
+      };
+      secondMoments[name] = {
+        shape: [...this.second[i].shape],
+        values: (await this.second[i].data()) as Float32Array,
+      };
     }
     return { step: this.steps, firstMoments, secondMoments };
   }
@@ -162,13 +173,13 @@ export class AdamOptimizer {
  * are not disposed.
  */
 export function clipByGlobalNorm(
-  gradients: readonly tf.Tensor[],
+  gradients: readonly (tf.Tensor | undefined)[],
   maxNorm: number,
-): { gradients: tf.Tensor[]; norm: tf.Scalar } {
+): { gradients: (tf.Tensor | undefined)[]; norm: tf.Scalar } {
   return tf.tidy(() => {
-    const squares = gradients.map((g) => tf.sum(tf.square(g)));
+    const squares = gradients.filter((g) => g !== undefined).map((g) => tf.sum(tf.square(g)));
     const norm = tf.sqrt(squares.length > 0 ? tf.addN(squares) : tf.scalar(0)) as tf.Scalar;
     const factor = tf.minimum(tf.scalar(1), tf.div(tf.scalar(maxNorm), tf.add(norm, tf.scalar(1e-6))));
-    return { gradients: gradients.map((g) => tf.mul(g, factor)), norm };
+    return { gradients: gradients.map((g) => (g === undefined ? undefined : tf.mul(g, factor))), norm };
   });
 }

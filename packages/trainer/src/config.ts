@@ -31,8 +31,18 @@ export const dataSourceSchema = z.discriminatedUnion('kind', [
     .strict(),
 ]);
 
-/** The coded aperture: a file (`.mat` key `mask`, `.npy`, `.safetensors`) or a seeded random one. */
+/**
+ * The coded aperture: `standard` (the 256 x 256 TSA mask bundled in @s2cassi/demo-data), a file (`.mat` key
+ * `mask`, `.npy`, `.safetensors`) or a seeded random one.
+ */
 export const maskSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('standard'),
+      /** Take a random crop of the mask for every sample instead of its top-left corner. */
+      randomCrop: z.boolean(),
+    })
+    .strict(),
   z
     .object({
       kind: z.literal('file'),
@@ -98,11 +108,11 @@ export const learningRateScheduleSchema = z.discriminatedUnion('kind', [
 export const lossSchema = z
   .object({
     /**
-     * `mask-aware`: L_ME (Recon + alphaME * ME) before `switchFraction` of training, then L_MA (Recon +
+     * `objective: mask-aware`: L_ME (Recon + alphaME * ME) before `switchFraction` of training, then L_MA (Recon +
      * alphaMA * ME + beta * MA), through @s2cassi/mask-aware-loss's schedule. `l1` / `rmse`: the
      * reconstruction term alone for the whole run (the intermediate head is then not trained).
      */
-    kind: z.enum(['mask-aware', 'l1', 'rmse']),
+    objective: z.enum(['mask-aware', 'l1', 'rmse']),
     /** Norm of the Recon term inside the mask-aware objective. */
     reconstruction: z.enum(['l1', 'rmse']),
     alphaME: z.number().nonnegative(),
@@ -119,7 +129,11 @@ export const lossSchema = z
 export const trainerConfigSchema = z
   .object({
     /** Seeds the data pipeline (crops, augmentation, masks, noise) and the weight initialisation. */
-    seed: z.number().int().nonnegative().max(2 ** 32 - 1),
+    seed: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(2 ** 32 - 1),
     /** `auto` picks the fastest backend that works (webgpu > tensorflow > wasm > cpu). */
     backend: z.enum(['auto', 'webgpu', 'wasm', 'cpu', 'tensorflow']),
     /** The S2-Transformer (names as in @s2cassi/s2-attn's S2TransformerConfig; spec section 2). */
@@ -219,6 +233,13 @@ export const trainerConfigSchema = z
           message: `cropSize ${data.cropSize} exceeds the synthetic scenes (${data.source.height} x ${data.source.width})`,
         });
       }
+    }
+    if (data.mask.kind === 'standard' && data.cropSize > 256) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['data', 'cropSize'],
+        message: `the standard mask is 256 x 256; cropSize ${data.cropSize} needs a larger mask (data.mask.kind 'file' or 'random')`,
+      });
     }
     if (data.mask.kind === 'random' && data.mask.size < data.cropSize) {
       ctx.addIssue({
