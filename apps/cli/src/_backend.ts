@@ -12,9 +12,13 @@ function gpuVisible(): boolean {
   return existsSync('/dev/dri') || existsSync('/dev/nvidia0') || existsSync('/dev/dxg');
 }
 
-async function choose(request: string, log: (message: string) => void): Promise<BackendChoice> {
-  // tfjs's "install tfjs-node" banner and debug warnings are noise on a command line.
+/** tfjs's "install tfjs-node" banner and debug warnings are noise on a command line. */
+export function quietTfjs(): void {
   tf.env().set('PROD', true);
+}
+
+async function choose(request: string, log: (message: string) => void): Promise<BackendChoice> {
+  quietTfjs();
   if (request === 'auto' && !gpuVisible()) {
     // Probing WebGPU without a GPU only finds a software rasteriser (and native drivers print warnings).
     const choice = await setupBackend('wasm', { log });

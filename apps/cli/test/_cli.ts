@@ -31,8 +31,13 @@ export function cli(
     child.stdout.on('data', (d) => {
       stdout += d;
     });
+    let interrupted = false;
     child.stderr.on('data', (d) => {
       stderr += d;
+      if (options.interruptOn && !interrupted && options.interruptOn.test(stderr)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
     });
     if (options.signalAfterMs !== undefined) setTimeout(() => child.kill('SIGINT'), options.signalAfterMs);
     child.on('error', reject);

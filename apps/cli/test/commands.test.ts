@@ -54,7 +54,18 @@ beforeAll(async () => {
 
 describe('s2cassi (real processes)', () => {
   it('--help lists every command and each command help has an example', async () => {
-    const names = ['demo', 'simulate', 'reconstruct', 'evaluate', 'metrics', 'niqe', 'render', 'info'];
+    const names = [
+      'demo',
+      'simulate',
+      'reconstruct',
+      'evaluate',
+      'train',
+      'resume',
+      'metrics',
+      'niqe',
+      'render',
+      'info',
+    ];
     const [root, ...helps] = await Promise.all([cli(['--help']), ...names.map((n) => cli([n, '--help']))]);
     expect(root.code).toBe(0);
     for (const n of names) expect(root.stdout).toContain(n);

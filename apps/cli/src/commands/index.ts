@@ -3,7 +3,7 @@ import './demo';
 import './simulate';
 import './reconstruct';
 import './evaluate';
-//import './train';
+import './train';
 import './metrics';
 import './niqe';
 import './render';
