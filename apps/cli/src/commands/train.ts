@@ -184,9 +184,7 @@ registerCommand((program, run) => {
   ).action((configPath: string | undefined, options) =>
     run(async (context) => {
       if (configPath === undefined && options.preset === undefined) {
-        throw new UsageError(
-          'train needs a config file or --preset (one of ' + PRESET_NAMES.join(', ') + ')',
-        );
+        throw new UsageError(`train needs a config file or --preset (one of ${PRESET_NAMES.join(', ')})`);
       }
       if (configPath !== undefined && options.preset !== undefined) {
         throw new UsageError(
