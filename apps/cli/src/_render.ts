@@ -138,3 +138,24 @@ export function bandBarsSvg(
 ): string {
   return bandMetricsSvg({ series, wavelengths, metric, title: `${metric} per band`, yMin });
 }
+
+/**
+ * Exposure for renderings of reconstructions of unknown scale (real measurements give cubes of about
+ * Y / (N * mean mask)): the factor that maps the 99.5th percentile of the values to 1 (1 when that is 0).
+ */
+export function autoExposure(cube: Cube): number {
+  const step = Math.max(1, Math.floor(cube.data.length / 200_000));
+  const sample: number[] = [];
+  for (let i = 0; i < cube.data.length; i += step) sample.push(cube.data[i]);
+  sample.sort((a, b) => a - b);
+  const p = sample[Math.min(sample.length - 1, Math.floor(sample.length * 0.995))] ?? 0;
+  return p > 0 ? 1 / p : 1;
+}
+
+/** The cube times a factor (a copy). */
+export function scaled(cube: Cube, factor: number): Cube {
+  if (factor === 1) return cube;
+  const data = new Float32Array(cube.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = cube.data[i] * factor;
+  return { ...cube, data };
+}

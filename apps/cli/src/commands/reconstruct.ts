@@ -19,7 +19,7 @@ import {
   withExtension,
 } from '../_options';
 import { createProgress, formatSeconds } from '../_progress';
-import { bandGridPng, srgbPng } from '../_render';
+import { autoExposure, bandGridPng, scaled, srgbPng } from '../_render';
 import type { CommandContext } from '../context';
 import { UsageError } from '../errors';
 import { checkOutputPath, writeFileAtomic } from '../output';
@@ -53,12 +53,14 @@ function renderingPaths(output: string): string[] {
   return [`${base}.srgb.png`, `${base}.bands.png`];
 }
 
+/** sRGB and band-grid PNGs, auto-exposed (99.5th percentile -> 1): real measurements have no fixed scale. */
 async function writeRenderings(output: string, cube: Cube): Promise<string[]> {
   const wavelengths = wavelengthsFor(cube);
   if (!wavelengths) return [];
   const [srgb, bands] = renderingPaths(output);
-  await writeFileAtomic(srgb, srgbPng(cube, wavelengths));
-  await writeFileAtomic(bands, bandGridPng(cube, wavelengths));
+  const exposed = scaled(cube, autoExposure(cube));
+  await writeFileAtomic(srgb, srgbPng(exposed, wavelengths));
+  await writeFileAtomic(bands, bandGridPng(exposed, wavelengths));
   return [srgb, bands];
 }
 
@@ -133,7 +135,10 @@ registerCommand((program, run) => {
       .option('--measurement-key <name>', 'variable of the measurement file (default: meas_real, meas, ...)')
       .option('--mask-key <name>', 'variable of the mask file')
       .addOption(new Option('--format <ext>', 'batch output format').choices([...FORMATS]).default('mat'))
-      .option('--render', 'also write <output>.srgb.png and <output>.bands.png')
+      .option(
+        '--render',
+        'also write <output>.srgb.png and <output>.bands.png (auto-exposed: 99.5th percentile = white)',
+      )
       .option('--shard <k/n>', 'batch: process only the k-th of n deterministic slices (1-based)', parseShard)
       .option('--force', 'replace existing outputs (batch: recompute finished files)')
       .addHelpText(
