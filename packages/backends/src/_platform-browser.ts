@@ -22,3 +22,18 @@ export function isInstalled(_name: string): boolean {
 export async function importOptional<T = unknown>(name: string): Promise<T> {
   throw new Error(`'${name}' can only be loaded in Node; this is a browser build of @s2cassi/backends`);
 }
+
+export type { ThreadedWasmModule, ThreadedWasmOptions } from './_wasm-threads-node';
+
+import type { ThreadedWasmModule, ThreadedWasmOptions } from './_wasm-threads-node';
+
+/** Same cap as tfjs-backend-wasm's pthread pool; browsers go through tfjs's own `setThreadsCount`. */
+export const MAX_WASM_THREADS = 8;
+
+export async function startThreadedWasm(_options: ThreadedWasmOptions): Promise<ThreadedWasmModule> {
+  throw new Error("the Node threaded-wasm loader is Node only; browsers use tfjs's own threaded build");
+}
+
+export function releasePthreadWorkers(_module: ThreadedWasmModule): number {
+  return 0;
+}

@@ -1,0 +1,104 @@
+// wasm in Node with 1 thread vs `setupBackend('wasm', { threads: 2 })` (median of several runs, ms).
+// A tfjs backend initialises once per process, so each thread count runs in a child process that
+// re-runs this file with `--child <threads>`. Run:
+//   npx tsx --conditions=@s2cassi/source packages/backends/bench/wasm-threads.ts [runs=5]
+import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { backendInfo, setupBackend } from '../src/index';
+
+const CASES = [
+  'conv2d 3x3 [1,256,256,60] -> 60, forward',
+  'conv2d input gradient (Conv2DBackpropInput)',
+  'conv2d filter gradient (Conv2DBackpropFilter)',
+  'batchMatMul [6144,64,10] x [6144,10,64]',
+  'softmax [6144,64,64]',
+] as const;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Median ms over `runs` timed runs after one warm-up run (XNNPACK sets its operators up once). */
+async function time(runs: number, fn: () => tf.Tensor): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i <= runs; i++) {
+    const start = performance.now();
+    const out = fn();
+    await out.data();
+    out.dispose();
+    if (i > 0) samples.push(performance.now() - start);
+  }
+  return median(samples);
+}
+
+async function child(threads: number, runs: number): Promise<void> {
+  await setupBackend('wasm', threads > 1 ? { threads } : {});
+  const actual = backendInfo().threads;
+  const x = tf.randomNormal([1, 256, 256, 60]) as tf.Tensor4D;
+  const w = tf.randomNormal([3, 3, 60, 60]) as tf.Tensor4D;
+  const dy = tf.randomNormal([1, 256, 256, 60]) as tf.Tensor4D;
+  const attrs = {
+    strides: 1,
+    pad: 'same',
+    dataFormat: 'NHWC',
+    dimRoundingMode: undefined,
+    inputShape: x.shape,
+  };
+  const a = tf.randomNormal([6144, 64, 10]);
+  const b = tf.randomNormal([6144, 10, 64]);
+  const logits = tf.randomNormal([6144, 64, 64]);
+  const medians = [
+    await time(runs, () => tf.conv2d(x, w, 1, 'same')),
+    await time(
+      runs,
+      () => tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: w }, attrs) as tf.Tensor,
+    ),
+    await time(
+      runs,
+      () =>
+        tf
+          .engine()
+          .runKernel(tf.Conv2DBackpropFilter, { x, dy }, { ...attrs, filterShape: w.shape }) as tf.Tensor,
+    ),
+    await time(runs, () => tf.matMul(a, b)),
+    await time(runs, () => tf.softmax(logits)),
+  ];
+  tf.dispose([x, w, dy, a, b, logits]);
+  console.log(JSON.stringify({ threads: actual, medians }));
+}
+
+const childIndex = process.argv.indexOf('--child');
+if (childIndex >= 0) {
+  await child(Number(process.argv[childIndex + 1]), Number(process.argv[childIndex + 2]));
+} else {
+  const runs = Number(process.argv[2] ?? 5);
+  const self = fileURLToPath(import.meta.url);
+  const load = () =>
+    loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ');
+  console.log(`tfjs ${tf.version_core}, wasm in Node ${process.version}, median of ${runs} runs (ms)`);
+  console.log(`load average before: ${load()} (2 shared cores: numbers are taken under load)`);
+  const results: { threads: number; medians: number[] }[] = [];
+  for (const threads of [1, 2]) {
+    const out = execFileSync(
+      process.execPath,
+      ['--conditions=@s2cassi/source', '--import', 'tsx', self, '--child', String(threads), String(runs)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    results.push(JSON.parse(out.toString().trim().split('\n').at(-1) ?? ''));
+  }
+  console.log(`load average after: ${load()}`);
+  console.log(
+    `${'op'.padEnd(48)} ${`${results[0].threads} thread`.padStart(10)} ${`${results[1].threads} threads`.padStart(10)}  speed-up`,
+  );
+  CASES.forEach((label, i) => {
+    const [one, two] = results.map((r) => r.medians[i]);
+    console.log(
+      `${label.padEnd(48)} ${one.toFixed(1).padStart(10)} ${two.toFixed(1).padStart(10)}  x${(one / two).toFixed(2)}`,
+    );
+  });
+}
