@@ -6,6 +6,8 @@
  * batchMatMul and softmax on seeded inputs, optionally the same on cpu, and prints one JSON line. It
  * never calls process.exit: the test checks that the process ends on its own.
  */
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { uniformArray } from '@s2cassi/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { backendInfo } from './backend-info';
@@ -46,21 +48,27 @@ function compute(): Record<string, number[]> {
   });
 }
 
+const wasmDist = `${dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'))}/`;
 const lines: string[] = [];
 const choice = await setupBackend('wasm', {
   threads,
   log: (line) => lines.push(line),
+  // A file map whose threaded binary does not exist: the threaded module cannot start.
   wasmPaths: flags.includes('missing-binary')
     ? {
-        'tfjs-backend-wasm.wasm': `${import.meta.dirname}/../node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm`,
-        'tfjs-backend-wasm-simd.wasm': `${import.meta.dirname}/../node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm`,
+        'tfjs-backend-wasm.wasm': `${wasmDist}tfjs-backend-wasm.wasm`,
+        'tfjs-backend-wasm-simd.wasm': `${wasmDist}tfjs-backend-wasm-simd.wasm`,
         'tfjs-backend-wasm-threaded-simd.wasm': `${import.meta.dirname}/no-such-file.wasm`,
       }
     : undefined,
 });
 const info = backendInfo();
 const wasm = compute();
-const cpu = flags.includes('cpu') ? (await tf.setBackend('cpu'), compute()) : undefined;
+let cpu: Record<string, number[]> | undefined;
+if (flags.includes('cpu')) {
+  await tf.setBackend('cpu');
+  cpu = compute();
+}
 console.log(
   JSON.stringify({
     choice,
