@@ -3,6 +3,7 @@
 // re-runs this file with `--child <threads>`. Run:
 //   npx tsx --conditions=@s2cassi/source packages/backends/bench/wasm-threads.ts [runs=5]
 import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -21,17 +22,51 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-/** Median ms over `runs` timed runs after one warm-up run (XNNPACK sets its operators up once). */
-async function time(runs: number, fn: () => tf.Tensor): Promise<number> {
+/**
+ * CPU time (ms) of each thread of this process, from /proc (Linux; empty elsewhere). Wall-clock times
+ * on a loaded machine say little about parallelism; the share of CPU time spent off the main thread
+ * (in the pthread workers) shows whether an op was split across threads at all.
+ */
+function threadCpuMs(): Map<string, number> {
+  const result = new Map<string, number>();
+  if (!existsSync('/proc/self/task')) return result;
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      result.set(tid, (Number(fields[11]) + Number(fields[12])) * 10); // utime + stime, 100 ticks/s
+    } catch {
+      // the thread ended
+    }
+  }
+  return result;
+}
+
+/**
+ * Median ms over `runs` timed runs after one warm-up run (XNNPACK sets its operators up once), and
+ * the fraction of the timed runs' CPU time spent outside the main thread.
+ */
+async function time(runs: number, fn: () => tf.Tensor): Promise<[number, number]> {
   const samples: number[] = [];
+  let before = new Map<string, number>();
   for (let i = 0; i <= runs; i++) {
+    if (i === 1) before = threadCpuMs();
     const start = performance.now();
     const out = fn();
     await out.data();
     out.dispose();
     if (i > 0) samples.push(performance.now() - start);
   }
-  return median(samples);
+  const after = threadCpuMs();
+  const main = String(process.pid);
+  let total = 0;
+  let offMain = 0;
+  for (const [tid, ms] of after) {
+    const used = ms - (before.get(tid) ?? 0);
+    total += used;
+    if (tid !== main) offMain += used;
+  }
+  return [median(samples), total > 0 ? offMain / total : Number.NaN];
 }
 
 async function child(threads: number, runs: number): Promise<void> {
@@ -67,7 +102,9 @@ async function child(threads: number, runs: number): Promise<void> {
     await time(runs, () => tf.softmax(logits)),
   ];
   tf.dispose([x, w, dy, a, b, logits]);
-  console.log(JSON.stringify({ threads: actual, medians }));
+  console.log(
+    JSON.stringify({ threads: actual, medians: medians.map((m) => m[0]), offMain: medians.map((m) => m[1]) }),
+  );
 }
 
 const childIndex = process.argv.indexOf('--child');
@@ -82,7 +119,7 @@ if (childIndex >= 0) {
       .join(' ');
   console.log(`tfjs ${tf.version_core}, wasm in Node ${process.version}, median of ${runs} runs (ms)`);
   console.log(`load average before: ${load()} (2 shared cores: numbers are taken under load)`);
-  const results: { threads: number; medians: number[] }[] = [];
+  const results: { threads: number; medians: number[]; offMain: number[] }[] = [];
   for (const threads of [1, 2]) {
     const out = execFileSync(
       process.execPath,
@@ -93,12 +130,14 @@ if (childIndex >= 0) {
   }
   console.log(`load average after: ${load()}`);
   console.log(
-    `${'op'.padEnd(48)} ${`${results[0].threads} thread`.padStart(10)} ${`${results[1].threads} threads`.padStart(10)}  speed-up`,
+    `${'op'.padEnd(48)} ${`${results[0].threads} thread`.padStart(10)} ${`${results[1].threads} threads`.padStart(10)}  speed-up  CPU off the main thread (1 / 2 threads)`,
   );
+  const percent = (value: number) => `${(100 * value).toFixed(0)}%`;
   CASES.forEach((label, i) => {
     const [one, two] = results.map((r) => r.medians[i]);
+    const [offOne, offTwo] = results.map((r) => percent(r.offMain[i]));
     console.log(
-      `${label.padEnd(48)} ${one.toFixed(1).padStart(10)} ${two.toFixed(1).padStart(10)}  x${(one / two).toFixed(2)}`,
+      `${label.padEnd(48)} ${one.toFixed(1).padStart(10)} ${two.toFixed(1).padStart(10)}  x${(one / two).toFixed(2).padEnd(7)}  ${offOne} / ${offTwo}`,
     );
   });
 }
