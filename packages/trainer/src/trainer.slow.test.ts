@@ -68,7 +68,9 @@ describe('Trainer (slow)', () => {
       context.skip();
       return;
     }
+    expect(tf.getBackend()).toBe('webgpu');
     const webgpu = await run();
+    expect(tf.getBackend()).toBe('webgpu');
     const diffs = webgpu.map((w, i) => Math.abs(w - cpu[i]) / Math.abs(cpu[i]));
     console.log(
       `cpu vs webgpu relative loss differences, steps 0..2: ${diffs.map((d) => d.toExponential(2)).join(', ')}`,
