@@ -1,4 +1,4 @@
-import { Inflate, zlibSync } from 'fflate';
+import { Inflate, inflateSync, zlibSync } from 'fflate';
 import { HsiFormatError } from './errors';
 
 /** Adler-32 checksum (RFC 1950). */
@@ -39,9 +39,34 @@ const CHUNK = 1 << 16;
  * Inflates a complete zlib stream, refusing output beyond `maxBytes` (checked while inflating, so a
  * zip bomb stops early) and verifying the Adler-32 trailer.
  */
-export function inflateZlib(bytes: Uint8Array, maxBytes: number, source: string, what: string): Uint8Array {
+export function inflateZlib(
+  bytes: Uint8Array,
+  maxBytes: number,
+  source: string,
+  what: string,
+  exactSize?: number,
+): Uint8Array {
   checkZlibHeader(bytes, source, what);
-  const out = inflateRaw(bytes.subarray(2, bytes.length - 4), maxBytes, source, what, true);
+  const body = bytes.subarray(2, bytes.length - 4);
+  let out: Uint8Array;
+  if (exactSize !== undefined && exactSize <= maxBytes) {
+    // Known size: one-shot inflate into a buffer one byte larger (fflate stops at the buffer's end, so
+    // a longer stream shows up as a full buffer, never as a bigger allocation).
+    try {
+      out = inflateSync(body, { out: new Uint8Array(exactSize + 1) });
+    } catch (error) {
+      throw new HsiFormatError(
+        source,
+        `${what}: corrupted or truncated compressed data (${(error as Error).message})`,
+      );
+    }
+    if (out.length !== exactSize) {
+      throw new HsiFormatError(
+        source,
+        `${what}: decompresses to ${out.length > exactSize ? 'more than' : out.length} bytes, expected ${exactSize}`,
+      );
+    }
+  } else out = inflateRaw(body, maxBytes, source, what, true);
   const t = bytes.length - 4;
   const expected = ((bytes[t] << 24) | (bytes[t + 1] << 16) | (bytes[t + 2] << 8) | bytes[t + 3]) >>> 0;
   if (adler32(out) !== expected) {

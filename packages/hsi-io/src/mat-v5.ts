@@ -182,7 +182,7 @@ function readHeader(bytes: Uint8Array, source: string): Header {
   if (version === 0x0200 || text.startsWith('MATLAB 7.3')) {
     throw new HsiFormatError(
       source,
-      'MAT-file version 7.3 (HDF5): use decodeMatAsync / readMatV73, which read it through h5wasm',
+      'MAT-file version 7.3 (HDF5): use decodeMatAsync or decodeMatV73, which read it through h5wasm',
     );
   }
   if (version !== 0x0100) {

@@ -29,6 +29,8 @@ async function loadH5wasm(): Promise<H5wasm> {
     // The wasm runtime binds console.error when it starts; hand it a forwarder so `quietly` can capture
     // HDF5's error-stack printing later.
     const original = console.error;
+    // Outside `quietly`, messages go to the console.error of load time (never back to the forwarder).
+    errorSink = (...args: unknown[]) => original.apply(console, args);
     console.error = (...args: unknown[]) => errorSink(...args);
     try {
       const h5 = await import('h5wasm');
@@ -42,7 +44,7 @@ async function loadH5wasm(): Promise<H5wasm> {
 }
 
 let counter = 0;
-let errorSink: (...args: unknown[]) => void = (...args) => console.error(...args);
+let errorSink: (...args: unknown[]) => void = () => {};
 
 /**
  * Runs a synchronous h5wasm call with the HDF5 library's error-stack printing (console.error) captured:

@@ -217,6 +217,8 @@ export interface WriteCubeOptions
   matClass?: 'single' | 'double';
   /** Compress .mat / .npz (default: .mat true, .npz false). */
   compress?: boolean;
+  /** PNG folders: file name prefix (default the folder's name). */
+  prefix?: string;
 }
 
 /**

@@ -34,6 +34,19 @@ describe('band PNGs against Pillow-written fixtures', () => {
     );
   });
 
+  it('undoes all five scanline filters (None, Sub, Up, Average, Paeth) of hand-written PNGs', () => {
+    for (const name of ['filters_grey8', 'filters_grey16', 'filters_rgb8', 'filters_greyalpha16']) {
+      const band = decodeBandPng(fixture(`png/${name}.png`), { source: name });
+      const spec = expected.png[name];
+      expect([band.width, band.height, band.bitDepth], name).toEqual([
+        spec.width,
+        spec.height,
+        spec.bitDepth,
+      ]);
+      expect(Array.from(band.data), name).toEqual(spec.values);
+    }
+  });
+
   it('round-trips cubes through 16-bit and 8-bit PNGs (quantised, clamped)', () => {
     const random = mulberry32(5);
     const cube = createCube(

@@ -20,7 +20,17 @@ const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
  * Walks the PNG chunks (lengths in bounds, CRCs correct, IHDR first, IEND present), checks the image size
  * against the limit and inflates the image data with a bound, all before the decoder allocates.
  */
-function validatePng(bytes: Uint8Array, source: string, maxBytes: number): void {
+interface PngLayout {
+  width: number;
+  height: number;
+  depth: number;
+  colourType: number;
+  interlace: number;
+  /** The inflated, still filtered scanlines. */
+  raw: Uint8Array;
+}
+
+function validatePng(bytes: Uint8Array, source: string, maxBytes: number): PngLayout {
   if (bytes.length < 8 || !SIGNATURE.every((b, i) => bytes[i] === b)) {
     throw new HsiFormatError(
       source,
@@ -101,19 +111,94 @@ function validatePng(bytes: Uint8Array, source: string, maxBytes: number): void 
   const rowBytes = Math.ceil((width * CHANNELS[colourType] * depth) / 8);
   // Interlaced images carry up to 7 passes, each row with a filter byte: bound generously.
   const raw = height * (rowBytes + 1) + (interlace ? 15 * (height + 8) + 2 * rowBytes : 0);
-  const inflated = inflateZlib(stream, raw, source, 'PNG image data');
+  const inflated = inflateZlib(stream, raw, source, 'PNG image data', interlace ? undefined : raw);
   if (!interlace && inflated.length !== height * (rowBytes + 1)) {
     throw new HsiFormatError(
       source,
       `PNG image data has ${inflated.length} bytes, ${width} x ${height} needs ${height * (rowBytes + 1)}`,
     );
   }
+  return { width, height, depth, colourType, interlace, raw: inflated };
 }
 
 /**
- * Decodes one band PNG: 8- or 16-bit greyscale (1/2/4-bit grey is widened to 8 bits; grey+alpha drops
- * the alpha; RGB is accepted only when R = G = B). The file is validated (chunk CRCs, sizes, bounded
- * inflate) before decoding.
+ * Reverses the PNG scanline filters of a non-interlaced 8/16-bit image (in place, byte-wise as the
+ * spec defines them) and returns the first channel of every pixel; throws for a non-grey colour pixel.
+ */
+function unfilterFirstChannel(layout: PngLayout, source: string): Uint8Array | Uint16Array {
+  const { width, height, depth, colourType, raw } = layout;
+  const channels = CHANNELS[colourType];
+  const bpp = channels * (depth / 8);
+  const rowBytes = width * bpp;
+  const out = depth === 16 ? new Uint16Array(width * height) : new Uint8Array(width * height);
+  const colour = channels >= 3;
+  let previous = -1;
+  for (let y = 0; y < height; y++) {
+    const start = y * (rowBytes + 1);
+    const filter = raw[start];
+    const row = start + 1;
+    if (filter > 4) throw new HsiFormatError(source, `PNG row ${y} has an invalid filter type ${filter}`);
+    if (filter === 1) {
+      for (let i = bpp; i < rowBytes; i++) raw[row + i] = (raw[row + i] + raw[row + i - bpp]) & 0xff;
+    } else if (filter === 2 && previous >= 0) {
+      for (let i = 0; i < rowBytes; i++) raw[row + i] = (raw[row + i] + raw[previous + i]) & 0xff;
+    } else if (filter === 3) {
+      for (let i = 0; i < rowBytes; i++) {
+        const left = i >= bpp ? raw[row + i - bpp] : 0;
+        const up = previous >= 0 ? raw[previous + i] : 0;
+        raw[row + i] = (raw[row + i] + ((left + up) >> 1)) & 0xff;
+      }
+    } else if (filter === 4) {
+      for (let i = 0; i < rowBytes; i++) {
+        const a = i >= bpp ? raw[row + i - bpp] : 0;
+        const b = previous >= 0 ? raw[previous + i] : 0;
+        const c = i >= bpp && previous >= 0 ? raw[previous + i - bpp] : 0;
+        const p = a + b - c;
+        const pa = Math.abs(p - a);
+        const pb = Math.abs(p - b);
+        const pc = Math.abs(p - c);
+        raw[row + i] = (raw[row + i] + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)) & 0xff;
+      }
+    }
+    const base = y * width;
+    if (depth === 16) {
+      for (let x = 0; x < width; x++) {
+        const at = row + x * bpp;
+        const v = (raw[at] << 8) | raw[at + 1];
+        if (
+          colour &&
+          (((raw[at + 2] << 8) | raw[at + 3]) !== v || ((raw[at + 4] << 8) | raw[at + 5]) !== v)
+        ) {
+          throw new HsiFormatError(
+            source,
+            `colour PNG (pixel ${base + x} is not grey): a band image must be greyscale`,
+          );
+        }
+        out[base + x] = v;
+      }
+    } else {
+      for (let x = 0; x < width; x++) {
+        const at = row + x * bpp;
+        const v = raw[at];
+        if (colour && (raw[at + 1] !== v || raw[at + 2] !== v)) {
+          throw new HsiFormatError(
+            source,
+            `colour PNG (pixel ${base + x} is not grey): a band image must be greyscale`,
+          );
+        }
+        out[base + x] = v;
+      }
+    }
+    previous = row;
+  }
+  return out;
+}
+
+/**
+ * Decodes one band PNG: 8- or 16-bit greyscale (grey+alpha drops the alpha; RGB is accepted only when
+ * R = G = B; 1/2/4-bit and palette images are refused). The file is validated (chunk CRCs, sizes,
+ * bounded inflate with its Adler-32 checked) before decoding; non-interlaced images are unfiltered
+ * here, interlaced ones decoded by fast-png.
  */
 export function decodeBandPng(bytes: Uint8Array, options: ReadOptions = {}): BandImage {
   const source = options.source ?? 'PNG';
@@ -123,7 +208,17 @@ export function decodeBandPng(bytes: Uint8Array, options: ReadOptions = {}): Ban
       `expected a Uint8Array, got ${(bytes as object)?.constructor?.name ?? typeof bytes}`,
     );
   }
-  validatePng(bytes, source, options.maxBytes ?? DEFAULT_MAX_BYTES);
+  const layout = validatePng(bytes, source, options.maxBytes ?? DEFAULT_MAX_BYTES);
+  if (layout.colourType === 3)
+    throw new HsiFormatError(source, 'palette PNGs are not band images (expected greyscale)');
+  if (layout.depth < 8) {
+    throw new HsiFormatError(source, `${layout.depth}-bit PNGs are not supported (8 or 16 bits per sample)`);
+  }
+  if (!layout.interlace) {
+    // Common case: our own unfiltering of the already inflated (and checksum-verified) data.
+    const data = unfilterFirstChannel(layout, source);
+    return { width: layout.width, height: layout.height, bitDepth: layout.depth === 16 ? 16 : 8, data };
+  }
   let png: ReturnType<typeof decodePng>;
   try {
     png = decodePng(bytes);

@@ -57,9 +57,15 @@ export function expectFiniteData(data: NumericArray, what: string): void {
   }
 }
 
-function expectDataObject(input: unknown, what: string, layout: string): { data: NumericArray; shape: number[] } {
+function expectDataObject(
+  input: unknown,
+  what: string,
+  layout: string,
+): { data: NumericArray; shape: number[] } {
   if (typeof input !== 'object' || input === null) {
-    throw new MetricsInputError(`${what}: expected { data, shape } with shape ${layout}, got ${String(input)}`);
+    throw new MetricsInputError(
+      `${what}: expected { data, shape } with shape ${layout}, got ${String(input)}`,
+    );
   }
   const { data, shape } = input as { data?: unknown; shape?: unknown };
   if (!Array.isArray(shape)) {
@@ -121,11 +127,16 @@ export function readCubePair(reference: Cube, prediction: Cube): [CubeView, Cube
 }
 
 /** Validates a grey image [H, W] (a cube [H, W, 1] is accepted too). */
-export function readGreyImage(input: GreyImage, what: string): { data: NumericArray; height: number; width: number } {
+export function readGreyImage(
+  input: GreyImage,
+  what: string,
+): { data: NumericArray; height: number; width: number } {
   const layout = '[height, width]';
   const { data, shape } = expectDataObject(input, what, layout);
   if (shape.length !== 2 && !(shape.length === 3 && shape[2] === 1)) {
-    throw new MetricsInputError(`${what}: expected shape ${layout} (or [height, width, 1]), got ${describeShape(shape)}`);
+    throw new MetricsInputError(
+      `${what}: expected shape ${layout} (or [height, width, 1]), got ${describeShape(shape)}`,
+    );
   }
   expectSize(data, shape, what);
   expectFiniteData(data, what);

@@ -78,7 +78,8 @@ export function imresizeBicubic(
     for (let x = 0; x < outWidth; x++) {
       const base = x * colsC.taps;
       let acc = 0;
-      for (let t = 0; t < colsC.taps; t++) acc += colsC.weights[base + t] * tmp[src + colsC.indices[base + t]];
+      for (let t = 0; t < colsC.taps; t++)
+        acc += colsC.weights[base + t] * tmp[src + colsC.indices[base + t]];
       result[out + x] = acc;
     }
   }

@@ -2,7 +2,10 @@
  * Eigendecomposition of a symmetric n x n matrix (row-major) by cyclic Jacobi rotations.
  * Returns the eigenvalues and the eigenvectors as the columns of a row-major matrix.
  */
-export function symmetricEigen(matrix: ArrayLike<number>, n: number): { values: Float64Array; vectors: Float64Array } {
+export function symmetricEigen(
+  matrix: ArrayLike<number>,
+  n: number,
+): { values: Float64Array; vectors: Float64Array } {
   const a = Float64Array.from(matrix);
   const v = new Float64Array(n * n);
   for (let i = 0; i < n; i++) v[i * n + i] = 1;

@@ -4,7 +4,12 @@ import { readFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 
 /** A grey PNG (bit depth 8 or 16, not interlaced) as row-major values (0..255 or 0..65535). */
-export function readGreyPng(path: string): { data: Float64Array; height: number; width: number; bitDepth: number } {
+export function readGreyPng(path: string): {
+  data: Float64Array;
+  height: number;
+  width: number;
+  bitDepth: number;
+} {
   const file = readFileSync(path);
   if (file.readUInt32BE(0) !== 0x89504e47) throw new Error(`${path}: not a PNG`);
   let offset = 8;
@@ -116,7 +121,8 @@ export function readMat2d(path: string, name: string): { data: Float64Array; hei
         const data = new Float64Array(height * width);
         // Column-major on disk: element (r, c) at c * height + r.
         for (let c = 0; c < width; c++) {
-          for (let r = 0; r < height; r++) data[r * width + c] = kind[1](element, real.data + (c * height + r) * kind[0]);
+          for (let r = 0; r < height; r++)
+            data[r * width + c] = kind[1](element, real.data + (c * height + r) * kind[0]);
         }
         return { data, height, width };
       }

@@ -54,7 +54,10 @@ function loadImage(record: NiqeRecord): { data: Float64Array; height: number; wi
     image = { data: png.data.map((v) => v / 65535), height: png.height, width: png.width };
   } else {
     const [scene, band] = record.params as number[];
-    const meas = readMat2d(resolve(SHARED_DATA!, 'cassi_real', 'Measurements', `scene${scene}.mat`), 'meas_real');
+    const meas = readMat2d(
+      resolve(SHARED_DATA!, 'cassi_real', 'Measurements', `scene${scene}.mat`),
+      'meas_real',
+    );
     const data = new Float64Array(meas.height * 660);
     for (let y = 0; y < meas.height; y++) {
       for (let x = 0; x < 660; x++) data[y * 660 + x] = meas.data[y * meas.width + 2 * band + x];
@@ -64,7 +67,11 @@ function loadImage(record: NiqeRecord): { data: Float64Array; height: number; wi
   if (record.crop) {
     const [top, left, h, w] = record.crop;
     const data = new Float64Array(h * w);
-    for (let y = 0; y < h; y++) data.set(image.data.subarray((top + y) * image.width + left, (top + y) * image.width + left + w), y * w);
+    for (let y = 0; y < h; y++)
+      data.set(
+        image.data.subarray((top + y) * image.width + left, (top + y) * image.width + left + w),
+        y * w,
+      );
     image = { data, height: h, width: w };
   }
   return image;
@@ -98,7 +105,10 @@ describe('NIQE building blocks', () => {
     fixture.imresize.half.forEach((row, y) => {
       row.forEach((v, x) => {
         err = Math.max(err, Math.abs(half.data[y * 5 + x] - v));
-        errBasicsr = Math.max(errBasicsr, Math.abs(half.data[y * 5 + x] - fixture.imresize.basicsrHalf[y][x]));
+        errBasicsr = Math.max(
+          errBasicsr,
+          Math.abs(half.data[y * 5 + x] - fixture.imresize.basicsrHalf[y][x]),
+        );
       });
     });
     expect(err).toBeLessThan(1e-12);
@@ -144,7 +154,8 @@ describe('NIQE building blocks', () => {
     for (let i = 0; i < 5; i++) {
       for (let j = 0; j < 5; j++) {
         let s = 0;
-        for (let k = 0; k < 5; k++) for (let l = 0; l < 5; l++) s += a[i * 5 + k] * pa[k * 5 + l] * a[l * 5 + j];
+        for (let k = 0; k < 5; k++)
+          for (let l = 0; l < 5; l++) s += a[i * 5 + k] * pa[k * 5 + l] * a[l * 5 + j];
         expect(s).toBeCloseTo(a[i * 5 + j], 10);
       }
     }
@@ -159,7 +170,9 @@ describe('NIQE building blocks', () => {
 
 describe('NIQE input checks', () => {
   it('rejects images too small for two 96 x 96 blocks, naming the size', () => {
-    expect(() => niqe({ data: new Float64Array(96 * 150), shape: [96, 150] })).toThrow(/two 96 x 96 blocks.*96 x 150/);
+    expect(() => niqe({ data: new Float64Array(96 * 150), shape: [96, 150] })).toThrow(
+      /two 96 x 96 blocks.*96 x 150/,
+    );
     expect(() => niqe({ data: new Float64Array(50 * 500), shape: [50, 500] })).toThrow(/50 x 500/);
   });
   it('rejects flat images, NaN, wrong shapes and bad options', () => {
@@ -167,7 +180,9 @@ describe('NIQE input checks', () => {
     const data = pattern(192, 192);
     data[100] = Number.NaN;
     expect(() => niqe({ data, shape: [192, 192] })).toThrow(/NaN.*index 100/);
-    expect(() => niqe({ data: pattern(192, 192), shape: [192, 192, 3] })).toThrow(/\[height, width\].*\[192, 192, 3\]/);
+    expect(() => niqe({ data: pattern(192, 192), shape: [192, 192, 3] })).toThrow(
+      /\[height, width\].*\[192, 192, 3\]/,
+    );
     expect(() => niqe({ data: pattern(192, 192), shape: [192, 191] })).toThrow(/needs 36672 values/);
     expect(() => niqe({ data: pattern(192, 192), shape: [192, 192] }, { range: 0 })).toThrow(/range/);
   });
@@ -204,14 +219,17 @@ describe('NIQE agrees with BasicSR (LIVE port) on a synthetic image', () => {
   });
 });
 
-describe.skipIf(!SHARED_DATA)(`NIQE agrees with BasicSR on real data (${SHARED_DATA ? 'CAVE bands, real CASSI measurements' : SHARED_DATA_MISSING_MESSAGE})`, () => {
-  for (const record of fixture.images.filter((r) => r.kind !== 'pattern')) {
-    it(record.id, () => checkRecord(record));
-  }
-  it('reports the worst differences', () => {
-    console.log(
-      `NIQE max abs difference: vs BasicSR run in float64 ${worst.float64.toExponential(2)}; vs released BasicSR (float32) ${worst.released.toExponential(2)}`,
-    );
-    expect(worst.float64).toBeLessThan(1e-3);
-  });
-});
+describe.skipIf(!SHARED_DATA)(
+  `NIQE agrees with BasicSR on real data (${SHARED_DATA ? 'CAVE bands, real CASSI measurements' : SHARED_DATA_MISSING_MESSAGE})`,
+  () => {
+    for (const record of fixture.images.filter((r) => r.kind !== 'pattern')) {
+      it(record.id, () => checkRecord(record));
+    }
+    it('reports the worst differences', () => {
+      console.log(
+        `NIQE max abs difference: vs BasicSR run in float64 ${worst.float64.toExponential(2)}; vs released BasicSR (float32) ${worst.released.toExponential(2)}`,
+      );
+      expect(worst.float64).toBeLessThan(1e-3);
+    });
+  },
+);

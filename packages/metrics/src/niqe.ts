@@ -52,7 +52,9 @@ const FEATURES = 36;
 
 // The AGGD shape grid of estimateaggdparam.m: gam = 0.2:0.001:10, with
 // r(gam) = Gamma(2/gam)^2 / (Gamma(1/gam) Gamma(3/gam)), and the gamma ratios the features need.
-let grid: { alpha: Float64Array; r: Float64Array; betaScale: Float64Array; meanScale: Float64Array } | undefined;
+let grid:
+  | { alpha: Float64Array; r: Float64Array; betaScale: Float64Array; meanScale: Float64Array }
+  | undefined;
 function aggdGrid() {
   if (grid) return grid;
   const count = 9801;
@@ -181,16 +183,31 @@ function blockFeatures(
 function filterReplicate7(image: Float64Array, height: number, width: number): Float64Array {
   const out = new Float64Array(height * width);
   const xs = new Int32Array(7);
+  const rows = new Int32Array(7);
+  const win = Float64Array.from(MSCN_WINDOW);
   for (let y = 0; y < height; y++) {
-    const rows = [0, 0, 0, 0, 0, 0, 0];
     for (let i = 0; i < 7; i++) rows[i] = Math.min(height - 1, Math.max(0, y + i - 3)) * width;
     for (let x = 0; x < width; x++) {
-      for (let j = 0; j < 7; j++) xs[j] = Math.min(width - 1, Math.max(0, x + j - 3));
       let acc = 0;
-      for (let i = 0; i < 7; i++) {
-        const row = rows[i];
-        const w = i * 7;
-        for (let j = 0; j < 7; j++) acc += image[row + xs[j]] * MSCN_WINDOW[w + j];
+      if (x >= 3 && x < width - 3) {
+        for (let i = 0; i < 7; i++) {
+          const s = rows[i] + x - 3;
+          const w = i * 7;
+          acc += image[s] * win[w];
+          acc += image[s + 1] * win[w + 1];
+          acc += image[s + 2] * win[w + 2];
+          acc += image[s + 3] * win[w + 3];
+          acc += image[s + 4] * win[w + 4];
+          acc += image[s + 5] * win[w + 5];
+          acc += image[s + 6] * win[w + 6];
+        }
+      } else {
+        for (let j = 0; j < 7; j++) xs[j] = Math.min(width - 1, Math.max(0, x + j - 3));
+        for (let i = 0; i < 7; i++) {
+          const row = rows[i];
+          const w = i * 7;
+          for (let j = 0; j < 7; j++) acc += image[row + xs[j]] * win[w + j];
+        }
       }
       out[y * width + x] = acc;
     }
@@ -242,7 +259,16 @@ export function niqeOfScaled(image: Float64Array, height: number, width: number)
     for (let by = 0; by < rows; by++) {
       for (let bx = 0; bx < cols; bx++) {
         const index = by * cols + bx;
-        blockFeatures(coefficients, w, by * size, bx * size, size, scratch, features, index * FEATURES + (scale - 1) * 18);
+        blockFeatures(
+          coefficients,
+          w,
+          by * size,
+          bx * size,
+          size,
+          scratch,
+          features,
+          index * FEATURES + (scale - 1) * 18,
+        );
       }
     }
     if (scale === 1) {
@@ -291,7 +317,8 @@ export function niqeOfScaled(image: Float64Array, height: number, width: number)
     const row = b * FEATURES;
     for (let i = 0; i < FEATURES; i++) {
       const di = features[row + i] - completeMean[i];
-      for (let j = i; j < FEATURES; j++) averaged[i * FEATURES + j] += di * (features[row + j] - completeMean[j]);
+      for (let j = i; j < FEATURES; j++)
+        averaged[i * FEATURES + j] += di * (features[row + j] - completeMean[j]);
     }
   }
   for (let i = 0; i < FEATURES; i++) {

@@ -14,7 +14,14 @@ const a: Cube = { data: uniformArray(size, 1), shape };
 const b: Cube = { data: uniformArray(size, 2, -0.1, 1.1), shape };
 
 /** Brute-force mean SSIM of one band: 2-D 11 x 11 window, explicit loops (independent of _filter). */
-function bruteSsim(x: Float64Array, y: Float64Array, h: number, w: number, valid: boolean, range: number): number {
+function bruteSsim(
+  x: Float64Array,
+  y: Float64Array,
+  h: number,
+  w: number,
+  valid: boolean,
+  range: number,
+): number {
   const win: number[] = [];
   let total = 0;
   for (let i = -5; i <= 5; i++) {
@@ -150,7 +157,10 @@ describe('batches', () => {
   it('a [B, H, W, N] batch gives the mean over scenes and scene-major per-band arrays', () => {
     const rng = mulberry32(9);
     const second = Float32Array.from({ length: size }, () => rng());
-    const batchRef: Cube = { data: Float32Array.from([...(a.data as Float32Array), ...second]), shape: [2, ...shape] };
+    const batchRef: Cube = {
+      data: Float32Array.from([...(a.data as Float32Array), ...second]),
+      shape: [2, ...shape],
+    };
     const batchPred: Cube = {
       data: Float32Array.from([...(b.data as Float32Array), ...(a.data as Float32Array)]),
       shape: [2, ...shape],
@@ -185,24 +195,35 @@ describe('bad input gives clear errors', () => {
     expect(() => ssim({ data: new Float32Array(24 * 20), shape: [24, 20] }, a)).toThrow(
       /\[height, width, bands\] or \[batch, height, width, bands\], got \[24, 20\]/,
     );
-    expect(() => rmse({ data: new Float32Array(10), shape: [24, 20, 5] }, a)).toThrow(/needs 2400 values, got data of length 10/);
-    expect(() => sam({ data: new Float32Array(0), shape: [0, 20, 5] }, a)).toThrow(/positive integer dimensions/);
-    expect(() => ssim({ data: new Float32Array(100), shape: [10, 10, 1] }, { data: new Float32Array(100), shape: [10, 10, 1] })).toThrow(
-      /at least 11 x 11.*10 x 10/,
+    expect(() => rmse({ data: new Float32Array(10), shape: [24, 20, 5] }, a)).toThrow(
+      /needs 2400 values, got data of length 10/,
     );
+    expect(() => sam({ data: new Float32Array(0), shape: [0, 20, 5] }, a)).toThrow(
+      /positive integer dimensions/,
+    );
+    expect(() =>
+      ssim(
+        { data: new Float32Array(100), shape: [10, 10, 1] },
+        { data: new Float32Array(100), shape: [10, 10, 1] },
+      ),
+    ).toThrow(/at least 11 x 11.*10 x 10/);
   });
 
   it('rejects NaN and Infinity with the index', () => {
     const bad = Float32Array.from(b.data as Float32Array);
     bad[17] = Number.NaN;
-    expect(() => psnr(a, { data: bad, shape })).toThrow(/prediction: expected finite numbers, got NaN at index 17/);
+    expect(() => psnr(a, { data: bad, shape })).toThrow(
+      /prediction: expected finite numbers, got NaN at index 17/,
+    );
     bad[17] = Infinity;
     expect(() => ergas({ data: bad, shape }, a)).toThrow(/reference: .*Infinity at index 17/);
   });
 
   it('rejects unknown presets and bad options', () => {
     // @ts-expect-error testing a bad preset
-    expect(() => psnr(a, b, { preset: 'matlab2' })).toThrow(/expected one of matlab, mst-python, s2, float, got matlab2/);
+    expect(() => psnr(a, b, { preset: 'matlab2' })).toThrow(
+      /expected one of matlab, mst-python, s2, float, got matlab2/,
+    );
     // @ts-expect-error testing a bad preset
     expect(() => ssim(a, b, { preset: 'same' })).toThrow(/expected one of matlab, torch-same/);
     // @ts-expect-error testing a bad convention

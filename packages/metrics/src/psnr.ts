@@ -25,7 +25,9 @@ const PSNR_PRESETS: readonly PsnrPreset[] = ['matlab', 'mst-python', 's2', 'floa
 
 export function expectPsnrPreset(preset: unknown): PsnrPreset {
   if (!PSNR_PRESETS.includes(preset as PsnrPreset)) {
-    throw new MetricsInputError(`psnr preset: expected one of ${PSNR_PRESETS.join(', ')}, got ${String(preset)}`);
+    throw new MetricsInputError(
+      `psnr preset: expected one of ${PSNR_PRESETS.join(', ')}, got ${String(preset)}`,
+    );
   }
   return preset as PsnrPreset;
 }
@@ -69,7 +71,11 @@ export function psnrPerBandOf(ref: CubeView, pred: CubeView, preset: PsnrPreset)
 }
 
 /** Per-band 10 log10(peak^2 / MSE) with the peak of each scene given by `peakOf(scene)`. */
-export function psnrWithPeaks(ref: CubeView, pred: CubeView, peakOf: (scene: number) => number): Float64Array {
+export function psnrWithPeaks(
+  ref: CubeView,
+  pred: CubeView,
+  peakOf: (scene: number) => number,
+): Float64Array {
   const mse = bandMse(ref, pred);
   const out = new Float64Array(mse.length);
   for (let s = 0; s < ref.batch; s++) {

@@ -13,7 +13,8 @@ export function rmsePerBandOf(ref: CubeView, pred: CubeView): Float64Array {
 export function rmsePerSceneOf(ref: CubeView, pred: CubeView): Float64Array {
   const mse = bandMse(ref, pred);
   const out = new Float64Array(ref.batch);
-  for (let s = 0; s < ref.batch; s++) out[s] = Math.sqrt(mean(mse.subarray(s * ref.bands, (s + 1) * ref.bands)));
+  for (let s = 0; s < ref.batch; s++)
+    out[s] = Math.sqrt(mean(mse.subarray(s * ref.bands, (s + 1) * ref.bands)));
   return out;
 }
 

@@ -1,5 +1,5 @@
 import { type Cube, type CubeView, extractBand, MetricsInputError, readCubePair, withData } from './_cube';
-import { filterSeparable, gaussianKernel } from './_filter';
+import { gaussianKernel } from './_filter';
 import { mean } from './_math';
 import { im2uint8 } from './_quantize';
 
@@ -26,12 +26,19 @@ const WINDOW = gaussianKernel(WINDOW_SIZE, 1.5);
 
 export function expectSsimPreset(preset: unknown): SsimPreset {
   if (!SSIM_PRESETS.includes(preset as SsimPreset)) {
-    throw new MetricsInputError(`ssim preset: expected one of ${SSIM_PRESETS.join(', ')}, got ${String(preset)}`);
+    throw new MetricsInputError(
+      `ssim preset: expected one of ${SSIM_PRESETS.join(', ')}, got ${String(preset)}`,
+    );
   }
   return preset as SsimPreset;
 }
 
-/** Mean SSIM of two single-band images (row-major float64) with the given filtering and range. */
+/**
+ * Mean SSIM of two single-band images (row-major float64). The five local statistics (means, second
+ * moments, cross moment) are filtered together: one horizontal pass over both images, then one
+ * vertical pass, with the 11-tap normalised Gaussian (separable form of the 11 x 11 window).
+ * `valid`: no padding; `zero`: zero padding, map of the input size.
+ */
 export function ssimOfBand(
   a: Float64Array,
   b: Float64Array,
@@ -42,34 +49,71 @@ export function ssimOfBand(
 ): number {
   const c1 = (0.01 * range) ** 2;
   const c2 = (0.03 * range) ** 2;
-  const plane = height * width;
-  const aa = new Float64Array(plane);
-  const bb = new Float64Array(plane);
-  const ab = new Float64Array(plane);
-  for (let i = 0; i < plane; i++) {
-    aa[i] = a[i] * a[i];
-    bb[i] = b[i] * b[i];
-    ab[i] = a[i] * b[i];
+  const k = WINDOW_SIZE;
+  const half = (k - 1) >> 1;
+  const valid = mode === 'valid';
+  const outHeight = valid ? height - k + 1 : height;
+  const outWidth = valid ? width - k + 1 : width;
+  // Horizontal pass: 5 interleaved statistics per (row, output column).
+  const rows = new Float64Array(height * outWidth * 5);
+  for (let y = 0; y < height; y++) {
+    const base = y * width;
+    for (let x = 0; x < outWidth; x++) {
+      const start = valid ? x : x - half;
+      const t0 = start < 0 ? -start : 0;
+      const t1 = start + k > width ? width - start : k;
+      let s1 = 0;
+      let s2 = 0;
+      let s11 = 0;
+      let s22 = 0;
+      let s12 = 0;
+      for (let t = t0; t < t1; t++) {
+        const w = WINDOW[t];
+        const p = a[base + start + t];
+        const q = b[base + start + t];
+        const wp = w * p;
+        const wq = w * q;
+        s1 += wp;
+        s2 += wq;
+        s11 += wp * p;
+        s22 += wq * q;
+        s12 += wp * q;
+      }
+      const o = (y * outWidth + x) * 5;
+      rows[o] = s1;
+      rows[o + 1] = s2;
+      rows[o + 2] = s11;
+      rows[o + 3] = s22;
+      rows[o + 4] = s12;
+    }
   }
-  const mu1 = filterSeparable(a, height, width, WINDOW, mode).data;
-  const mu2 = filterSeparable(b, height, width, WINDOW, mode).data;
-  const s11 = filterSeparable(aa, height, width, WINDOW, mode).data;
-  const s22 = filterSeparable(bb, height, width, WINDOW, mode).data;
-  const s12 = filterSeparable(ab, height, width, WINDOW, mode).data;
+  // Vertical pass, row by row, then the SSIM map and its mean.
+  const acc = new Float64Array(outWidth * 5);
   let sum = 0;
-  const n = mu1.length;
-  for (let i = 0; i < n; i++) {
-    const m1 = mu1[i];
-    const m2 = mu2[i];
-    const m11 = m1 * m1;
-    const m22 = m2 * m2;
-    const m12 = m1 * m2;
-    const sigma1 = s11[i] - m11;
-    const sigma2 = s22[i] - m22;
-    const sigma12 = s12[i] - m12;
-    sum += ((2 * m12 + c1) * (2 * sigma12 + c2)) / ((m11 + m22 + c1) * (sigma1 + sigma2 + c2));
+  for (let y = 0; y < outHeight; y++) {
+    acc.fill(0);
+    const start = valid ? y : y - half;
+    const t0 = start < 0 ? -start : 0;
+    const t1 = start + k > height ? height - start : k;
+    for (let t = t0; t < t1; t++) {
+      const w = WINDOW[t];
+      const src = (start + t) * outWidth * 5;
+      for (let i = 0; i < outWidth * 5; i++) acc[i] += w * rows[src + i];
+    }
+    for (let x = 0; x < outWidth; x++) {
+      const o = x * 5;
+      const m1 = acc[o];
+      const m2 = acc[o + 1];
+      const m11 = m1 * m1;
+      const m22 = m2 * m2;
+      const m12 = m1 * m2;
+      const sigma1 = acc[o + 2] - m11;
+      const sigma2 = acc[o + 3] - m22;
+      const sigma12 = acc[o + 4] - m12;
+      sum += ((2 * m12 + c1) * (2 * sigma12 + c2)) / ((m11 + m22 + c1) * (sigma1 + sigma2 + c2));
+    }
   }
-  return sum / n;
+  return sum / (outHeight * outWidth);
 }
 
 /** Per-band SSIM of already validated cubes, scene-major. */

@@ -16,7 +16,9 @@ describeBackends('tfjs adapters', () => {
       const cubeA = cubeFromTensor(a);
       const cubeB = await cubeFromTensorAsync(b);
       expect(cubeA.shape).toEqual([2, 16, 16, 3]);
-      expect(psnr(cubeA, cubeB)).toBe(psnr({ data: values, shape: [2, 16, 16, 3] }, { data: noisy, shape: [2, 16, 16, 3] }));
+      expect(psnr(cubeA, cubeB)).toBe(
+        psnr({ data: values, shape: [2, 16, 16, 3] }, { data: noisy, shape: [2, 16, 16, 3] }),
+      );
       expect(ssim(cubeA, cubeB)).toBeGreaterThan(0);
       tf.dispose([a, b]);
     });
@@ -24,7 +26,10 @@ describeBackends('tfjs adapters', () => {
 
   it('reads [H, W] tensors as images and rejects other ranks', async () => {
     await expectNoLeaks(() => {
-      const data = Float32Array.from({ length: 192 * 200 }, (_, i) => 0.5 + 0.4 * Math.sin(i / 7) * Math.cos(i / 500));
+      const data = Float32Array.from(
+        { length: 192 * 200 },
+        (_, i) => 0.5 + 0.4 * Math.sin(i / 7) * Math.cos(i / 500),
+      );
       const t = tf.tensor2d(data, [192, 200]);
       expect(niqe(imageFromTensor(t))).toBe(niqe({ data, shape: [192, 200] }));
       const r1 = tf.tensor1d([1, 2, 3]);

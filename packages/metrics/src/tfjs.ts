@@ -15,7 +15,9 @@ export interface TensorLike {
 function expectTensor(tensor: unknown, ranks: readonly number[], layout: string): TensorLike {
   const t = tensor as TensorLike;
   if (typeof t !== 'object' || t === null || !Array.isArray(t.shape) || typeof t.dataSync !== 'function') {
-    throw new MetricsInputError(`tensor: expected a tfjs Tensor (with shape and dataSync()), got ${String(tensor)}`);
+    throw new MetricsInputError(
+      `tensor: expected a tfjs Tensor (with shape and dataSync()), got ${String(tensor)}`,
+    );
   }
   if (!ranks.includes(t.shape.length)) {
     throw new MetricsInputError(`tensor: expected shape ${layout}, got ${describeShape(t.shape)}`);
@@ -42,7 +44,9 @@ export async function cubeFromTensorAsync(tensor: TensorLike): Promise<Cube> {
 export function imageFromTensor(tensor: TensorLike): GreyImage {
   const t = expectTensor(tensor, [2, 3], '[height, width] or [height, width, 1]');
   if (t.shape.length === 3 && t.shape[2] !== 1) {
-    throw new MetricsInputError(`tensor: expected shape [height, width] or [height, width, 1], got ${describeShape(t.shape)}`);
+    throw new MetricsInputError(
+      `tensor: expected shape [height, width] or [height, width, 1], got ${describeShape(t.shape)}`,
+    );
   }
   return { data: t.dataSync(), shape: [t.shape[0], t.shape[1]] };
 }

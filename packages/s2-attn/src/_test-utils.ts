@@ -1,17 +1,6 @@
-import { createRequire } from 'node:module';
 import { mulberry32 } from '@s2cassi/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Module } from './module';
-
-/**
- * Test-only: registers tfjs gradient configs. TEMPORARY until @s2cassi/backends lands in main: it loads
- * the configs the same way that package does (the @tensorflow/tfjs CommonJS bundle writes them into
- * tfjs-core's global registry).
- */
-export function registerGradientsForTests(): void {
-  if (tf.getGradient(tf.Sum) != null) return;
-  createRequire(import.meta.url)('@tensorflow/tfjs');
-}
 
 /** Fills every weight of `module` with seeded random values (betas positive), so tests see non-trivial weights. */
 export function randomizeWeights(module: Module, seed: number, scale = 0.5): void {

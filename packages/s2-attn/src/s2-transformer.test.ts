@@ -28,7 +28,11 @@ describe('parameter and MAC counts', () => {
   it('countParameters equals the variables of a built model, for all six block types and f_h options', async () => {
     await setBackend('cpu');
     for (const blockType of BLOCK_TYPES) {
-      for (const extra of [{}, { maskEncodingStage: 0 }, { maskHeadKernelSize: 1 as const, maskHeadNorm: false, fuseBias: true }]) {
+      for (const extra of [
+        {},
+        { maskEncodingStage: 0 },
+        { maskHeadKernelSize: 1 as const, maskHeadNorm: false, fuseBias: true },
+      ]) {
         const config = { ...TINY, blockType, ...extra };
         const model = new S2Transformer(config);
         expect(model.parameterCount()).toBe(countParameters(config).total);

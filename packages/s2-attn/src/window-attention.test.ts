@@ -3,13 +3,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomizeWeights, weightArrays } from './_test-utils';
 import { gelu } from './gelu';
-import { SpatialWindowMsa } from './spatial-window-msa';
+import { SpatialWindowMsa, setSpatialProductImplementation } from './spatial-window-msa';
 import { type SpectralProduct, SpectralWindowMsa } from './spectral-window-msa';
 import { shiftedWindowMaskValues } from './window-mask';
 
 // Plain-JS references: explicit loops over windows, heads and tokens.
 
-function linearRef(x: Float32Array, rows: number, inF: number, w: Float32Array, b: Float32Array | undefined, outF: number) {
+function linearRef(
+  x: Float32Array,
+  rows: number,
+  inF: number,
+  w: Float32Array,
+  b: Float32Array | undefined,
+  outF: number,
+) {
   const y = new Float32Array(rows * outF);
   for (let r = 0; r < rows; r++)
     for (let o = 0; o < outF; o++) {
@@ -48,7 +55,8 @@ function spatialReference(
         for (let q = 0; q < tokens; q++) {
           let dot = 0;
           for (let k = 0; k < ch; k++) {
-            dot += qkv[(w * tokens + p) * 3 * c + h * ch + k] * qkv[(w * tokens + q) * 3 * c + c + h * ch + k];
+            dot +=
+              qkv[(w * tokens + p) * 3 * c + h * ch + k] * qkv[(w * tokens + q) * 3 * c + c + h * ch + k];
           }
           const [hp, wp, hq, wq] = [Math.floor(p / m), p % m, Math.floor(q / m), q % m];
           const idx = (hp - hq + m - 1) * (2 * m - 1) + (wp - wq + m - 1);
@@ -109,42 +117,48 @@ describeBackends('window attention against explicit loops', () => {
   const [m, c, heads] = [4, 12, 3];
   const tokens = m * m;
 
-  it('SpatialWindowMsa (no mask) equals softmax(Q K^T / beta + B) V per window and head', async () => {
-    const msa = new SpatialWindowMsa({ features: c, heads, windowSize: m, seed: 3 });
-    randomizeWeights(msa, 11);
-    const count = 3;
-    const data = uniformArray(count * tokens * c, 5, -1, 1);
-    const x = tf.tensor3d(data, [count, tokens, c]);
-    const out = await expectNoLeaks(() => {
-      const y = msa.apply(x);
-      const values = y.dataSync();
-      y.dispose();
-      return values;
+  for (const implementation of ['batch-matmul', 'depthwise', 'auto'] as const) {
+    it(`SpatialWindowMsa (no mask, ${implementation}) equals softmax(Q K^T / beta + B) V per window and head`, async () => {
+      setSpatialProductImplementation(implementation);
+      const msa = new SpatialWindowMsa({ features: c, heads, windowSize: m, seed: 3 });
+      randomizeWeights(msa, 11);
+      const count = 3;
+      const data = uniformArray(count * tokens * c, 5, -1, 1);
+      const x = tf.tensor3d(data, [count, tokens, c]);
+      const out = await expectNoLeaks(() => {
+        const y = msa.apply(x);
+        const values = y.dataSync();
+        y.dispose();
+        return values;
+      });
+      const expected = spatialReference(data, count, m, c, heads, weightArrays(msa));
+      expect(maxAbsDiff(out, expected)).toBeLessThan(1e-5);
+      x.dispose();
+      msa.dispose();
+      setSpatialProductImplementation('auto');
     });
-    const expected = spatialReference(data, count, m, c, heads, weightArrays(msa));
-    expect(maxAbsDiff(out, expected)).toBeLessThan(1e-5);
-    x.dispose();
-    msa.dispose();
-  });
 
-  it('SpatialWindowMsa with the shifted-window mask (2 images x 4 windows)', () => {
-    const msa = new SpatialWindowMsa({ features: c, heads, windowSize: m, seed: 4 });
-    randomizeWeights(msa, 12);
-    const perImage = 4; // an 8 x 8 map
-    const mask = shiftedWindowMaskValues(8, 8, m, 2);
-    const count = 2 * perImage;
-    const data = uniformArray(count * tokens * c, 6, -1, 1);
-    const x = tf.tensor3d(data, [count, tokens, c]);
-    const maskTensor = tf.tensor3d(mask, [perImage, tokens, tokens]);
-    const y = msa.apply(x, { mask: maskTensor });
-    const expected = spatialReference(data, count, m, c, heads, weightArrays(msa), mask, perImage);
-    expect(maxAbsDiff(y.dataSync(), expected)).toBeLessThan(1e-5);
-    // the mask changes the result (the test would catch it being ignored)
-    const unmasked = msa.apply(x);
-    expect(maxAbsDiff(unmasked.dataSync(), expected)).toBeGreaterThan(1e-3);
-    tf.dispose([x, maskTensor, y, unmasked]);
-    msa.dispose();
-  });
+    it(`SpatialWindowMsa with the shifted-window mask (2 images x 4 windows, ${implementation})`, () => {
+      setSpatialProductImplementation(implementation);
+      const msa = new SpatialWindowMsa({ features: c, heads, windowSize: m, seed: 4 });
+      randomizeWeights(msa, 12);
+      const perImage = 4; // an 8 x 8 map
+      const mask = shiftedWindowMaskValues(8, 8, m, 2);
+      const count = 2 * perImage;
+      const data = uniformArray(count * tokens * c, 6, -1, 1);
+      const x = tf.tensor3d(data, [count, tokens, c]);
+      const maskTensor = tf.tensor3d(mask, [perImage, tokens, tokens]);
+      const y = msa.apply(x, { mask: maskTensor });
+      const expected = spatialReference(data, count, m, c, heads, weightArrays(msa), mask, perImage);
+      expect(maxAbsDiff(y.dataSync(), expected)).toBeLessThan(1e-5);
+      // the mask changes the result (the test would catch it being ignored)
+      const unmasked = msa.apply(x);
+      expect(maxAbsDiff(unmasked.dataSync(), expected)).toBeGreaterThan(1e-3);
+      tf.dispose([x, maskTensor, y, unmasked]);
+      msa.dispose();
+      setSpatialProductImplementation('auto');
+    });
+  }
 
   for (const product of ['paper', 'mst'] as const) {
     it(`SpectralWindowMsa (${product}) equals softmax(K^T Q / beta + B) applied to V per window and head`, async () => {
