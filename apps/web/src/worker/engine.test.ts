@@ -1,0 +1,180 @@
+import { decodeModelWeights, encodeModelWeights, modelManifest, S2Transformer } from '@s2cassi/s2-attn';
+import { describeBackends, expectNoLeaks, maxAbsDiff, uniformArray } from '@s2cassi/testing';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import type { CubeData, JobProgress, PlaneData } from '../lib/types';
+import { bandMetrics, disposeModel, impliedBandCount, reconstruct, simulate } from './engine';
+
+const H = 16;
+const W = 16;
+const N = 28;
+const STEP = 2;
+
+/** A smooth test scene (sums of sines), values in 0.1..0.9. */
+function scene(): CubeData {
+  const data = new Float32Array(H * W * N);
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++)
+      for (let n = 0; n < N; n++)
+        data[(y * W + x) * N + n] = 0.5 + 0.2 * Math.sin(y / 3 + n / 9) + 0.2 * Math.cos(x / 4 - n / 7);
+  return { data, shape: [H, W, N], wavelengths: Array.from({ length: N }, (_, i) => 450 + i * 7) };
+}
+const mask: PlaneData = { data: uniformArray(H * W, 5, 0.05, 1), shape: [H, W] };
+
+/** Y[y, x'] = sum_n F[y, x' - d n, n] M[y, x' - d n], by loops. */
+function bruteForce(cube: CubeData): Float32Array {
+  const width = W + STEP * (N - 1);
+  const out = new Float32Array(H * width);
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++)
+      for (let n = 0; n < N; n++)
+        out[y * width + x + STEP * n] += cube.data[(y * W + x) * N + n] * mask.data[y * W + x];
+  return out;
+}
+
+describeBackends('web engine', () => {
+  it('simulate matches the forward model computed by loops, noise adds the asked sigma', async () => {
+    const cube = scene();
+    const y = await expectNoLeaks(() => simulate(cube, mask, { shiftStep: STEP, noiseSigma: 0, seed: 1 }));
+    expect(y.shape).toEqual([H, W + STEP * (N - 1)]);
+    expect(maxAbsDiff(y.data, bruteForce(cube))).toBeLessThan(1e-4);
+    const noisy = await simulate(cube, mask, { shiftStep: STEP, noiseSigma: 0.05, seed: 1 });
+    let sum = 0;
+    for (let i = 0; i < y.data.length; i++) sum += (noisy.data[i] - y.data[i]) ** 2;
+    expect(Math.sqrt(sum / y.data.length)).toBeGreaterThan(0.04);
+    expect(Math.sqrt(sum / y.data.length)).toBeLessThan(0.06);
+  });
+
+  it('GAP-TV reports every iteration and its estimate beats the initial A^T y', async () => {
+    const cube = scene();
+    const measurement = await simulate(cube, mask, { shiftStep: STEP, noiseSigma: 0, seed: 1 });
+    const progress: JobProgress[] = [];
+    const run = (iterations: number) =>
+      reconstruct({ method: 'gap-tv', measurement, mask, shiftStep: STEP, iterations, tvWeight: 0.02 }, (p) =>
+        progress.push(p),
+      );
+    const result = await expectNoLeaks(() => run(20));
+    expect(result.shape).toEqual([H, W, N]);
+    expect(result.backend).toBe(tf.getBackend());
+    expect(progress.filter((p) => p.message.startsWith('GAP-TV iteration')).map((p) => p.done)).toEqual(
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
+    const one = await run(1);
+    const error = (x: Float32Array) => {
+      let s = 0;
+      for (let i = 0; i < x.length; i++) s += (x[i] - cube.data[i]) ** 2;
+      return Math.sqrt(s / x.length);
+    };
+    expect(error(result.cube)).toBeLessThan(0.7 * error(one.cube));
+    for (const v of result.cube) expect(v >= 0 && v <= 1).toBe(true);
+    const metrics = bandMetrics(cube, { ...cube, data: result.cube });
+    expect(metrics.psnr).toHaveLength(N);
+    expect(metrics.ssim).toHaveLength(N);
+  });
+
+  it('GAP-TV stops when cancelled, without leaking tensors', async () => {
+    const measurement = await simulate(scene(), mask, { shiftStep: STEP, noiseSigma: 0, seed: 1 });
+    const controller = new AbortController();
+    const before = tf.memory().numTensors;
+    const job = {
+      method: 'gap-tv' as const,
+      measurement,
+      mask,
+      shiftStep: STEP,
+      iterations: 500,
+      tvWeight: 0.08,
+    };
+    const seen: number[] = [];
+    await expect(
+      reconstruct(
+        job,
+        (p) => {
+          seen.push(p.done);
+          if (p.done === 3) controller.abort(new DOMException('cancelled by the user', 'AbortError'));
+        },
+        controller.signal,
+      ),
+    ).rejects.toThrow(/cancelled/);
+    expect(Math.max(...seen)).toBeLessThan(10);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('S2: Y0 = shiftBack(Y * 2 / N) * M through the network, as the model gives it directly', async () => {
+    const config = {
+      bandCount: N,
+      embeddingDim: 8,
+      stageCount: 1,
+      blocksPerStage: 2,
+      heads: 2,
+      windowSize: 4,
+      ffnRatio: 1,
+      maskEncodingStage: 0,
+    };
+    const model = new S2Transformer(config);
+    const bytes = encodeModelWeights(model);
+    const manifest = modelManifest(model);
+    model.dispose();
+    const cube = scene();
+    const measurement = await simulate(cube, mask, { shiftStep: STEP, noiseSigma: 0, seed: 1 });
+    const weights = { name: 'tiny.safetensors', bytes, manifest, summary: '' };
+    const result = await reconstruct(
+      { method: 's2-user', measurement, mask, shiftStep: STEP, iterations: 1, tvWeight: 0, weights },
+      () => {},
+    );
+    disposeModel();
+    // independent path: Y0 by loops, then the decoded model on it
+    const width = W + STEP * (N - 1);
+    const y0 = new Float32Array(H * W * N);
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++)
+        for (let n = 0; n < N; n++)
+          y0[(y * W + x) * N + n] =
+            measurement.data[y * width + x + STEP * n] * (2 / N) * mask.data[y * W + x];
+    const reference = decodeModelWeights(bytes, { manifest });
+    const expected = tf.tidy(() =>
+      tf.clipByValue(reference.apply(tf.tensor4d(y0, [1, H, W, N])).reconstruction, 0, 1).dataSync(),
+    );
+    reference.dispose();
+    expect(maxAbsDiff(result.cube, expected as Float32Array)).toBeLessThan(1e-4);
+  });
+
+  it('rejects inconsistent sizes with messages naming both', async () => {
+    const measurement: PlaneData = { data: new Float32Array(H * 71), shape: [H, 71] };
+    await expect(
+      reconstruct(
+        { method: 'gap-tv', measurement, mask, shiftStep: STEP, iterations: 1, tvWeight: 0.08 },
+        () => {},
+      ),
+    ).rejects.toThrow(
+      /71 px wide and the mask 16: with a shift step of 2 px the difference must be a multiple of 2/,
+    );
+    await expect(
+      simulate(
+        scene(),
+        { data: new Float32Array(4), shape: [2, 2] },
+        { shiftStep: 2, noiseSigma: 0, seed: 1 },
+      ),
+    ).rejects.toThrow(/the mask is 2 x 2, the cube 16 x 16/);
+    await expect(
+      reconstruct(
+        {
+          method: 's2-user',
+          measurement: { data: new Float32Array(H * 70), shape: [H, 70] },
+          mask: { data: new Float32Array(H * 16), shape: [H, 16] },
+          shiftStep: 2,
+          iterations: 1,
+          tvWeight: 0,
+        },
+        () => {},
+      ),
+    ).rejects.toThrow(/no weights given/);
+  });
+});
+
+describe('impliedBandCount', () => {
+  it("inverts W' = W + d (N - 1)", () => {
+    expect(impliedBandCount(310, 256, 2)).toBe(28);
+    expect(impliedBandCount(256, 256, 0)).toBe(28);
+    expect(() => impliedBandCount(311, 256, 2)).toThrow(/multiple of 2/);
+  });
+});
