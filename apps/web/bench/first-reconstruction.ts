@@ -36,7 +36,9 @@ async function run(method: 'gap-tv' | 's2'): Promise<void> {
       { name: 's2.safetensors', mimeType: 'application/octet-stream', buffer: weights },
       { name: 's2.json', mimeType: 'application/json', buffer: manifest },
     ]);
-    await page.waitForFunction(() => document.querySelector('[data-testid=status-weights]')?.textContent?.includes('M parameters'));
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid=status-weights]')?.textContent?.includes('M parameters'),
+    );
   }
   const clicked = Date.now();
   await page.click('[data-testid=reconstruct]');
@@ -55,7 +57,10 @@ async function run(method: 'gap-tv' | 's2'): Promise<void> {
 if (which !== 's2') await run('gap-tv');
 if (which !== 'gap-tv') {
   const macs = countMacs({}, 256, 256);
-  console.log(`S2-Transformer (paper config) on 256 x 256: ${(macs.total / 1e9).toFixed(1)} GMAC per forward pass`, macs);
+  console.log(
+    `S2-Transformer (paper config) on 256 x 256: ${(macs.total / 1e9).toFixed(1)} GMAC per forward pass`,
+    macs,
+  );
   await run('s2');
 }
 await browser.close();

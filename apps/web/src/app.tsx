@@ -512,7 +512,7 @@ export function App() {
               {(Object.keys(METHOD_LABELS) as MethodId[]).map((m) => (
                 <option key={m} value={m}>
                   {METHOD_LABELS[m]}
-                  {m === 's2-demo' && !loadDemoWeights ? ` (${DEMO_WEIGHTS_MISSING})` : ''}
+                  {m === 's2-demo' && !loadDemoWeights ? ' (not bundled)' : ''}
                   {m === 's2-user' && !weights ? ' (drop weights first)' : ''}
                 </option>
               ))}
