@@ -84,6 +84,45 @@ export function defaultPoints(height: number, width: number): SpectrumPoint[] {
   return ys.flatMap((y) => xs.map((x) => ({ x, y })));
 }
 
+/**
+ * Four points with strong spectral structure, one per quadrant: in each quadrant the pixel (on a
+ * 4-pixel grid) whose spectrum has the largest standard deviation over bands. Flat or dark spectra make
+ * spectral-curve correlations meaningless (a correlation of noise), so the demo plots coloured pixels.
+ */
+export function informativePoints(cube: { data: Float32Array; shape: readonly number[] }): SpectrumPoint[] {
+  const [height, width, bands] = cube.shape;
+  const quadrants = [
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ];
+  return quadrants.map(([qy, qx]) => {
+    const y0 = Math.floor((qy * height) / 2);
+    const x0 = Math.floor((qx * width) / 2);
+    let best = { x: x0 + Math.floor(width / 4), y: y0 + Math.floor(height / 4) };
+    let bestSpread = -1;
+    for (let y = y0 + 2; y < Math.floor(((qy + 1) * height) / 2) - 2; y += 4) {
+      for (let x = x0 + 2; x < Math.floor(((qx + 1) * width) / 2) - 2; x += 4) {
+        const base = (y * width + x) * bands;
+        let sum = 0;
+        let squares = 0;
+        for (let k = 0; k < bands; k++) {
+          const v = cube.data[base + k];
+          sum += v;
+          squares += v * v;
+        }
+        const spread = squares / bands - (sum / bands) ** 2;
+        if (spread > bestSpread) {
+          bestSpread = spread;
+          best = { x, y };
+        }
+      }
+    }
+    return best;
+  });
+}
+
 function region(point: SpectrumPoint, height: number, width: number) {
   const size = Math.min(4, height, width);
   const x = Math.min(Math.max(0, point.x - Math.floor(size / 2)), width - size);

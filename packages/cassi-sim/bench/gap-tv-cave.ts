@@ -45,7 +45,7 @@ function loadMask(): Float32Array {
   const file = resolve(DATA, 'cassi_sim_mask/mask.mat');
   const { variables } = decodeMat(new Uint8Array(readFileSync(file)), { source: file, variables: ['mask'] });
   const mask = variables.mask;
-  if (!mask || mask.dims.join('x') !== '256x256') throw new Error(`${file}: expected a 256 x 256 'mask'`);
+  if (mask?.dims.join('x') !== '256x256') throw new Error(`${file}: expected a 256 x 256 'mask'`);
   return Float32Array.from(fromColumnMajor(mask.data as Float32Array, mask.dims));
 }
 

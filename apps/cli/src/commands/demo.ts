@@ -14,8 +14,8 @@ import { createProgress, formatSeconds } from '../_progress';
 import {
   bandBarsSvg,
   bandGridPng,
-  defaultPoints,
   errorMapPng,
+  informativePoints,
   planePng,
   spectraAt,
   srgbPng,
@@ -128,7 +128,7 @@ registerCommand((program, run) => {
         model?.dispose();
       }
       const wavelengths = scene.wavelengths;
-      const points = defaultPoints(truth.shape[0], truth.shape[1]);
+      const points = informativePoints(truth);
       const curves = results.map((r) => ({ label: LABELS[r.method], cube: r.cube }));
       const spectra = points.map((p) => spectraAt(p, wavelengths, curves, truth));
       // One colour scale for all error maps so they compare.
