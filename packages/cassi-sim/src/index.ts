@@ -8,3 +8,28 @@ export {
   shiftBack,
   shiftBands,
 } from './dispersion';
+export { type GapTvOptions, type GapTvProgress, reconstructGapTv } from './gap-tv';
+export { type InitialEstimateOptions, initialEstimate } from './initial-estimate';
+export {
+  assertMaskFits,
+  type CassiMask,
+  type CropRegion,
+  cropMask,
+  type MaskFit,
+  type MaskFromArrayOptions,
+  maskFromArray,
+  type RandomBinaryMaskOptions,
+  randomBinaryMask,
+} from './mask';
+export {
+  addMeasurementNoise,
+  type GaussianNoise,
+  type MeasurementNoise,
+  type NoiseRandomOptions,
+  type ShotNoise,
+} from './noise';
+export { type CassiOperator, type CassiOperatorOptions, createCassiOperator } from './operator';
+export { buildPhi, type PhiOptions, phiSquaredSum } from './phi';
+export { createRandom, type Random, type RandomState } from './random';
+export { type SimulateOptions, simulateMeasurement } from './simulate';
+export { denoiseTv, type TvDenoiseOptions } from './tv-denoise';

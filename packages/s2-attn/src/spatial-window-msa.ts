@@ -1,0 +1,166 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { mergeHeads, splitHeads } from './_heads';
+import { SeededRandom } from './_random';
+import { describeShape, expectPositiveInteger, S2AttnInputError } from './_validate';
+import { Linear } from './linear';
+import { Module } from './module';
+import { lookupBias, relativePositionIndex } from './relative-position';
+
+export interface WindowMsaConfig {
+  /** Embedding width C. */
+  features: number;
+  /** Heads T; C must be divisible by T (Ch = C / T). */
+  heads: number;
+  /** Window side M. */
+  windowSize: number;
+  seed?: number;
+}
+
+export interface SpatialMsaOptions {
+  /**
+   * Additive mask [windowCount, M*M, M*M] of a shifted block ({@link shiftedWindowMask}); the input
+   * windows are then `batch * windowCount` windows in {@link windowPartition} order.
+   */
+  mask?: tf.Tensor;
+}
+
+/** tf.reshape that disposes its input (the result shares the buffer). */
+export function reshapeOwned(x: tf.Tensor, shape: number[]): tf.Tensor {
+  const y = tf.reshape(x, shape);
+  x.dispose();
+  return y;
+}
+
+export function validateMsaConfig(config: WindowMsaConfig, what: string): [number, number, number] {
+  const features = expectPositiveInteger(config.features, `${what} features`);
+  const heads = expectPositiveInteger(config.heads, `${what} heads`);
+  const windowSize = expectPositiveInteger(config.windowSize, `${what} windowSize`);
+  if (features % heads !== 0) {
+    throw new S2AttnInputError(`${what}: features (${features}) must be divisible by heads (${heads})`);
+  }
+  return [features, heads, windowSize];
+}
+
+export function expectWindows(x: tf.Tensor, tokens: number, features: number, what: string): void {
+  if (!(x instanceof tf.Tensor) || x.rank !== 3 || x.shape[1] !== tokens || x.shape[2] !== features) {
+    throw new S2AttnInputError(
+      `${what}: expected windows [count, ${tokens}, ${features}], got ${x instanceof tf.Tensor ? `shape ${describeShape(x.shape)}` : typeof x}`,
+    );
+  }
+}
+
+/**
+ * Spatial window multi-head self-attention (paper Eq. 8, Swin W-MSA). Per window and head, with tokens
+ * X in R^{M^2 x Ch}: Q, K, V from one Linear C->3C with bias (`qkv`, output channels [3][T][Ch]),
+ * A = softmax(Q K^T / beta + B) in R^{M^2 x M^2}, output A V; heads concatenated, then `proj`
+ * (Linear C->C with bias).
+ *
+ * - `beta` [T]: learnable per head, initialised to sqrt(Ch).
+ * - `relative_position_bias_table` [(2M-1)^2, T], trunc-normal(0.02) init, indexed by
+ *   {@link relativePositionIndex}.
+ * - Shifted windows add `options.mask` (0 / -100).
+ *
+ * Input and output: windows [count, M*M, C].
+ */
+export class SpatialWindowMsa extends Module {
+  static readonly className = 's2cassi.SpatialWindowMsa';
+  readonly features: number;
+  readonly heads: number;
+  readonly headDim: number;
+  readonly windowSize: number;
+  readonly qkv: Linear;
+  readonly proj: Linear;
+  readonly beta: tf.Variable;
+  readonly biasTable: tf.Variable;
+  private readonly seed: number;
+  private readonly index: Int32Array;
+
+  constructor(config: WindowMsaConfig) {
+    super();
+    [this.features, this.heads, this.windowSize] = validateMsaConfig(config, 'SpatialWindowMsa');
+    this.headDim = this.features / this.heads;
+    this.seed = config.seed ?? 1;
+    const m = this.windowSize;
+    const random = new SeededRandom(this.seed);
+    this.beta = this.addParameter(
+      'beta',
+      [this.heads],
+      new Float32Array(this.heads).fill(Math.sqrt(this.headDim)),
+    );
+    this.biasTable = this.addParameter(
+      'relative_position_bias_table',
+      [(2 * m - 1) ** 2, this.heads],
+      random.truncatedNormalArray((2 * m - 1) ** 2 * this.heads, 0.02),
+    );
+    this.qkv = this.addChild(
+      'qkv',
+      new Linear({ inFeatures: this.features, outFeatures: 3 * this.features, seed: this.seed + 1 }),
+    );
+    this.proj = this.addChild(
+      'proj',
+      new Linear({ inFeatures: this.features, outFeatures: this.features, seed: this.seed + 2 }),
+    );
+    this.index = relativePositionIndex(m);
+  }
+
+  /** The relative position bias B as [T, M*M, M*M]. */
+  relativePositionBias(): tf.Tensor3D {
+    const tokens = this.windowSize * this.windowSize;
+    return lookupBias(this.biasTable, this.index, tokens);
+  }
+
+  apply(windows: tf.Tensor, options: SpatialMsaOptions = {}): tf.Tensor3D {
+    this.assertLive();
+    const tokens = this.windowSize * this.windowSize;
+    expectWindows(windows, tokens, this.features, 'SpatialWindowMsa');
+    const count = windows.shape[0];
+    const { mask } = options;
+    if (mask !== undefined) {
+      if (
+        mask.rank !== 3 ||
+        mask.shape[1] !== tokens ||
+        mask.shape[2] !== tokens ||
+        count % mask.shape[0] !== 0
+      ) {
+        throw new S2AttnInputError(
+          `SpatialWindowMsa: expected a mask [windowCount, ${tokens}, ${tokens}] with windowCount dividing ${count}, got shape ${describeShape(mask.shape)}`,
+        );
+      }
+    }
+    return tf.tidy(() => {
+      const t = this.heads;
+      const [q, k, v] = splitHeads(this.qkv.apply(windows), t, this.headDim);
+      // Q K^T / beta: the per-head 1/beta is applied to Q (fewer elements than the logits).
+      const invBeta = tf.reshape(tf.reciprocal(this.beta), [t, 1, 1, 1]);
+      const qScaled = tf.reshape(tf.mul(tf.reshape(q, [t, count, tokens, this.headDim]), invBeta), [
+        t * count,
+        tokens,
+        this.headDim,
+      ]);
+      // The [T, windows, P, P] tensors dominate the memory: each is disposed as soon as the next exists
+      // (safe under a gradient tape, which keeps its own references). reshapeOwned disposes its input so
+      // no view keeps the buffer alive until the end of the tidy.
+      const bias = tf.expandDims(this.relativePositionBias(), 1);
+      const raw = reshapeOwned(tf.matMul(qScaled, k, false, true), [t, count, tokens, tokens]);
+      let logits: tf.Tensor = tf.add(raw, bias);
+      raw.dispose();
+      if (mask !== undefined) {
+        const perImage = mask.shape[0];
+        const grouped = reshapeOwned(logits, [t, count / perImage, perImage, tokens, tokens]);
+        logits = tf.add(grouped, mask);
+        grouped.dispose();
+      }
+      const flat = reshapeOwned(logits, [t * count, tokens, tokens]);
+      const attention = tf.softmax(flat);
+      flat.dispose();
+      const product = tf.matMul(attention, v);
+      attention.dispose();
+      const out = mergeHeads(product, t);
+      return this.proj.apply(out) as tf.Tensor3D;
+    });
+  }
+
+  getConfig(): tf.serialization.ConfigDict {
+    return { features: this.features, heads: this.heads, windowSize: this.windowSize, seed: this.seed };
+  }
+}

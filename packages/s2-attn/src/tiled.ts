@@ -1,0 +1,194 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  describeShape,
+  expectNonNegativeInteger,
+  expectPositiveInteger,
+  S2AttnInputError,
+} from './_validate';
+import type { S2Transformer } from './s2-transformer';
+import {
+  type ResolvedS2TransformerConfig,
+  resolveS2TransformerConfig,
+  type S2TransformerConfig,
+} from './s2-transformer-config';
+
+/**
+ * Estimated peak tfjs memory (bytes) of one inference forward pass of a [batch, height, width, N]
+ * input, weights included. Per token of the padded map it counts the live float32 tensors at the
+ * worst point, inside a spatial MSA: two [T, M^2] attention rows (logits and the next tensor), the
+ * q/k/v and qkv copies and the block/stage feature maps (about 16 C), the input and its padding (2 N).
+ * The benchmark and a test compare it with the measured peak.
+ */
+export function estimateForwardBytes(
+  config: S2TransformerConfig,
+  height: number,
+  width: number,
+  batch = 1,
+): number {
+  const c: ResolvedS2TransformerConfig = resolveS2TransformerConfig(config);
+  const m = c.windowSize;
+  const tokens = batch * Math.ceil(height / m) * m * Math.ceil(width / m) * m;
+  const hasSpatial = c.blockType !== 'spe' && c.blockType !== 'spe-spe';
+  const perToken =
+    (hasSpatial ? 2 * c.heads * m * m : 2 * c.embeddingDim) + 16 * c.embeddingDim + 2 * c.bandCount;
+  // weights (a generous bound: 2.5 M floats) + the window mask
+  return 4 * (tokens * perToken + 2_500_000 + (tokens / (m * m)) * m ** 4);
+}
+
+export interface TiledOptions {
+  /** Tile side in pixels (rounded up to a multiple of M). Default: the largest that fits `memoryBudgetBytes`. */
+  tile?: number;
+  /**
+   * Overlap between neighbouring tiles in pixels (rounded up to a multiple of M so that every tile's
+   * window grid lines up with the untiled one). Default 4 M. Outputs are blended with raised-cosine
+   * ramps across the overlap.
+   */
+  overlap?: number;
+  /** tfjs memory budget for one tile's forward pass (default 512 MiB), via {@link estimateForwardBytes}. */
+  memoryBudgetBytes?: number;
+}
+
+export interface TileLayout {
+  tile: number;
+  overlap: number;
+  /** Start offsets along height and width; the last tile of an axis ends at the image border. */
+  rowStarts: number[];
+  colStarts: number[];
+}
+
+function starts(size: number, tile: number, stride: number, m: number): number[] {
+  if (size <= tile) return [0];
+  const out: number[] = [];
+  for (let s = 0; s + tile < size; s += stride) out.push(s);
+  const last = Math.floor((size - tile) / m) * m;
+  if (last > out[out.length - 1]) out.push(last);
+  return out;
+}
+
+/** Chooses tile size, overlap and tile positions for an image (see {@link reconstructTiled}). */
+export function planTiles(
+  config: S2TransformerConfig,
+  height: number,
+  width: number,
+  options: TiledOptions = {},
+  batch = 1,
+): TileLayout {
+  const c = resolveS2TransformerConfig(config);
+  const m = c.windowSize;
+  const overlap =
+    Math.ceil(expectNonNegativeInteger(options.overlap ?? 4 * m, 'reconstructTiled overlap') / m) * m;
+  let tile: number;
+  if (options.tile !== undefined) {
+    tile = Math.ceil(expectPositiveInteger(options.tile, 'reconstructTiled tile') / m) * m;
+  } else {
+    const budget = options.memoryBudgetBytes ?? 512 * 2 ** 20;
+    const longest = Math.ceil(Math.max(height, width) / m) * m;
+    tile = 0;
+    for (let t = m; t <= longest; t += m) {
+      // the last tile of an axis can be up to M - 1 pixels longer
+      if (estimateForwardBytes(c, Math.min(t + m - 1, height), Math.min(t + m - 1, width), batch) <= budget)
+        tile = t;
+    }
+    if (tile === 0) {
+      throw new S2AttnInputError(
+        `reconstructTiled: no tile fits the memory budget of ${budget} bytes (one ${m} x ${m} tile needs ${estimateForwardBytes(c, m, m, batch)})`,
+      );
+    }
+  }
+  if (tile <= overlap && (height > tile || width > tile)) {
+    throw new S2AttnInputError(`reconstructTiled: tile (${tile}) must be larger than overlap (${overlap})`);
+  }
+  const stride = tile - overlap;
+  return {
+    tile,
+    overlap,
+    rowStarts: starts(height, tile, stride, m),
+    colStarts: starts(width, tile, stride, m),
+  };
+}
+
+/** Raised-cosine ramps over the parts of [start, end) shared with the neighbouring tiles. */
+function axisWeights(start: number, end: number, previousEnd: number, nextStart: number): Float32Array {
+  const length = end - start;
+  const w = new Float32Array(length).fill(1);
+  const left = Math.max(0, previousEnd - start);
+  for (let i = 0; i < left; i++) w[i] *= 0.5 - 0.5 * Math.cos((Math.PI * (i + 0.5)) / left);
+  const right = Math.max(0, end - nextStart);
+  for (let i = 0; i < right; i++) w[length - 1 - i] *= 0.5 - 0.5 * Math.cos((Math.PI * (i + 0.5)) / right);
+  return w;
+}
+
+/**
+ * Inference on large inputs: runs `model` on overlapping tiles of Y0 [batch, H, W, N] and blends the
+ * reconstructions with raised-cosine weights (weights of overlapping tiles sum to 1 over a regular
+ * overlap; the sum is normalised anyway). Tiles start at multiples of M, so windows and shifted windows
+ * are the same as in the untiled pass; the result differs from untiled inference only through the
+ * receptive field cut at tile borders (measured in the tests and README: it shrinks as the overlap grows).
+ *
+ * The peak tfjs memory is one tile's forward pass (plus the input); the blended output is accumulated in
+ * plain Float32Arrays (about 2 x H x W x N x 4 bytes) and returned as a new tensor.
+ */
+export async function reconstructTiled(
+  model: S2Transformer,
+  y0: tf.Tensor,
+  options: TiledOptions = {},
+): Promise<tf.Tensor4D> {
+  const n = model.config.bandCount;
+  if (!(y0 instanceof tf.Tensor) || y0.rank !== 4 || y0.shape[3] !== n || y0.dtype !== 'float32') {
+    throw new S2AttnInputError(
+      `reconstructTiled: expected Y0 as a float32 tensor [batch, height, width, ${n}], got ${y0 instanceof tf.Tensor ? `${y0.dtype} shape ${describeShape(y0.shape)}` : typeof y0}`,
+    );
+  }
+  const [batch, height, width] = y0.shape;
+  const layout = planTiles(model.config, height, width, options, batch);
+  const { tile, rowStarts, colStarts } = layout;
+  const sum = new Float32Array(batch * height * width * n);
+  const weightSum = new Float32Array(height * width);
+  for (let ri = 0; ri < rowStarts.length; ri++) {
+    const r0 = rowStarts[ri];
+    const r1 = ri === rowStarts.length - 1 ? height : Math.min(height, r0 + tile);
+    const rowW = axisWeights(
+      r0,
+      r1,
+      ri > 0 ? Math.min(height, rowStarts[ri - 1] + tile) : r0,
+      ri < rowStarts.length - 1 ? rowStarts[ri + 1] : r1,
+    );
+    for (let ci = 0; ci < colStarts.length; ci++) {
+      const c0 = colStarts[ci];
+      const c1 = ci === colStarts.length - 1 ? width : Math.min(width, c0 + tile);
+      const colW = axisWeights(
+        c0,
+        c1,
+        ci > 0 ? Math.min(width, colStarts[ci - 1] + tile) : c0,
+        ci < colStarts.length - 1 ? colStarts[ci + 1] : c1,
+      );
+      const patch = tf.tidy(() => {
+        const input = tf.slice(y0, [0, r0, c0, 0], [batch, r1 - r0, c1 - c0, n]);
+        return model.apply(input).reconstruction;
+      });
+      const values = await patch.data();
+      patch.dispose();
+      const th = r1 - r0;
+      const tw = c1 - c0;
+      for (let b = 0; b < batch; b++) {
+        for (let i = 0; i < th; i++) {
+          for (let j = 0; j < tw; j++) {
+            const w = rowW[i] * colW[j];
+            const src = ((b * th + i) * tw + j) * n;
+            const dst = ((b * height + r0 + i) * width + c0 + j) * n;
+            for (let k = 0; k < n; k++) sum[dst + k] += w * values[src + k];
+            if (b === 0) weightSum[(r0 + i) * width + c0 + j] += w;
+          }
+        }
+      }
+    }
+  }
+  for (let b = 0; b < batch; b++) {
+    for (let p = 0; p < height * width; p++) {
+      const inv = 1 / weightSum[p];
+      const base = (b * height * width + p) * n;
+      for (let k = 0; k < n; k++) sum[base + k] *= inv;
+    }
+  }
+  return tf.tensor4d(sum, [batch, height, width, n]);
+}

@@ -1,0 +1,211 @@
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  type SafetensorsFile,
+  safetensorToFloat32,
+} from '@s2cassi/hsi-io';
+import * as tf from '@tensorflow/tfjs-core';
+import { S2AttnInputError } from './_validate';
+import type { Module } from './module';
+import { S2Transformer } from './s2-transformer';
+import { type ResolvedS2TransformerConfig, resolveS2TransformerConfig } from './s2-transformer-config';
+
+/** The `format` field of the weight files' JSON manifest and safetensors metadata. */
+export const WEIGHTS_FORMAT = 's2cassi.s2-transformer';
+/** Version of the tensor naming / layout scheme. */
+export const WEIGHTS_VERSION = 1;
+
+/** The JSON written beside the weights (and into the safetensors `__metadata__`). */
+export interface S2TransformerManifest {
+  format: typeof WEIGHTS_FORMAT;
+  version: number;
+  config: ResolvedS2TransformerConfig;
+}
+
+/** Loading found tensors that do not match the model: every problem is listed. */
+export class WeightsMismatchError extends Error {
+  override name = 'WeightsMismatchError';
+  constructor(
+    readonly source: string,
+    readonly missing: string[],
+    readonly unexpected: string[],
+    readonly mismatched: Array<{ name: string; expected: number[]; actual: number[]; dtype: string }>,
+  ) {
+    const parts: string[] = [];
+    if (missing.length) parts.push(`missing ${missing.length}: ${missing.join(', ')}`);
+    if (unexpected.length) parts.push(`unexpected ${unexpected.length}: ${unexpected.join(', ')}`);
+    if (mismatched.length) {
+      parts.push(
+        `mismatched ${mismatched.length}: ${mismatched
+          .map(
+            (m) =>
+              `${m.name} expected [${m.expected.join(', ')}] F32, got [${m.actual.join(', ')}] ${m.dtype}`,
+          )
+          .join('; ')}`,
+      );
+    }
+    super(`${source}: weights do not match the model: ${parts.join(' | ')}`);
+  }
+}
+
+/** The manifest of a model: `{ format, version, config }`. */
+export function modelManifest(model: S2Transformer): S2TransformerManifest {
+  return { format: WEIGHTS_FORMAT, version: WEIGHTS_VERSION, config: { ...model.config } };
+}
+
+/**
+ * Serialises every variable of `model` as F32 safetensors under its hierarchical name
+ * ({@link Module.namedWeights}, e.g. `stages.0.blocks.3.spa.qkv.weight`), with the metadata
+ * `format`, `version` and `config` (the JSON of the resolved config).
+ */
+export function encodeModelWeights(model: S2Transformer): Uint8Array {
+  const tensors: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
+  for (const { name, variable } of model.namedWeights()) {
+    tensors[name] = { dtype: 'F32', shape: [...variable.shape], data: variable.dataSync() as Float32Array };
+  }
+  const manifest = modelManifest(model);
+  return encodeSafetensors(tensors, {
+    format: manifest.format,
+    version: String(manifest.version),
+    config: JSON.stringify(manifest.config),
+  });
+}
+
+function parseManifest(value: unknown, source: string): S2TransformerManifest {
+  const m = value as Partial<S2TransformerManifest> | null;
+  if (!m || typeof m !== 'object' || m.format !== WEIGHTS_FORMAT) {
+    throw new S2AttnInputError(
+      `${source}: expected format '${WEIGHTS_FORMAT}', got ${JSON.stringify(m?.format)}`,
+    );
+  }
+  if (m.version !== WEIGHTS_VERSION) {
+    throw new S2AttnInputError(
+      `${source}: expected version ${WEIGHTS_VERSION}, got ${JSON.stringify(m.version)}`,
+    );
+  }
+  return {
+    format: WEIGHTS_FORMAT,
+    version: WEIGHTS_VERSION,
+    config: resolveS2TransformerConfig(m.config ?? {}),
+  };
+}
+
+/** Reads the manifest stored in a safetensors file's metadata. */
+export function manifestFromSafetensors(
+  file: SafetensorsFile,
+  source = 'safetensors',
+): S2TransformerManifest {
+  let config: unknown;
+  try {
+    config = JSON.parse(file.metadata.config ?? 'null');
+  } catch (error) {
+    throw new S2AttnInputError(
+      `${source}: metadata 'config' is not valid JSON (${(error as Error).message})`,
+    );
+  }
+  if (config === null)
+    throw new S2AttnInputError(`${source}: expected a 'config' entry in the safetensors metadata`);
+  return parseManifest(
+    { format: file.metadata.format, version: Number(file.metadata.version), config },
+    source,
+  );
+}
+
+/**
+ * Copies the tensors of `file` into `model`'s variables after checking every name and shape: throws a
+ * {@link WeightsMismatchError} listing all missing, unexpected and mismatched tensors (nothing is
+ * assigned then). Accepts F32, F16, BF16 and F64 tensors (converted to float32).
+ */
+export function loadWeightsInto(
+  model: Module,
+  file: SafetensorsFile | Uint8Array,
+  source = 'safetensors',
+): void {
+  const decoded = file instanceof Uint8Array ? decodeSafetensors(file, source) : file;
+  const expected = model.namedWeights();
+  const names = new Set(expected.map((w) => w.name));
+  const missing: string[] = [];
+  const mismatched: WeightsMismatchError['mismatched'] = [];
+  for (const { name, variable } of expected) {
+    const t = decoded.tensors[name];
+    if (!t) {
+      missing.push(name);
+      continue;
+    }
+    const sameShape =
+      t.shape.length === variable.shape.length && t.shape.every((d, i) => d === variable.shape[i]);
+    if (!sameShape || !['F32', 'F16', 'BF16', 'F64'].includes(t.dtype)) {
+      mismatched.push({ name, expected: [...variable.shape], actual: [...t.shape], dtype: t.dtype });
+    }
+  }
+  const unexpected = Object.keys(decoded.tensors).filter((n) => !names.has(n));
+  if (missing.length || unexpected.length || mismatched.length) {
+    throw new WeightsMismatchError(source, missing, unexpected, mismatched);
+  }
+  for (const { name, variable } of expected) {
+    const t = decoded.tensors[name];
+    tf.tidy(() => variable.assign(tf.tensor(safetensorToFloat32(t), variable.shape, 'float32')));
+  }
+}
+
+/**
+ * Builds an {@link S2Transformer} from safetensors bytes written by {@link encodeModelWeights}: the config
+ * comes from the metadata (or `manifest`, e.g. the JSON file beside; when both exist they must agree).
+ */
+export function decodeModelWeights(
+  bytes: Uint8Array,
+  options: { manifest?: unknown; source?: string } = {},
+): S2Transformer {
+  const source = options.source ?? 'safetensors';
+  const file = decodeSafetensors(bytes, source);
+  const fromMetadata = file.metadata.config !== undefined ? manifestFromSafetensors(file, source) : undefined;
+  const fromJson =
+    options.manifest !== undefined ? parseManifest(options.manifest, `${source} (manifest)`) : undefined;
+  if (fromMetadata && fromJson && JSON.stringify(fromMetadata.config) !== JSON.stringify(fromJson.config)) {
+    throw new S2AttnInputError(
+      `${source}: the config in the safetensors metadata and the manifest differ: ${JSON.stringify(fromMetadata.config)} vs ${JSON.stringify(fromJson.config)}`,
+    );
+  }
+  const manifest = fromJson ?? fromMetadata;
+  if (!manifest)
+    throw new S2AttnInputError(`${source}: no config: expected safetensors metadata or a manifest`);
+  const model = new S2Transformer(manifest.config);
+  try {
+    loadWeightsInto(model, file, source);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return model;
+}
+
+async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  const fs = await import('node:fs/promises');
+  const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  await fs.writeFile(temp, data);
+  await fs.rename(temp, path);
+}
+
+/**
+ * Node only: writes `<basePath>.safetensors` and `<basePath>.json` (the manifest), each atomically
+ * (temporary file + rename).
+ */
+export async function saveS2Transformer(model: S2Transformer, basePath: string): Promise<void> {
+  await writeAtomic(`${basePath}.safetensors`, encodeModelWeights(model));
+  await writeAtomic(`${basePath}.json`, `${JSON.stringify(modelManifest(model), null, 2)}\n`);
+}
+
+/** Node only: reads what {@link saveS2Transformer} wrote (the JSON manifest is optional). */
+export async function loadS2Transformer(basePath: string): Promise<S2Transformer> {
+  const fs = await import('node:fs/promises');
+  const bytes = new Uint8Array(await fs.readFile(`${basePath}.safetensors`));
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(await fs.readFile(`${basePath}.json`, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new S2AttnInputError(`${basePath}.json: ${(error as Error).message}`);
+    }
+  }
+  return decodeModelWeights(bytes, { manifest, source: `${basePath}.safetensors` });
+}

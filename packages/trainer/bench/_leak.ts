@@ -1,0 +1,17 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { setupBackend } from '@s2cassi/backends';
+import { S2Transformer } from '@s2cassi/s2-attn';
+await setupBackend('wasm');
+const c0 = tf.memory().numTensors;
+const m = new S2Transformer({ stageCount: 1, blocksPerStage: 2, embeddingDim: 8, heads: 2, windowSize: 4, ffnRatio: 2, bandCount: 4, maskEncodingStage: 1 });
+console.log('after create', tf.memory().numTensors - c0, m.namedWeights().length);
+const x = tf.zeros([1, 16, 16, 4]);
+const o = m.apply(x as tf.Tensor4D, { withIntermediate: true });
+tf.dispose([o.reconstruction, o.maskEncoded]);
+console.log('after apply', tf.memory().numTensors - c0);
+const o2 = m.apply(x as tf.Tensor4D, { withIntermediate: true });
+tf.dispose([o2.reconstruction, o2.maskEncoded]);
+console.log('after apply2', tf.memory().numTensors - c0);
+m.dispose();
+x.dispose();
+console.log('after dispose', tf.memory().numTensors - c0);

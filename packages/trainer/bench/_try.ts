@@ -1,0 +1,17 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { setupBackend } from '@s2cassi/backends';
+import { preset, Trainer, syntheticSceneSource } from '../src/index';
+import { createRandom } from '@s2cassi/cassi-sim';
+const backend = process.argv[2] ?? 'wasm';
+console.log(await setupBackend(backend as 'wasm'));
+const config = preset('tiny');
+const source = syntheticSceneSource({ ...config.data.source as any, bandCount: 4, seed: config.seed });
+const r = createRandom(99);
+const mask = { data: r.fillUniform(new Float32Array(24 * 24)), shape: [24, 24] as [number, number] };
+const trainer = await Trainer.create({ config, source, mask });
+console.log(trainer.memory.summary, trainer.model.parameterCount());
+trainer.events.on('step', (s) => { if (s.step % 4 === 0) console.log(s.step, s.objective, s.loss.total.toFixed(5), s.seconds.toFixed(3), s.numTensors, s.tensorBytes); });
+trainer.events.on('validation', (v) => console.log('val', v.psnr.toFixed(2), v.ssim.toFixed(3)));
+const t = performance.now();
+await trainer.run();
+console.log('total s', (performance.now() - t) / 1000);
