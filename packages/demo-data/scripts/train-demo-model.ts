@@ -1,8 +1,11 @@
 /**
  * Trains (or resumes) the demo S2-Transformer with the project's trainer (issue 9).
  *
- *   npx tsx --conditions=@s2cassi/source packages/demo-data/scripts/train-demo-model.ts train  <run folder>
- *   npx tsx --conditions=@s2cassi/source packages/demo-data/scripts/train-demo-model.ts resume <run folder>
+ *   node --conditions=@s2cassi/source --import tsx packages/demo-data/scripts/train-demo-model.ts train  <run folder>
+ *   node --conditions=@s2cassi/source --import tsx packages/demo-data/scripts/train-demo-model.ts resume <run folder>
+ *
+ * (plain `node --import tsx`, not `npx tsx`, so that the process id in `<run folder>/train.pid` is the
+ * trainer itself and `kill -TERM $(cat <run folder>/train.pid)` reaches its signal handler.)
  *
  * Options: --config <file> (default: scripts/demo-model.config.json next to this script),
  *          --data <folder> (the shared data folder; default $S2CASSI_DATA, else ../shared/data from the
@@ -12,13 +15,17 @@
  * `checkpoint.everySteps` steps, at each epoch end, on a new best validation PSNR and on SIGINT/SIGTERM,
  * into `<run folder>/checkpoints`; JSON lines in `<run folder>/log.jsonl`; curves at the end.
  *
+ * Known trainer limitation (reported in issue 9's note): on wasm a training step never yields to the event
+ * loop (tensor reads resolve as microtasks), so a SIGTERM is only seen at the next checkpoint write, i.e.
+ * within `checkpoint.everySteps` steps; the trainer then saves and stops.
+ *
  * Driver-side only: the CAVE scene source. The trainer's own CAVE loader (`data.source.kind: 'cave'`) was
  * not finished when this run started, so the same thing is built here from @s2cassi/hsi-io's lazy CAVE
  * dataset (16-bit PNG / 65535, 31 bands linearly resampled onto the 28 CASSI centres, the same pipeline as
  * the bundled demo scene) and handed to the trainer as `source`. The mask is the config's `standard` one
  * (the TSA mask bundled in @s2cassi/demo-data, identical to ../shared/data/cassi_sim_mask/mask.mat).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openCaveDataset } from '@s2cassi/hsi-io/node';
@@ -80,6 +87,7 @@ async function main(): Promise<void> {
     run = await openResume(resolve(runFolder), { source: await caveSource(config, data), untilStep, log });
   }
   const { trainer } = run;
+  writeFileSync(resolve(runFolder, 'train.pid'), `${process.pid}\n`);
   log(`parameters ${trainer.model.parameterCount()}; steps ${trainer.step}/${trainer.totalSteps}; ${trainer.memory.summary}`);
   trainer.events.on('step', (e) => {
     if (e.step % 10 === 0) {
