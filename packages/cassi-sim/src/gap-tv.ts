@@ -10,7 +10,7 @@ import { type DispersionOptions, resolveDispersion } from './dispersion';
 import { assertMaskFits, type CassiMask, validateMask } from './mask';
 import { createCassiOperator } from './operator';
 import { resolveNormalisation } from './simulate';
-import { resolveTv, tvDenoiseCore } from './tv-denoise';
+import { createTvWorkspace, resolveTv, type TvWorkspace, tvDenoiseCore } from './tv-denoise';
 
 /** What {@link GapTvOptions.onProgress} receives after every iteration. */
 export interface GapTvProgress {
@@ -29,7 +29,7 @@ export interface GapTvOptions extends DispersionOptions {
   /** GAP iterations (default 100). */
   iterations?: number;
   /**
-   * TV weight theta of each denoising step (larger = smoother), for a cube in 0..1 (default 0.08). The
+   * TV weight theta of each denoising step (larger = smoother), for a cube in 0..1 (default 0.5, tuned on CAVE crops). The
    * reference code's `tv_weight` is `1 / theta`.
    */
   tvWeight?: number;
@@ -102,7 +102,7 @@ export async function reconstructGapTv(
       boundary: options.tvBoundary,
     },
     'reconstructGapTv: tv',
-    0.08,
+    0.5,
   );
   const lambda = expectFiniteNumber(options.lambda ?? 1, 'reconstructGapTv: lambda', 0);
   const tolerance = expectFiniteNumber(options.tolerance ?? 0, 'reconstructGapTv: tolerance', 0);
@@ -131,7 +131,9 @@ export async function reconstructGapTv(
   let y1 = accelerate ? tf.zerosLike(y) : undefined;
   const phiS = operator.phiSquaredSum();
   const readChange = options.onProgress !== undefined || tolerance > 0;
+  let workspace: TvWorkspace | undefined;
   try {
+    workspace = createTvWorkspace(x.shape, tv.reference);
     for (let iteration = 1; iteration <= iterations; iteration++) {
       const [projected, nextY1] = tf.tidy((): [tf.Tensor4D, tf.Tensor3D?] => {
         const yb = operator.forward(x);
@@ -151,7 +153,7 @@ export async function reconstructGapTv(
         y1?.dispose();
         y1 = nextY1;
       }
-      const denoised = tvDenoiseCore(projected, tv);
+      const denoised = tvDenoiseCore(projected, tv, workspace);
       projected.dispose();
       let change = Number.NaN;
       if (readChange) {
@@ -180,6 +182,7 @@ export async function reconstructGapTv(
     if (x) x.dispose();
     y1?.dispose();
     y.dispose();
+    workspace?.dispose();
     operator.dispose();
   }
 }

@@ -179,7 +179,9 @@ export function assertMaskFits(
   const height = target.shape[1];
   const what = `mask ${describeShape(mask.shape)} does not fit ${target.rank === 4 ? 'cube' : 'measurement'} ${describeShape(target.shape)}`;
   if (mask.rank === 3 && maskBatch !== batch && maskBatch !== 1) {
-    throw new CassiInputError(`${what}: a per-sample mask needs batch ${batch}${batch === 1 ? '' : ' (or 1)'}, got ${maskBatch}`);
+    throw new CassiInputError(
+      `${what}: a per-sample mask needs batch ${batch}${batch === 1 ? '' : ' (or 1)'}, got ${maskBatch}`,
+    );
   }
   if (maskHeight !== height) {
     throw new CassiInputError(`${what}: heights differ (mask ${maskHeight}, target ${height})`);

@@ -121,9 +121,9 @@ export function applyNoise<T extends tf.Tensor>(
   }
   const y = measurement.dataSync();
   const out = new Float32Array(y.length);
-  const gain = (noise.scale * noise.bitDepth) / noise.quantumEfficiency;
   for (let i = 0; i < y.length; i++) {
-    const count = Math.floor(y[i] * gain);
+    // The toolbox's order of operations: floor(y * 1.2 * bit / QE).
+    const count = Math.floor((y[i] * noise.scale * noise.bitDepth) / noise.quantumEfficiency);
     if (!Number.isFinite(count)) {
       throw new CassiInputError(`shot noise: expected finite measurement values, got ${y[i]} at index ${i}`);
     }

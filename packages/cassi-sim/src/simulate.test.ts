@@ -34,7 +34,10 @@ function measurementLoop(
 
 describeBackends('simulateMeasurement', () => {
   const shape: [number, number, number, number] = [2, 5, 9, 6];
-  const cubeData = uniformArray(shape.reduce((a, b) => a * b), 21);
+  const cubeData = uniformArray(
+    shape.reduce((a, b) => a * b),
+    21,
+  );
 
   for (const [step, direction, perSample] of [
     [2, 'right', false],
@@ -53,7 +56,12 @@ describeBackends('simulateMeasurement', () => {
         const expected = measurementLoop(cubeData, maskData, shape, maskBatch, step, direction === 'right');
         expect(maxAbsDiff(await y.data(), expected)).toBeLessThan(1e-5);
         const scaled = simulateMeasurement(cube, mask, { shiftStep: step, direction, normalisation: 2 / 6 });
-        expect(maxAbsDiff(await scaled.data(), expected.map((v) => (v * 2) / 6))).toBeLessThan(1e-5);
+        expect(
+          maxAbsDiff(
+            await scaled.data(),
+            expected.map((v) => (v * 2) / 6),
+          ),
+        ).toBeLessThan(1e-5);
         tf.dispose([cube, mask, y, scaled]);
       });
     });
@@ -119,13 +127,12 @@ describeBackends('simulateMeasurement', () => {
       const again = simulateMeasurement(cube, mask, { normalisation, noise: { type: 'shot' }, seed: 3 });
       const c = await clean.data();
       const y = await noisy.data();
-      const gain = (1.2 * 2048) / 0.4;
       // Standardised residuals z = (y - E y) / sd y must have mean 0 and variance 1.
       let sum = 0;
       let squares = 0;
       let count = 0;
       for (let i = 0; i < c.length; i++) {
-        const photons = Math.floor(c[i] * gain);
+        const photons = Math.floor((c[i] * 1.2 * 2048) / 0.4);
         if (photons === 0) continue;
         const mean = (photons * 0.4) / 2048;
         const sd = Math.sqrt(photons * 0.4 * 0.6) / 2048;
@@ -160,7 +167,9 @@ describeBackends('simulateMeasurement', () => {
       /rank 4 \(\[batch, height, width, bands\]\), got shape \[4, 6, 3\]/,
     );
     expect(() => simulateMeasurement(cube, wrong)).toThrow(/mask \[4, 5\] does not fit cube \[1, 4, 6, 3\]/);
-    expect(() => simulateMeasurement(cube, tf.ones([3, 4, 6]) as tf.Tensor3D)).toThrow(/per-sample mask needs batch 1, got 3/);
+    expect(() => simulateMeasurement(cube, tf.ones([3, 4, 6]) as tf.Tensor3D)).toThrow(
+      /per-sample mask needs batch 1, got 3/,
+    );
     const nan = tf.tensor4d([Number.NaN, 0, 0, 0], [1, 1, 1, 4]);
     expect(() => simulateMeasurement(nan, tf.ones([1, 1]) as tf.Tensor2D)).toThrow(/NaN or Infinity/);
     const negative = tf.tensor4d([-1, 0, 0, 0], [1, 1, 1, 4]);
@@ -171,7 +180,9 @@ describeBackends('simulateMeasurement', () => {
       CassiInputError,
     );
     expect(() => simulateMeasurement(cube, mask, { shiftStep: -2 })).toThrow(/non-negative integer, got -2/);
-    expect(() => simulateMeasurement(cube, mask, { direction: 'up' as never })).toThrow(/'right' or 'left', got up/);
+    expect(() => simulateMeasurement(cube, mask, { direction: 'up' as never })).toThrow(
+      /'right' or 'left', got up/,
+    );
     expect(() => simulateMeasurement(cube, mask, { noise: { type: 'gaussian', sigma: -1 } })).toThrow(
       /sigma: expected a finite number >= 0, got -1/,
     );

@@ -49,76 +49,114 @@ export function resolveTv(options: TvDenoiseOptions, what: string, defaultWeight
   return { weight, iterations, stepSize, reference: boundary === 'reference' };
 }
 
-/** Forward difference along `axis` (1 = height, 2 = width) with a zero last row / column. */
-function forwardDifference(z: tf.Tensor4D, axis: 1 | 2): tf.Tensor4D {
-  const size = z.shape[axis];
-  if (size === 1) return tf.zerosLike(z);
-  const begin = [0, 0, 0, 0];
-  const rest = [-1, -1, -1, -1];
-  rest[axis] = size - 1;
-  const head = tf.slice(z, begin, rest);
-  begin[axis] = 1;
-  const tail = tf.slice(z, begin, rest);
-  const padding: [number, number][] = [
-    [0, 0],
-    [0, 0],
-    [0, 0],
-    [0, 0],
-  ];
-  padding[axis] = [0, 1];
-  return tf.pad(tf.sub(tail, head), padding) as tf.Tensor4D;
+/**
+ * Precomputed 0/1 masks for the finite differences of one cube shape. Differences are taken on the flat
+ * buffer (a neighbour along the width is N elements away, along the height W * N), where every slice is
+ * contiguous (fast on every backend; strided slices are slow on `cpu` and `wasm`), and these masks zero the
+ * entries that would wrap into the next row / image.
+ */
+export interface TvWorkspace {
+  shape: [number, number, number, number];
+  /** 0 in the last column. */
+  notLastColumn: tf.Tensor4D;
+  /** 0 in the last row. */
+  notLastRow: tf.Tensor4D;
+  /** 0 in the first column / row ('reference' boundary only). */
+  notFirstColumn?: tf.Tensor4D;
+  notFirstRow?: tf.Tensor4D;
+  dispose(): void;
 }
 
-/** Backward difference of a dual field p (whose last row / column is 0) along `axis`. */
-function backwardDifference(p: tf.Tensor4D, axis: 1 | 2, reference: boolean): tf.Tensor4D {
-  const size = p.shape[axis];
-  if (size === 1) return reference ? tf.zerosLike(p) : p;
-  const begin = [0, 0, 0, 0];
-  const rest = [-1, -1, -1, -1];
-  rest[axis] = size - 1;
-  const head = tf.slice(p, begin, rest);
-  const padding: [number, number][] = [
-    [0, 0],
-    [0, 0],
-    [0, 0],
-    [0, 0],
-  ];
-  padding[axis] = [1, 0];
-  if (!reference) return tf.sub(p, tf.pad(head, padding)) as tf.Tensor4D;
-  begin[axis] = 1;
-  const tail = tf.slice(p, begin, rest);
-  return tf.pad(tf.sub(tail, head), padding) as tf.Tensor4D;
+export function createTvWorkspace(shape: [number, number, number, number], reference: boolean): TvWorkspace {
+  const [batch, height, width, bands] = shape;
+  const size = batch * height * width * bands;
+  const build = (keep: (h: number, w: number) => boolean) => {
+    const values = new Float32Array(size);
+    let i = 0;
+    for (let b = 0; b < batch; b++)
+      for (let h = 0; h < height; h++)
+        for (let w = 0; w < width; w++) {
+          const v = keep(h, w) ? 1 : 0;
+          for (let n = 0; n < bands; n++) values[i++] = v;
+        }
+    return tf.tensor4d(values, shape);
+  };
+  const workspace: TvWorkspace = {
+    shape,
+    notLastColumn: build((_, w) => w < width - 1),
+    notLastRow: build((h) => h < height - 1),
+    notFirstColumn: reference ? build((_, w) => w > 0) : undefined,
+    notFirstRow: reference ? build((h) => h > 0) : undefined,
+    dispose() {
+      tf.dispose([workspace.notLastColumn, workspace.notLastRow]);
+      if (workspace.notFirstColumn) workspace.notFirstColumn.dispose();
+      if (workspace.notFirstRow) workspace.notFirstRow.dispose();
+    },
+  };
+  return workspace;
+}
+
+/** Forward difference z[i + offset] - z[i] on the flat buffer, zeroed where `keep` is 0. */
+function forwardDifference(z: tf.Tensor4D, offset: number, keep: tf.Tensor4D): tf.Tensor4D {
+  const size = z.size;
+  if (offset >= size) return tf.zerosLike(z);
+  const flat = tf.reshape(z, [size]);
+  const difference = tf.sub(tf.slice(flat, [offset], [size - offset]), tf.slice(flat, [0], [size - offset]));
+  return tf.mul(tf.reshape(tf.pad(difference, [[0, offset]]), z.shape), keep) as tf.Tensor4D;
+}
+
+/**
+ * Backward difference p[i] - p[i - offset] (p[i - offset] = 0 before the start). The dual field is 0 in
+ * the last column / row, so the entries read across a row / image boundary are 0 and the result is the
+ * exact negative adjoint of {@link forwardDifference}; `keep` zeroes the first column / row ('reference').
+ */
+function backwardDifference(p: tf.Tensor4D, offset: number, keep: tf.Tensor4D | undefined): tf.Tensor4D {
+  const size = p.size;
+  const flat = tf.reshape(p, [size]);
+  const previous =
+    offset >= size ? tf.zerosLike(flat) : tf.pad(tf.slice(flat, [0], [size - offset]), [[offset, 0]]);
+  const difference = tf.reshape(tf.sub(flat, previous), p.shape) as tf.Tensor4D;
+  return keep ? (tf.mul(difference, keep) as tf.Tensor4D) : difference;
 }
 
 /**
  * Vector total-variation denoising, unvalidated (no readback; disposes everything it creates except the
  * result). Bands are coupled through the dual update's denominator 1 + dt * sqrt(sum_n |grad z_n|^2).
+ * Pass a workspace from {@link createTvWorkspace} to reuse the masks across calls.
  */
-export function tvDenoiseCore(x: tf.Tensor4D, tv: ResolvedTv): tf.Tensor4D {
+export function tvDenoiseCore(x: tf.Tensor4D, tv: ResolvedTv, workspace?: TvWorkspace): tf.Tensor4D {
   if (tv.weight === 0 || tv.iterations === 0) return tf.clone(x);
+  const own = workspace ?? createTvWorkspace(x.shape, tv.reference);
+  const [, , width, bands] = x.shape;
   const lambda = 1 / tv.weight;
   const dt = tv.stepSize;
   let p1: tf.Tensor4D = tf.zerosLike(x);
   let p2: tf.Tensor4D = tf.zerosLike(x);
   let divp: tf.Tensor4D = tf.zerosLike(x);
-  for (let i = 0; i < tv.iterations; i++) {
-    const next = tf.tidy(() => {
-      const z = tf.sub(divp, tf.mul(x, lambda)) as tf.Tensor4D;
-      const z1 = forwardDifference(z, 2);
-      const z2 = forwardDifference(z, 1);
-      const norm = tf.sqrt(tf.sum(tf.add(tf.square(z1), tf.square(z2)), 3, true));
-      const denominator = tf.add(tf.mul(norm, dt), 1);
-      const q1 = tf.div(tf.add(p1, tf.mul(z1, dt)), denominator) as tf.Tensor4D;
-      const q2 = tf.div(tf.add(p2, tf.mul(z2, dt)), denominator) as tf.Tensor4D;
-      const d = tf.add(backwardDifference(q1, 2, tv.reference), backwardDifference(q2, 1, tv.reference));
-      return [q1, q2, d as tf.Tensor4D] as const;
-    });
+  try {
+    for (let i = 0; i < tv.iterations; i++) {
+      const next = tf.tidy(() => {
+        const z = tf.sub(divp, tf.mul(x, lambda)) as tf.Tensor4D;
+        const z1 = forwardDifference(z, bands, own.notLastColumn);
+        const z2 = forwardDifference(z, width * bands, own.notLastRow);
+        const norm = tf.sqrt(tf.sum(tf.add(tf.square(z1), tf.square(z2)), 3, true));
+        const denominator = tf.add(tf.mul(norm, dt), 1);
+        const q1 = tf.div(tf.add(p1, tf.mul(z1, dt)), denominator) as tf.Tensor4D;
+        const q2 = tf.div(tf.add(p2, tf.mul(z2, dt)), denominator) as tf.Tensor4D;
+        const d = tf.add(
+          backwardDifference(q1, bands, own.notFirstColumn),
+          backwardDifference(q2, width * bands, own.notFirstRow),
+        );
+        return [q1, q2, d as tf.Tensor4D] as const;
+      });
+      tf.dispose([p1, p2, divp]);
+      [p1, p2, divp] = next;
+    }
+    return tf.tidy(() => tf.sub(x, tf.mul(divp, tv.weight)) as tf.Tensor4D);
+  } finally {
     tf.dispose([p1, p2, divp]);
-    [p1, p2, divp] = next;
+    if (!workspace) own.dispose();
   }
-  const u = tf.tidy(() => tf.sub(x, tf.mul(divp, tv.weight)) as tf.Tensor4D);
-  tf.dispose([p1, p2, divp]);
-  return u;
 }
 
 /**

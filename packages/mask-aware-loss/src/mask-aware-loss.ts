@@ -89,7 +89,11 @@ export function maskAwareLoss(inputs: MaskAwareLossInputs): LossParts {
     const numerator = regionSums(error, extent);
     const denominator = tf.add(regionSums(residual, extent), tf.scalar(eps));
     const ma = tf.mean(tf.div(numerator, denominator)) as tf.Scalar;
-    const total = tf.addN([recon, tf.mul(tf.scalar(alpha), me), tf.mul(tf.scalar(beta), ma)]) as tf.Scalar;
+    // Two adds rather than addN: tfjs's AddN gradient fails when only a part is differentiated.
+    const total = tf.add(
+      tf.add(recon, tf.mul(tf.scalar(alpha), me)),
+      tf.mul(tf.scalar(beta), ma),
+    ) as tf.Scalar;
     return { total, recon, me, ma };
   });
 }
