@@ -52,6 +52,7 @@ export class Linear extends Module {
     }
     return tf.tidy(() => {
       const flat = tf.reshape(x, [-1, this.inFeatures]);
+      // Not tf.fused.matMul: its gradient leaks backend data on wasm in tfjs 4.22 (4 data ids per call).
       let y = tf.matMul(flat, this.weight);
       if (this.bias) y = tf.add(y, this.bias);
       return tf.reshape(y, [...x.shape.slice(0, -1), this.outFeatures]);

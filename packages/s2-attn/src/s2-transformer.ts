@@ -248,8 +248,9 @@ export class S2Transformer extends Module {
     }
     const [batch, height, width] = y0.shape;
     const m = c.windowSize;
-    let maskEncoded: tf.Tensor4D | undefined;
-    const reconstruction = tf.tidy(() => {
+    // One tidy returning both outputs (no tf.keep: a kept tensor would escape an enclosing tidy, e.g.
+    // optimizer.minimize, and leak).
+    const outputs = tf.tidy(() => {
       const padded = padToMultiple(y0 as tf.Tensor4D, m, c.padMode);
       const [, ph, pw] = padded.shape;
       const shift = Math.floor(m / 2);
@@ -258,20 +259,20 @@ export class S2Transformer extends Module {
           ? shiftedWindowMask(ph, pw, m, shift, c.maskValue)
           : undefined;
       let z = this.embedding.apply(padded) as tf.Tensor4D;
+      let maskEncoded: tf.Tensor4D | undefined;
       this.stages.forEach((stage, k) => {
         const next = stage.apply(z, mask);
         z.dispose();
         z = next;
         if (withIntermediate && this.maskHead && k + 1 === c.maskEncodingStage) {
-          maskEncoded = tf.keep(
-            tf.slice(this.maskHead.apply(z), [0, 0, 0, 0], [batch, height, width, c.bandCount]),
-          );
+          maskEncoded = tf.slice(this.maskHead.apply(z), [0, 0, 0, 0], [batch, height, width, c.bandCount]);
         }
       });
       const out = tf.add(padded, this.head.apply(z));
-      return tf.slice(out, [0, 0, 0, 0], [batch, height, width, c.bandCount]) as tf.Tensor4D;
+      const reconstruction = tf.slice(out, [0, 0, 0, 0], [batch, height, width, c.bandCount]) as tf.Tensor4D;
+      return maskEncoded ? { reconstruction, maskEncoded } : { reconstruction };
     });
-    return withIntermediate ? { reconstruction, maskEncoded } : { reconstruction };
+    return outputs as S2TransformerOutput;
   }
 
   getConfig(): tf.serialization.ConfigDict {

@@ -1,10 +1,25 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mergeHeads, splitHeads } from './_heads';
+import { mergeHeads, projectHeads } from './_heads';
 import { SeededRandom } from './_random';
 import { describeShape, expectPositiveInteger, S2AttnInputError } from './_validate';
 import { Linear } from './linear';
 import { Module } from './module';
 import { lookupBias, relativePositionIndex } from './relative-position';
+
+/**
+ * How Q K^T is computed (numerically equivalent): 'batch-matmul' = one batched matMul over (head,
+ * window); 'depthwise' = a depthwise convolution whose channels are the (head, window) pairs (XNNPACK on
+ * wasm, faster than wasm's batched matMul) and one transpose of the attention; 'auto' (default) =
+ * depthwise when no gradient is being recorded (inference), batch-matmul under a gradient tape (the
+ * depthwise backprop kernels are slow or, on wasm at 256 x 256, fail).
+ */
+export type SpatialProductImplementation = 'auto' | 'batch-matmul' | 'depthwise';
+let spatialProduct: SpatialProductImplementation = 'auto';
+
+/** Internal benchmark switch (see bench/attention-variants.ts). */
+export function setSpatialProductImplementation(value: SpatialProductImplementation): void {
+  spatialProduct = value;
+}
 
 export interface WindowMsaConfig {
   /** Embedding width C. */
@@ -22,6 +37,25 @@ export interface SpatialMsaOptions {
    * windows are then `batch * windowCount` windows in {@link windowPartition} order.
    */
   mask?: tf.Tensor;
+}
+
+/**
+ * Q K^T for q, k [B, P, Ch] as a depthwise convolution: input Q as [1, P, Ch, B], filter K as
+ * [1, Ch, B, P]; 'valid' padding contracts Ch; the result is laid out [1, P, 1, B * P] = (p, b, q).
+ */
+function depthwiseLogits(q: tf.Tensor, k: tf.Tensor): tf.Tensor {
+  const [batch, tokens, ch] = q.shape;
+  return tf.tidy(() => {
+    const input = tf.reshape(tf.transpose(q, [1, 2, 0]), [1, tokens, ch, batch]) as tf.Tensor4D;
+    const filter = tf.reshape(tf.transpose(k, [2, 0, 1]), [1, ch, batch, tokens]) as tf.Tensor4D;
+    return tf.depthwiseConv2d(input, filter, 1, 'valid');
+  });
+}
+
+/** Whether a gradient tape is recording (tf.grad / variableGrads / optimizer.minimize in progress). */
+function recordingGradients(): boolean {
+  const state = (tf.engine() as unknown as { state?: { gradientDepth?: number } }).state;
+  return state?.gradientDepth === undefined ? true : state.gradientDepth > 0;
 }
 
 /** tf.reshape that disposes its input (the result shares the buffer). */
@@ -129,7 +163,7 @@ export class SpatialWindowMsa extends Module {
     }
     return tf.tidy(() => {
       const t = this.heads;
-      const [q, k, v] = splitHeads(this.qkv.apply(windows), t, this.headDim);
+      const [q, k, v] = projectHeads(this.qkv, windows, t, this.headDim);
       // Q K^T / beta: the per-head 1/beta is applied to Q (fewer elements than the logits).
       const invBeta = tf.reshape(tf.reciprocal(this.beta), [t, 1, 1, 1]);
       const qScaled = tf.reshape(tf.mul(tf.reshape(q, [t, count, tokens, this.headDim]), invBeta), [
@@ -137,27 +171,73 @@ export class SpatialWindowMsa extends Module {
         tokens,
         this.headDim,
       ]);
-      // The [T, windows, P, P] tensors dominate the memory: each is disposed as soon as the next exists
-      // (safe under a gradient tape, which keeps its own references). reshapeOwned disposes its input so
-      // no view keeps the buffer alive until the end of the tidy.
-      const bias = tf.expandDims(this.relativePositionBias(), 1);
-      const raw = reshapeOwned(tf.matMul(qScaled, k, false, true), [t, count, tokens, tokens]);
-      let logits: tf.Tensor = tf.add(raw, bias);
-      raw.dispose();
-      if (mask !== undefined) {
-        const perImage = mask.shape[0];
-        const grouped = reshapeOwned(logits, [t, count / perImage, perImage, tokens, tokens]);
-        logits = tf.add(grouped, mask);
-        grouped.dispose();
-      }
-      const flat = reshapeOwned(logits, [t * count, tokens, tokens]);
-      const attention = tf.softmax(flat);
-      flat.dispose();
+      const useDepthwise =
+        spatialProduct === 'depthwise' || (spatialProduct === 'auto' && !recordingGradients());
+      const attention = useDepthwise
+        ? this.attentionDepthwise(qScaled, k, count, mask)
+        : this.attentionBatchMatMul(qScaled, k, count, mask);
       const product = tf.matMul(attention, v);
       attention.dispose();
       const out = mergeHeads(product, t);
       return this.proj.apply(out) as tf.Tensor3D;
     });
+  }
+
+  /** softmax(Q K^T + B [+ mask]) as [T * count, P, P] with one batched matMul. */
+  private attentionBatchMatMul(
+    q: tf.Tensor,
+    k: tf.Tensor,
+    count: number,
+    mask: tf.Tensor | undefined,
+  ): tf.Tensor {
+    const t = this.heads;
+    const tokens = this.windowSize * this.windowSize;
+    // The [T, windows, P, P] tensors dominate the memory: each is disposed as soon as the next exists
+    // (safe under a gradient tape, which keeps its own references). reshapeOwned disposes its input so
+    // no view keeps the buffer alive until the end of the tidy.
+    const bias = tf.expandDims(this.relativePositionBias(), 1);
+    const raw = reshapeOwned(tf.matMul(q, k, false, true), [t, count, tokens, tokens]);
+    let logits: tf.Tensor = tf.add(raw, bias);
+    raw.dispose();
+    if (mask !== undefined) {
+      const perImage = mask.shape[0];
+      const grouped = reshapeOwned(logits, [t, count / perImage, perImage, tokens, tokens]);
+      logits = tf.add(grouped, mask);
+      grouped.dispose();
+    }
+    const flat = reshapeOwned(logits, [t * count, tokens, tokens]);
+    const attention = tf.softmax(flat);
+    flat.dispose();
+    return attention;
+  }
+
+  /** The same with Q K^T from {@link depthwiseLogits}, logits laid out [P, (head, window), P]. */
+  private attentionDepthwise(
+    q: tf.Tensor,
+    k: tf.Tensor,
+    count: number,
+    mask: tf.Tensor | undefined,
+  ): tf.Tensor {
+    const t = this.heads;
+    const tokens = this.windowSize * this.windowSize;
+    const batch = t * count;
+    const raw = reshapeOwned(depthwiseLogits(q, k), [tokens, t, count, tokens]);
+    const bias = tf.reshape(tf.transpose(this.relativePositionBias(), [1, 0, 2]), [tokens, t, 1, tokens]);
+    let logits: tf.Tensor = tf.add(raw, bias);
+    raw.dispose();
+    if (mask !== undefined) {
+      const perImage = mask.shape[0];
+      const grouped = reshapeOwned(logits, [tokens, t, count / perImage, perImage, tokens]);
+      const maskLayout = tf.reshape(tf.transpose(mask, [1, 0, 2]), [tokens, 1, 1, perImage, tokens]);
+      logits = tf.add(grouped, maskLayout);
+      grouped.dispose();
+    }
+    const flat = reshapeOwned(logits, [tokens, batch, tokens]);
+    const softmax = tf.softmax(flat);
+    flat.dispose();
+    const attention = tf.transpose(softmax, [1, 0, 2]); // [T*count, P, P] for A V
+    softmax.dispose();
+    return attention;
   }
 
   getConfig(): tf.serialization.ConfigDict {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mergeHeads, splitHeads } from './_heads';
+import { mergeHeads, projectHeads } from './_heads';
 import { SeededRandom } from './_random';
 import { expectOneOf } from './_validate';
 import { Linear } from './linear';
@@ -86,7 +86,7 @@ export class SpectralWindowMsa extends Module {
     return tf.tidy(() => {
       const t = this.heads;
       const ch = this.headDim;
-      const [q, k, v] = splitHeads(this.qkv.apply(windows), t, ch);
+      const [q, k, v] = projectHeads(this.qkv, windows, t, ch);
       const invBeta = tf.reshape(tf.reciprocal(this.beta), [t, 1, 1, 1]);
       const kScaled = tf.reshape(tf.mul(tf.reshape(k, [t, count, tokens, ch]), invBeta), [
         t * count,

@@ -40,8 +40,9 @@ export interface TiledOptions {
   tile?: number;
   /**
    * Overlap between neighbouring tiles in pixels (rounded up to a multiple of M so that every tile's
-   * window grid lines up with the untiled one). Default 4 M. Outputs are blended with raised-cosine
-   * ramps across the overlap.
+   * window grid lines up with the untiled one). Default 4 M. A tile's outer quarter of the overlap is
+   * discarded and the middle half blended with raised-cosine ramps ({@link tileAxisWeights}), so the
+   * result is exact where overlap / 4 covers the receptive field reaching across the tile border.
    */
   overlap?: number;
   /** tfjs memory budget for one tile's forward pass (default 512 MiB), via {@link estimateForwardBytes}. */
@@ -107,21 +108,38 @@ export function planTiles(
   };
 }
 
-/** Raised-cosine ramps over the parts of [start, end) shared with the neighbouring tiles. */
-function axisWeights(start: number, end: number, previousEnd: number, nextStart: number): Float32Array {
+/**
+ * Weights of one tile along one axis. Over the part shared with a neighbouring tile (length L), the
+ * outer quarter (margin = floor(L/4), next to the tile border, where the tile lacks context) gets
+ * weight 0, the middle half a raised-cosine ramp and the inner quarter 1. The ramps of two neighbours
+ * cover the same pixels and sum to 1.
+ */
+export function tileAxisWeights(
+  start: number,
+  end: number,
+  previousEnd: number,
+  nextStart: number,
+): Float32Array {
   const length = end - start;
   const w = new Float32Array(length).fill(1);
+  const ramp = (shared: number, i: number) => {
+    const margin = Math.floor(shared / 4);
+    const span = shared - 2 * margin;
+    if (i < margin) return 0;
+    if (i >= shared - margin) return 1;
+    return 0.5 - 0.5 * Math.cos((Math.PI * (i - margin + 0.5)) / span);
+  };
   const left = Math.max(0, previousEnd - start);
-  for (let i = 0; i < left; i++) w[i] *= 0.5 - 0.5 * Math.cos((Math.PI * (i + 0.5)) / left);
+  for (let i = 0; i < left; i++) w[i] *= ramp(left, i);
   const right = Math.max(0, end - nextStart);
-  for (let i = 0; i < right; i++) w[length - 1 - i] *= 0.5 - 0.5 * Math.cos((Math.PI * (i + 0.5)) / right);
+  for (let i = 0; i < right; i++) w[length - 1 - i] *= ramp(right, i);
   return w;
 }
 
 /**
  * Inference on large inputs: runs `model` on overlapping tiles of Y0 [batch, H, W, N] and blends the
- * reconstructions with raised-cosine weights (weights of overlapping tiles sum to 1 over a regular
- * overlap; the sum is normalised anyway). Tiles start at multiples of M, so windows and shifted windows
+ * reconstructions with {@link tileAxisWeights} (the weights of overlapping tiles sum to 1; the sum is
+ * normalised anyway). Tiles start at multiples of M, so windows and shifted windows
  * are the same as in the untiled pass; the result differs from untiled inference only through the
  * receptive field cut at tile borders (measured in the tests and README: it shrinks as the overlap grows).
  *
@@ -144,10 +162,11 @@ export async function reconstructTiled(
   const { tile, rowStarts, colStarts } = layout;
   const sum = new Float32Array(batch * height * width * n);
   const weightSum = new Float32Array(height * width);
+  let fallback: Float32Array | undefined;
   for (let ri = 0; ri < rowStarts.length; ri++) {
     const r0 = rowStarts[ri];
     const r1 = ri === rowStarts.length - 1 ? height : Math.min(height, r0 + tile);
-    const rowW = axisWeights(
+    const rowW = tileAxisWeights(
       r0,
       r1,
       ri > 0 ? Math.min(height, rowStarts[ri - 1] + tile) : r0,
@@ -156,7 +175,7 @@ export async function reconstructTiled(
     for (let ci = 0; ci < colStarts.length; ci++) {
       const c0 = colStarts[ci];
       const c1 = ci === colStarts.length - 1 ? width : Math.min(width, c0 + tile);
-      const colW = axisWeights(
+      const colW = tileAxisWeights(
         c0,
         c1,
         ci > 0 ? Math.min(width, colStarts[ci - 1] + tile) : c0,
@@ -176,6 +195,12 @@ export async function reconstructTiled(
             const w = rowW[i] * colW[j];
             const src = ((b * th + i) * tw + j) * n;
             const dst = ((b * height + r0 + i) * width + c0 + j) * n;
+            if (w === 0) {
+              // kept in case no tile gives this pixel a positive weight (irregular last tiles)
+              fallback ??= new Float32Array(sum.length);
+              for (let k = 0; k < n; k++) fallback[dst + k] = values[src + k];
+              continue;
+            }
             for (let k = 0; k < n; k++) sum[dst + k] += w * values[src + k];
             if (b === 0) weightSum[(r0 + i) * width + c0 + j] += w;
           }
@@ -185,8 +210,12 @@ export async function reconstructTiled(
   }
   for (let b = 0; b < batch; b++) {
     for (let p = 0; p < height * width; p++) {
-      const inv = 1 / weightSum[p];
       const base = (b * height * width + p) * n;
+      if (weightSum[p] === 0 && fallback) {
+        for (let k = 0; k < n; k++) sum[base + k] = fallback[base + k];
+        continue;
+      }
+      const inv = 1 / weightSum[p];
       for (let k = 0; k < n; k++) sum[base + k] *= inv;
     }
   }

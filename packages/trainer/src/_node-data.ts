@@ -1,43 +1,60 @@
-import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
-import { decodeSafetensors, safetensorToFloat32 } from '@s2cassi/hsi-io';
+import { openCaveDataset, readCubeFile } from '@s2cassi/hsi-io/node';
 import type { MaskArray } from './batch-sampler';
 import type { SceneSource } from './scene-source';
 
 /**
- * Reads a 2D coded aperture from a file: `.safetensors` (the tensor named `key`, or the only one), of
- * shape [H, W] or [H, W, 1].
+ * Reads a 2D coded aperture through @s2cassi/hsi-io: `.mat` (v5/v7.3, e.g. the TSA `mask.mat`, key
+ * `mask`), `.npy`, `.npz`, `.safetensors`; an [H, W] array (or [H, W, 1]).
  */
 export async function loadMaskFile(path: string, key: string | null): Promise<MaskArray> {
-  const extension = extname(path).toLowerCase();
-  if (extension !== '.safetensors') {
-    throw new Error(`${path}: masks are read from .safetensors files (got '${extension}')`);
+  const cube = await readCubeFile(path, key === null ? {} : { key });
+  const [height, width, bands] = cube.shape;
+  if (bands !== 1) {
+    throw new Error(`${path}: a mask must be 2D [height, width], got [${height}, ${width}, ${bands}]`);
   }
-  const file = decodeSafetensors(new Uint8Array(await readFile(path)), path);
-  const names = Object.keys(file.tensors);
-  const name = key ?? (names.length === 1 ? names[0] : undefined);
-  if (!name || !file.tensors[name]) {
-    throw new Error(`${path}: expected a tensor named ${JSON.stringify(key ?? 'mask')}; the file holds ${names.join(', ')}`);
-  }
-  const tensor = file.tensors[name];
-  const shape = tensor.shape;
-  if (!(shape.length === 2 || (shape.length === 3 && shape[2] === 1))) {
-    throw new Error(`${path}: mask ${name} must be [height, width] or [height, width, 1], got [${shape.join(', ')}]`);
-  }
-  return { data: safetensorToFloat32(tensor), shape: [shape[0], shape[1]] };
+  return { data: cube.data, shape: [height, width] };
 }
 
 /** Options of {@link openCaveSource}. */
 export interface CaveSourceOptions {
+  /** Held-out scene names (folder names without `_ms`). */
   validationScenes: readonly string[];
+  /** Scenes to train on; null = all others. */
   trainScenes: readonly string[] | null;
+  /** 16-bit divisor: 65535 or 65536. */
   divisor: 65535 | 65536;
+  /** Must be 28: CAVE's 31 bands are resampled onto the 28 CASSI band centres. */
   bandCount: number;
 }
 
-/** CAVE scene folders through @s2cassi/hsi-io, resampled onto the 28 CASSI bands. */
+/**
+ * CAVE scene folders (`<scene>_ms/<scene>_ms_01..31.png`) through @s2cassi/hsi-io's lazy CAVE dataset:
+ * 16-bit PNGs / divisor, linearly resampled onto the 28 CASSI band centres (453.5..648 nm). Scenes are
+ * decoded when the trainer asks for them (the trainer keeps the ones it uses in memory).
+ */
 export async function openCaveSource(root: string, options: CaveSourceOptions): Promise<SceneSource> {
-  throw new Error(
-    `CAVE folders (${root}) need @s2cassi/hsi-io's CAVE loader, which this build does not have yet (${options.validationScenes.length} held-out scenes requested)`,
+  if (options.bandCount !== 28) {
+    throw new Error(
+      `CAVE scenes are resampled onto the 28 CASSI bands; model.bandCount is ${options.bandCount}`,
+    );
+  }
+  const dataset = await openCaveDataset(root, { scale: options.divisor, bands: 'cassi28' });
+  const missing = [...options.validationScenes, ...(options.trainScenes ?? [])].filter(
+    (name) => !dataset.names.includes(name),
   );
+  if (missing.length > 0) {
+    throw new Error(`${root}: no CAVE scene(s) ${missing.join(', ')} (scenes: ${dataset.names.join(', ')})`);
+  }
+  const validationSceneNames = [...options.validationScenes];
+  const trainSceneNames = (options.trainScenes ?? dataset.names).filter(
+    (name) => !validationSceneNames.includes(name),
+  );
+  return {
+    trainSceneNames,
+    validationSceneNames,
+    async load(name: string) {
+      const cube = await dataset.get(name);
+      return { data: cube.data, shape: cube.shape };
+    },
+  };
 }

@@ -29,7 +29,9 @@ describeBackends('AdamOptimizer', () => {
     await expectNoLeaks(() => tf.tidy(() => adam.applyGradients([tf.tensor1d(g)], 0.01)));
     const expected = [1, -2, 0.5, 3].map((p, i) => p - (0.01 * g[i]) / (Math.abs(g[i]) + 1e-8));
     const got = await weight.data();
-    expected.forEach((value, i) => expect(got[i]).toBeCloseTo(value, 6));
+    expected.forEach((value, i) => {
+      expect(got[i]).toBeCloseTo(value, 6);
+    });
     expect(adam.step).toBe(1);
     adam.dispose();
     weight.dispose();
@@ -84,10 +86,12 @@ describeBackends('AdamOptimizer', () => {
     expect(() => adam.setState({ step: 1, firstMoments: { w: slot }, secondMoments: { w: slot } })).toThrow(
       /first moments of w have shape \[4\].*expected \[3\]/,
     );
-    expect(() =>
-      adam.setState({ step: 1, firstMoments: {}, secondMoments: {} }),
-    ).toThrow(/first moments missing for weight w/);
-    expect(() => tf.tidy(() => adam.applyGradients([tf.zeros([2])], 0.1))).toThrow(/gradient of w has shape \[2\]/);
+    expect(() => adam.setState({ step: 1, firstMoments: {}, secondMoments: {} })).toThrow(
+      /first moments missing for weight w/,
+    );
+    expect(() => tf.tidy(() => adam.applyGradients([tf.zeros([2])], 0.1))).toThrow(
+      /gradient of w has shape \[2\]/,
+    );
     expect(() => new AdamOptimizer([{ name: 'w', variable: w }], { ...options, beta1: 1 })).toThrow(/beta1/);
     adam.dispose();
     w.dispose();

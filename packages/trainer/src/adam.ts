@@ -43,7 +43,8 @@ export class AdamOptimizer {
   constructor(weights: readonly NamedVariable[], options: AdamOptions) {
     const { beta1, beta2, epsilon } = options;
     for (const [key, value] of Object.entries({ beta1, beta2 })) {
-      if (!(value >= 0 && value < 1)) throw new Error(`Adam ${key}: expected a number in [0, 1), got ${value}`);
+      if (!(value >= 0 && value < 1))
+        throw new Error(`Adam ${key}: expected a number in [0, 1), got ${value}`);
     }
     if (!(epsilon > 0)) throw new Error(`Adam epsilon: expected a number > 0, got ${epsilon}`);
     const names = new Set<string>();
@@ -117,8 +118,14 @@ export class AdamOptimizer {
     const secondMoments: AdamState['secondMoments'] = {};
     for (let i = 0; i < this.weights.length; i++) {
       const { name } = this.weights[i];
-      firstMoments[name] = { shape: [...this.first[i].shape], values: (await this.first[i].data()) as Float32Array };
-      secondMoments[name] = { shape: [...this.second[i].shape], values: (await this.second[i].data()) as Float32Array };
+      firstMoments[name] = {
+        shape: [...this.first[i].shape],
+        values: (await this.first[i].data()) as Float32Array,
+      };
+      secondMoments[name] = {
+        shape: [...this.second[i].shape],
+        values: (await this.second[i].data()) as Float32Array,
+      };
     }
     return { step: this.steps, firstMoments, secondMoments };
   }

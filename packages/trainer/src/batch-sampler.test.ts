@@ -12,7 +12,9 @@ const rot90 = (a: Grid): Grid => transpose(flipColumns(a));
 describe('augmentation', () => {
   it('augmentedSource equals rot90 x k, then a width flip, then a height flip (brute force)', () => {
     const size = 5;
-    const grid: Grid = Array.from({ length: size }, (_, y) => Array.from({ length: size }, (_, x) => y * size + x));
+    const grid: Grid = Array.from({ length: size }, (_, y) =>
+      Array.from({ length: size }, (_, x) => y * size + x),
+    );
     for (let k = 0; k < 4; k++) {
       for (const flipWidth of [false, true]) {
         for (const flipHeight of [false, true]) {
@@ -36,7 +38,16 @@ describe('augmentation', () => {
     const data = new Float32Array(height * width * bands).map((_, i) => i);
     const scene = { data, shape: [height, width, bands] as [number, number, number] };
     const mask = { data: new Float32Array(8 * 8).map((_, i) => i / 64), shape: [8, 8] as [number, number] };
-    const draw = { scene: 0, top: 1, left: 2, rotation: 1, flipWidth: true, flipHeight: false, maskTop: 3, maskLeft: 4 };
+    const draw = {
+      scene: 0,
+      top: 1,
+      left: 2,
+      rotation: 1,
+      flipWidth: true,
+      flipHeight: false,
+      maskTop: 3,
+      maskLeft: 4,
+    };
     const batch = assembleBatch([scene], mask, [draw], 4);
     expect(batch.shape).toEqual([1, 4, 4, 3]);
     for (let i = 0; i < 4; i++) {
@@ -68,15 +79,23 @@ describe('augmentation', () => {
       expect(d.maskTop + 8).toBeLessThanOrEqual(16);
     }
     expect(Math.max(...a.map((d) => d.top + 8))).toBe(20);
-    const plain = drawBatch(createRandom(5), scenes, mask, { ...opts, rot90: false, flip: false, randomMaskCrop: false });
+    const plain = drawBatch(createRandom(5), scenes, mask, {
+      ...opts,
+      rot90: false,
+      flip: false,
+      randomMaskCrop: false,
+    });
     expect(plain.every((d) => d.rotation === 0 && !d.flipWidth && d.maskTop === 0)).toBe(true);
   });
 
   it('centreCrop takes the middle of the scene and rejects crops that do not fit', () => {
-    const scene = { data: new Float32Array(10 * 10 * 2).map((_, i) => i), shape: [10, 10, 2] as [number, number, number] };
+    const scene = {
+      data: new Float32Array(10 * 10 * 2).map((_, i) => i),
+      shape: [10, 10, 2] as [number, number, number],
+    };
     const mask = { data: new Float32Array(36).fill(1), shape: [6, 6] as [number, number] };
     const crop = centreCrop(scene, mask, 6);
-    expect(crop.cubes[0]).toBe(((2 * 10 + 2) * 2));
+    expect(crop.cubes[0]).toBe((2 * 10 + 2) * 2);
     expect(() => centreCrop(scene, mask, 8)).toThrow(/does not fit the mask/);
     expect(() => centreCrop(scene, mask, 12)).toThrow(/does not fit the scene/);
   });

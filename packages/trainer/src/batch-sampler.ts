@@ -116,14 +116,16 @@ export function assembleBatch(
   draws.forEach((draw, b) => {
     const scene = scenes[draw.scene];
     const [, sceneWidth, sceneBands] = scene.shape;
-    if (sceneBands !== bands) throw new Error(`scene ${draw.scene} has ${sceneBands} bands, expected ${bands}`);
+    if (sceneBands !== bands)
+      throw new Error(`scene ${draw.scene} has ${sceneBands} bands, expected ${bands}`);
     for (let i = 0; i < cropSize; i++) {
       for (let j = 0; j < cropSize; j++) {
         const [y, x] = augmentedSource(i, j, cropSize, draw.rotation, draw.flipWidth, draw.flipHeight);
         const from = ((draw.top + y) * sceneWidth + draw.left + x) * bands;
         const to = ((b * cropSize + i) * cropSize + j) * bands;
         cubes.set(scene.data.subarray(from, from + bands), to);
-        masks[(b * cropSize + i) * cropSize + j] = mask.data[(draw.maskTop + i) * mask.shape[1] + draw.maskLeft + j];
+        masks[(b * cropSize + i) * cropSize + j] =
+          mask.data[(draw.maskTop + i) * mask.shape[1] + draw.maskLeft + j];
       }
     }
   });

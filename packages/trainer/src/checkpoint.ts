@@ -111,11 +111,16 @@ export async function configHash(config: TrainerConfig): Promise<string> {
 }
 
 /** Refuses a checkpoint whose configuration trains something else than `config`, naming the fields. */
-export function assertSameTraining(checkpointConfig: TrainerConfig, config: TrainerConfig, where: string): void {
+export function assertSameTraining(
+  checkpointConfig: TrainerConfig,
+  config: TrainerConfig,
+  where: string,
+): void {
   const differences = diffPaths(trainingDefinition(checkpointConfig), trainingDefinition(config));
   if (differences.length > 0) {
     const shown = differences.slice(0, 8).map((path) => {
-      const read = (c: unknown) => path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown>)?.[k], c);
+      const read = (c: unknown) =>
+        path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown>)?.[k], c);
       return `${path}: checkpoint ${JSON.stringify(read(checkpointConfig))}, now ${JSON.stringify(read(config))}`;
     });
     throw new TrainerCheckpointError(
@@ -150,8 +155,10 @@ export async function encodeCheckpoint(
   progress: TrainingProgress,
 ): Promise<EncodedCheckpoint> {
   const slots: Record<string, SafetensorsTensor> = {};
-  for (const [name, slot] of Object.entries(optimizer.firstMoments)) slots[`m/${name}`] = f32(slot.shape, slot.values);
-  for (const [name, slot] of Object.entries(optimizer.secondMoments)) slots[`v/${name}`] = f32(slot.shape, slot.values);
+  for (const [name, slot] of Object.entries(optimizer.firstMoments))
+    slots[`m/${name}`] = f32(slot.shape, slot.values);
+  for (const [name, slot] of Object.entries(optimizer.secondMoments))
+    slots[`v/${name}`] = f32(slot.shape, slot.values);
   const optimizerBytes = encodeSafetensors(slots, { optimizer: 'adam', step: String(optimizer.step) });
   const state: CheckpointState = {
     format: FORMAT,
@@ -186,14 +193,19 @@ export interface DecodedCheckpoint {
  * Decodes and verifies checkpoint files. Throws {@link TrainerCheckpointError} on anything wrong
  * (missing file, bad JSON, checksum mismatch, invalid config, malformed safetensors).
  */
-export async function decodeCheckpoint(files: Record<string, Uint8Array | undefined>, where: string): Promise<DecodedCheckpoint> {
+export async function decodeCheckpoint(
+  files: Record<string, Uint8Array | undefined>,
+  where: string,
+): Promise<DecodedCheckpoint> {
   const stateBytes = files[CHECKPOINT_FILES.state];
   if (!stateBytes) throw new TrainerCheckpointError(`${where}: ${CHECKPOINT_FILES.state} is missing`);
   let state: CheckpointState;
   try {
     state = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(stateBytes));
   } catch (error) {
-    throw new TrainerCheckpointError(`${where}: ${CHECKPOINT_FILES.state} is not valid JSON (${(error as Error).message})`);
+    throw new TrainerCheckpointError(
+      `${where}: ${CHECKPOINT_FILES.state} is not valid JSON (${(error as Error).message})`,
+    );
   }
   if (state?.format !== FORMAT || state.version !== 1) {
     throw new TrainerCheckpointError(
@@ -206,20 +218,30 @@ export async function decodeCheckpoint(files: Record<string, Uint8Array | undefi
     throw new TrainerCheckpointError((error as Error).message);
   }
   const progress = state.progress;
-  if (!progress || !Number.isSafeInteger(progress.step) || progress.step < 0 || typeof progress.random !== 'object') {
+  if (
+    !progress ||
+    !Number.isSafeInteger(progress.step) ||
+    progress.step < 0 ||
+    typeof progress.random !== 'object'
+  ) {
     throw new TrainerCheckpointError(`${where}: ${CHECKPOINT_FILES.state} has no valid progress record`);
   }
   if ((await configHash(state.config)) !== state.configHash) {
-    throw new TrainerCheckpointError(`${where}: the config hash does not match the stored config (edited or corrupt)`);
+    throw new TrainerCheckpointError(
+      `${where}: the config hash does not match the stored config (edited or corrupt)`,
+    );
   }
   const decoded: Record<string, ReturnType<typeof decodeSafetensors>> = {};
   for (const name of [CHECKPOINT_FILES.weights, CHECKPOINT_FILES.optimizer]) {
     const bytes = files[name];
     const expected = state.files?.[name];
     if (!bytes) throw new TrainerCheckpointError(`${where}: ${name} is missing`);
-    if (!expected) throw new TrainerCheckpointError(`${where}: ${CHECKPOINT_FILES.state} lists no checksum for ${name}`);
+    if (!expected)
+      throw new TrainerCheckpointError(`${where}: ${CHECKPOINT_FILES.state} lists no checksum for ${name}`);
     if (bytes.length !== expected.bytes) {
-      throw new TrainerCheckpointError(`${where}: ${name} has ${bytes.length} bytes, expected ${expected.bytes} (truncated?)`);
+      throw new TrainerCheckpointError(
+        `${where}: ${name} has ${bytes.length} bytes, expected ${expected.bytes} (truncated?)`,
+      );
     }
     if ((await sha256Hex(bytes)) !== expected.sha256) {
       throw new TrainerCheckpointError(`${where}: ${name} does not match its SHA-256 checksum (corrupt)`);
@@ -232,7 +254,8 @@ export async function decodeCheckpoint(files: Record<string, Uint8Array | undefi
   }
   const weights: DecodedCheckpoint['weights'] = {};
   for (const [name, tensor] of Object.entries(decoded[CHECKPOINT_FILES.weights].tensors)) {
-    if (tensor.dtype !== 'F32') throw new TrainerCheckpointError(`${where}: weight ${name} is ${tensor.dtype}, expected F32`);
+    if (tensor.dtype !== 'F32')
+      throw new TrainerCheckpointError(`${where}: weight ${name} is ${tensor.dtype}, expected F32`);
     weights[name] = { shape: tensor.shape, values: tensor.data as Float32Array };
   }
   const optimizerFile = decoded[CHECKPOINT_FILES.optimizer];

@@ -12,12 +12,24 @@ describe('trainer config', () => {
 
   it('the paper preset is the paper protocol', () => {
     const paper = preset('paper');
-    expect(paper.model).toMatchObject({ stageCount: 4, blocksPerStage: 6, embeddingDim: 60, heads: 6, windowSize: 8 });
+    expect(paper.model).toMatchObject({
+      stageCount: 4,
+      blocksPerStage: 6,
+      embeddingDim: 60,
+      heads: 6,
+      windowSize: 8,
+    });
     expect(paper.data.cropSize).toBe(256);
     expect(paper.training).toEqual({ epochs: 300, samplesPerEpoch: 5000, batchSize: 4 });
     expect(paper.optimizer).toMatchObject({ learningRate: 4e-4, beta1: 0.9, beta2: 0.999 });
     expect(paper.learningRateSchedule).toEqual({ kind: 'step', everyEpochs: 50, factor: 0.5 });
-    expect(paper.loss).toMatchObject({ objective: 'mask-aware', alphaME: 1.5, alphaMA: 1, beta: 10, switchFraction: 0.5 });
+    expect(paper.loss).toMatchObject({
+      objective: 'mask-aware',
+      alphaME: 1.5,
+      alphaMA: 1,
+      beta: 10,
+      switchFraction: 0.5,
+    });
     expect(paper.data.augment).toEqual({ rot90: true, flip: true });
     expect(paper.data.noise.kind).toBe('gaussian');
   });
@@ -40,7 +52,13 @@ describe('trainer config', () => {
     const issues = (error as TrainerConfigError).issues;
     const paths = issues.map((issue) => issue.path);
     expect(paths).toEqual(
-      expect.arrayContaining(['training.batchSize', 'optimizer.beta1', 'data.noise.kind', 'model.embeddingDim', '']),
+      expect.arrayContaining([
+        'training.batchSize',
+        'optimizer.beta1',
+        'data.noise.kind',
+        'model.embeddingDim',
+        '',
+      ]),
     );
     const message = (error as Error).message;
     expect(message).toContain('training.batchSize');
@@ -50,7 +68,9 @@ describe('trainer config', () => {
   });
 
   it('checks cross-field constraints', () => {
-    expect(() => validateConfig(deepMerge(preset('tiny'), { data: { cropSize: 64 } }))).toThrow(/cropSize 64 exceeds/);
+    expect(() => validateConfig(deepMerge(preset('tiny'), { data: { cropSize: 64 } }))).toThrow(
+      /cropSize 64 exceeds/,
+    );
     expect(() => validateConfig(deepMerge(preset('tiny'), { model: { maskEncodingStage: 3 } }))).toThrow(
       /maskEncodingStage must be <= stageCount/,
     );
@@ -62,14 +82,19 @@ describe('trainer config', () => {
   it('resolves `extends` with deep merge and overrides, without modifying the inputs', () => {
     const file = { extends: 'cpu-small', training: { epochs: 7 }, data: { noise: { kind: 'none' } } };
     const copy = structuredClone(file);
-    const config = resolveConfig(file, parseSetOverrides(['optimizer.learningRate=1e-3', 'data.source.root=/x/cave']));
+    const config = resolveConfig(
+      file,
+      parseSetOverrides(['optimizer.learningRate=1e-3', 'data.source.root=/x/cave']),
+    );
     expect(file).toEqual(copy);
     expect(config.training).toEqual({ ...preset('cpu-small').training, epochs: 7 });
     expect(config.data.noise).toEqual({ kind: 'none' });
     expect(config.optimizer.learningRate).toBe(1e-3);
     expect(config.data.source).toMatchObject({ kind: 'cave', root: '/x/cave' });
     expect(config.model).toEqual(preset('cpu-small').model);
-    expect(() => resolveConfig({ extends: 'huge' })).toThrow(/unknown preset "huge"; expected one of paper, cpu-small/);
+    expect(() => resolveConfig({ extends: 'huge' })).toThrow(
+      /unknown preset "huge"; expected one of paper, cpu-small/,
+    );
     expect(() => resolveConfig(null)).toThrow(/expected a JSON object/);
   });
 
@@ -84,7 +109,12 @@ describe('trainer config', () => {
         'h={"kind":"none"}',
         'a.i=1e-3',
       ]),
-    ).toEqual({ a: { b: 3, c: true, d: null, i: 1e-3 }, e: ['x'], f: { g: 'hello world' }, h: { kind: 'none' } });
+    ).toEqual({
+      a: { b: 3, c: true, d: null, i: 1e-3 },
+      e: ['x'],
+      f: { g: 'hello world' },
+      h: { kind: 'none' },
+    });
     expect(() => parseSetOverrides(['novalue'])).toThrow(/expected an override like "training.batchSize=4"/);
     expect(() => parseSetOverrides(['a..b=1'])).toThrow(TrainerConfigError);
     expect(() => parseSetOverrides(['__proto__.x=1'])).toThrow(TrainerConfigError);
@@ -101,11 +131,17 @@ describe('trainer config', () => {
   });
 
   it('diffPaths names the differing leaves', () => {
-    expect(diffPaths({ a: { b: 1, c: [1] }, d: 2 }, { a: { b: 2, c: [1] }, e: 1 })).toEqual(['a.b', 'd', 'e']);
+    expect(diffPaths({ a: { b: 1, c: [1] }, d: 2 }, { a: { b: 2, c: [1] }, e: 1 })).toEqual([
+      'a.b',
+      'd',
+      'e',
+    ]);
   });
 
   it('the committed JSON Schema is up to date', () => {
-    const committed = JSON.parse(readFileSync(resolve(import.meta.dirname, '../trainer-config.schema.json'), 'utf8'));
+    const committed = JSON.parse(
+      readFileSync(resolve(import.meta.dirname, '../trainer-config.schema.json'), 'utf8'),
+    );
     expect(committed).toEqual(JSON.parse(JSON.stringify(trainerConfigJsonSchema())));
     expect(committed.properties.model.required).toContain('embeddingDim');
   });

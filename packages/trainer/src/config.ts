@@ -129,7 +129,11 @@ export const lossSchema = z
 export const trainerConfigSchema = z
   .object({
     /** Seeds the data pipeline (crops, augmentation, masks, noise) and the weight initialisation. */
-    seed: z.number().int().nonnegative().max(2 ** 32 - 1),
+    seed: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(2 ** 32 - 1),
     /** `auto` picks the fastest backend that works (webgpu > tensorflow > wasm > cpu). */
     backend: z.enum(['auto', 'webgpu', 'wasm', 'cpu', 'tensorflow']),
     /** The S2-Transformer (names as in @s2cassi/s2-attn's S2TransformerConfig; spec section 2). */

@@ -20,7 +20,10 @@ export async function writeCurves(logFile: string, directory: string): Promise<s
     await writeFileAtomic(svg, curveChartSvg(chart.series, chart.options));
     const rgba = curveChartRgba(chart.series, chart.options);
     const png = join(directory, `${name}.png`);
-    await writeFileAtomic(png, encode({ width: rgba.width, height: rgba.height, data: rgba.data, channels: 4, depth: 8 }));
+    await writeFileAtomic(
+      png,
+      encode({ width: rgba.width, height: rgba.height, data: rgba.data, channels: 4, depth: 8 }),
+    );
     written.push(svg, png);
   }
   return written;

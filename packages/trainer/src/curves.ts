@@ -25,7 +25,8 @@ function niceTicks(low: number, high: number, count: number): number[] {
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw) ?? raw;
   const ticks: number[] = [];
-  for (let t = Math.ceil(low / step) * step; t <= high + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
+  for (let t = Math.ceil(low / step) * step; t <= high + step * 1e-9; t += step)
+    ticks.push(Number(t.toPrecision(12)));
   return ticks;
 }
 
@@ -111,10 +112,16 @@ export function curveChartSvg(series: readonly CurveSeries[], options: CurveChar
     const value = layout.logY ? 10 ** t : t;
     const y = layout.y(value).toFixed(1);
     parts.push(`<line x1="${left}" x2="${right}" y1="${y}" y2="${y}" stroke="#e5e5e5"/>`);
-    parts.push(`<text x="${left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${format(value)}</text>`);
+    parts.push(
+      `<text x="${left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${format(value)}</text>`,
+    );
   }
-  parts.push(`<rect x="${left}" y="${top}" width="${right - left}" height="${bottom - top}" fill="none" stroke="#333"/>`);
-  parts.push(`<text x="${(left + right) / 2}" y="${height - 10}" text-anchor="middle">${escapeXml(options.xLabel)}</text>`);
+  parts.push(
+    `<rect x="${left}" y="${top}" width="${right - left}" height="${bottom - top}" fill="none" stroke="#333"/>`,
+  );
+  parts.push(
+    `<text x="${(left + right) / 2}" y="${height - 10}" text-anchor="middle">${escapeXml(options.xLabel)}</text>`,
+  );
   parts.push(
     `<text x="16" y="${(top + bottom) / 2}" text-anchor="middle" transform="rotate(-90 16 ${(top + bottom) / 2})">${escapeXml(options.yLabel)}</text>`,
   );
@@ -123,9 +130,13 @@ export function curveChartSvg(series: readonly CurveSeries[], options: CurveChar
       .filter(([, v]) => Number.isFinite(v) && (!layout.logY || v > 0))
       .map(([x, v]) => `${layout.x(x).toFixed(1)},${layout.y(v).toFixed(1)}`);
     if (points.length > 0) {
-      parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${points.join(' ')}"/>`);
+      parts.push(
+        `<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${points.join(' ')}"/>`,
+      );
     }
-    parts.push(`<rect x="${right - 150}" y="${top + 8 + index * 18}" width="12" height="3" fill="${s.color}"/>`);
+    parts.push(
+      `<rect x="${right - 150}" y="${top + 8 + index * 18}" width="12" height="3" fill="${s.color}"/>`,
+    );
     parts.push(`<text x="${right - 132}" y="${top + 12 + index * 18}">${escapeXml(s.label)}</text>`);
   });
   parts.push('</svg>');
@@ -192,7 +203,10 @@ export function curveChartRgba(
 export function trainingCurves(
   steps: readonly StepRecord[],
   validations: readonly ValidationRecord[],
-): { loss: { series: CurveSeries[]; options: CurveChartOptions }; validation: { series: CurveSeries[]; options: CurveChartOptions } } {
+): {
+  loss: { series: CurveSeries[]; options: CurveChartOptions };
+  validation: { series: CurveSeries[]; options: CurveChartOptions };
+} {
   const part = (key: 'total' | 'recon' | 'me' | 'ma') =>
     steps.filter((s) => s.loss[key] !== undefined).map((s) => [s.step, s.loss[key] as number] as const);
   const loss: CurveSeries[] = [
@@ -202,9 +216,18 @@ export function trainingCurves(
     { label: 'MA', color: '#d62728', points: part('ma') },
   ].filter((s) => s.points.length > 0);
   return {
-    loss: { series: loss, options: { title: 'Training loss', xLabel: 'step', yLabel: 'loss (log scale)', logY: true } },
+    loss: {
+      series: loss,
+      options: { title: 'Training loss', xLabel: 'step', yLabel: 'loss (log scale)', logY: true },
+    },
     validation: {
-      series: [{ label: 'PSNR (dB)', color: '#1f77b4', points: validations.map((v) => [v.epoch + 1, v.psnr] as const) }],
+      series: [
+        {
+          label: 'PSNR (dB)',
+          color: '#1f77b4',
+          points: validations.map((v) => [v.epoch + 1, v.psnr] as const),
+        },
+      ],
       options: { title: 'Validation PSNR (matlab preset)', xLabel: 'epoch', yLabel: 'PSNR (dB)' },
     },
   };

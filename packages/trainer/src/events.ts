@@ -90,7 +90,8 @@ export class TrainerEvents {
       try {
         (listener as (payload: TrainerEventMap[K]) => void)(payload);
       } catch (error) {
-        if (name !== 'warning') this.emit('warning', { message: `${name} listener failed: ${(error as Error).message}` });
+        if (name !== 'warning')
+          this.emit('warning', { message: `${name} listener failed: ${(error as Error).message}` });
       }
     }
   }

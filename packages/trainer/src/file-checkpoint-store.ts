@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type DecodedCheckpoint, decodeCheckpoint, type EncodedCheckpoint, TrainerCheckpointError } from './checkpoint';
+import {
+  type DecodedCheckpoint,
+  decodeCheckpoint,
+  type EncodedCheckpoint,
+  TrainerCheckpointError,
+} from './checkpoint';
 import type { CheckpointStore } from './trainer';
 
 /** `checkpoints/manifest.json`: which checkpoint folders are complete, newest last. */
@@ -136,7 +141,11 @@ export class FileCheckpointStore implements CheckpointStore {
    * The newest checkpoint that verifies: the manifest's latest, then its history newest first, then any
    * other `step-*` folder (newest first). Corrupt ones are skipped (and reported), never deleted.
    */
-  async loadLatest(): Promise<{ checkpoint: DecodedCheckpoint; location: string; skipped: SkippedCheckpoint[] }> {
+  async loadLatest(): Promise<{
+    checkpoint: DecodedCheckpoint;
+    location: string;
+    skipped: SkippedCheckpoint[];
+  }> {
     const manifest = await this.readManifest();
     const candidates: string[] = [];
     const add = (name: string | null) => {
@@ -145,7 +154,10 @@ export class FileCheckpointStore implements CheckpointStore {
     add(manifest.latest);
     for (const name of [...manifest.history].reverse()) add(name);
     if (existsSync(this.directory)) {
-      const folders = (await readdir(this.directory)).filter((name) => /^step-\d+$/.test(name)).sort().reverse();
+      const folders = (await readdir(this.directory))
+        .filter((name) => /^step-\d+$/.test(name))
+        .sort()
+        .reverse();
       for (const name of folders) add(name);
     }
     const skipped: SkippedCheckpoint[] = [];

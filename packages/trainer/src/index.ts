@@ -1,4 +1,10 @@
-export { type AdamOptions, AdamOptimizer, type AdamState, clipByGlobalNorm, type NamedVariable } from './adam';
+export {
+  AdamOptimizer,
+  type AdamOptions,
+  type AdamState,
+  clipByGlobalNorm,
+  type NamedVariable,
+} from './adam';
 export {
   assembleBatch,
   augmentedSource,
@@ -32,14 +38,6 @@ export {
   validateConfig,
 } from './config';
 export {
-  type EpochRecord,
-  type LossValues,
-  type StepRecord,
-  type TrainerEventMap,
-  type TrainerEventName,
-  TrainerEvents,
-} from './events';
-export {
   type ChartLayout,
   type CurveChartOptions,
   type CurveSeries,
@@ -48,13 +46,31 @@ export {
   curveChartSvg,
   trainingCurves,
 } from './curves';
+export {
+  type EpochRecord,
+  type LossValues,
+  type StepRecord,
+  type TrainerEventMap,
+  type TrainerEventName,
+  TrainerEvents,
+} from './events';
 export { learningRateAt } from './learning-rate';
 export { configuredMask, randomMask } from './mask-source';
-export { assertMemoryFits, estimateTrainingMemory, type MemoryEstimate, WASM_HEAP_LIMIT_BYTES } from './memory';
+export {
+  assertMemoryFits,
+  estimateTrainingMemory,
+  type MemoryEstimate,
+  WASM_HEAP_LIMIT_BYTES,
+} from './memory';
 export { createModel, type TrainableModel } from './model';
 export { deepMerge, diffPaths, parseSetOverrides } from './overrides';
 export { DEFAULT_VALIDATION_SCENES, PRESET_NAMES, type PresetName, preset, resolveConfig } from './presets';
-export { type Scene, type SceneSource, type SyntheticSourceOptions, syntheticSceneSource } from './scene-source';
+export {
+  type Scene,
+  type SceneSource,
+  type SyntheticSourceOptions,
+  syntheticSceneSource,
+} from './scene-source';
 export {
   type CheckpointStore,
   type CreateTrainerOptions,

@@ -14,12 +14,15 @@ describe('learningRateAt', () => {
   });
 
   it('cosine anneals from the base to the minimum per step', () => {
-    const config = { ...preset('paper'), learningRateSchedule: { kind: 'cosine' as const, minLearningRate: 1e-6 } };
+    const config = {
+      ...preset('paper'),
+      learningRateSchedule: { kind: 'cosine' as const, minLearningRate: 1e-6 },
+    };
     const at = (step: number) => learningRateAt(config, { epoch: 0, step, totalSteps: 1000 });
     expect(at(0)).toBeCloseTo(4e-4, 15);
     expect(at(500)).toBeCloseTo((4e-4 + 1e-6) / 2, 15);
     expect(at(1000)).toBeCloseTo(1e-6, 15);
-    expect(at(250)).toBeCloseTo(1e-6 + (4e-4 - 1e-6) * (1 + Math.cos(Math.PI / 4)) / 2, 15);
+    expect(at(250)).toBeCloseTo(1e-6 + ((4e-4 - 1e-6) * (1 + Math.cos(Math.PI / 4))) / 2, 15);
   });
 
   it('constant stays put', () => {

@@ -25,7 +25,10 @@ export function learningRateAt(
       return base * schedule.factor ** Math.floor(at.epoch / schedule.everyEpochs);
     case 'cosine': {
       const progress = Math.min(1, Math.max(0, at.step / Math.max(1, at.totalSteps)));
-      return schedule.minLearningRate + ((base - schedule.minLearningRate) * (1 + Math.cos(Math.PI * progress))) / 2;
+      return (
+        schedule.minLearningRate +
+        ((base - schedule.minLearningRate) * (1 + Math.cos(Math.PI * progress))) / 2
+      );
     }
   }
 }

@@ -37,7 +37,8 @@ export async function readLog(path: string): Promise<{
   for (const record of records) {
     if (record.type === 'step') steps.set((record as StepRecord).step, record as StepRecord);
     else if (record.type === 'epoch') epochs.set((record as EpochRecord).epoch, record as EpochRecord);
-    else if (record.type === 'validation') validations.set((record as ValidationRecord).step, record as ValidationRecord);
+    else if (record.type === 'validation')
+      validations.set((record as ValidationRecord).step, record as ValidationRecord);
   }
   const byKey = <T>(map: Map<number, T>) => [...map.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
   return { records, steps: byKey(steps), epochs: byKey(epochs), validations: byKey(validations) };

@@ -8,10 +8,12 @@ import type { TrainerConfig } from './config';
  * Drawn from its own generator, so it does not depend on (or advance) the data generator.
  */
 export function randomMask(size: number, binary: boolean, seed: number): MaskArray {
-  if (!Number.isInteger(size) || size < 1) throw new Error(`randomMask: size must be a positive integer, got ${size}`);
+  if (!Number.isInteger(size) || size < 1)
+    throw new Error(`randomMask: size must be a positive integer, got ${size}`);
   const random = createRandom((seed ^ 0x5bd1e995) >>> 0);
   const data = new Float32Array(size * size);
-  for (let i = 0; i < data.length; i++) data[i] = binary ? (random.uniform() < 0.5 ? 1 : 0) : random.uniform();
+  for (let i = 0; i < data.length; i++)
+    data[i] = binary ? (random.uniform() < 0.5 ? 1 : 0) : random.uniform();
   return { data, shape: [size, size] };
 }
 
@@ -30,6 +32,8 @@ export async function configuredMask(config: TrainerConfig): Promise<MaskArray> 
     case 'random':
       return randomMask(mask.size, mask.binary, config.seed);
     case 'file':
-      throw new Error(`data.mask: file masks (${mask.path}) are read by @s2cassi/trainer/node; pass a mask to Trainer.create instead`);
+      throw new Error(
+        `data.mask: file masks (${mask.path}) are read by @s2cassi/trainer/node; pass a mask to Trainer.create instead`,
+      );
   }
 }

@@ -7,7 +7,7 @@ export const WASM_HEAP_LIMIT_BYTES = 4 * 1024 ** 3;
 export interface MemoryEstimate {
   /** Estimated peak bytes of one training step (activations kept for the backward pass + transients). */
   peakBytes: number;
-  /** Bytes of the activations of one step. */
+  /** Bytes of the activations and backward transients of one step. */
   activationBytes: number;
   /** Weights + gradients + Adam's two moments. */
   parameterBytes: number;
@@ -20,17 +20,15 @@ export interface MemoryEstimate {
 }
 
 /**
- * Float32 values kept per pixel by one attention block for the backward pass, as a function of the
- * channels C, heads T and window M. Calibrated against tf.profile()'s peakBytes of real training steps
- * on wasm (see memory.test.ts): layer norms, projections, attention maps (T * M^2 per pixel, kept as
- * logits, biased logits and softmax output), the feed-forward's 4C hidden layer and the residuals.
+ * Float32 values per pixel and attention block at the peak of a training step (forward activations kept
+ * for the backward pass plus the backward pass's transients), as a linear function of the channels C,
+ * heads T and window M. Fitted to tf.profile()'s peakBytes of real S2Transformer training steps on
+ * wasm (bench/peak-memory.ts; C 28/56, T 2/4, M 4/8, L 2/4): every op's output is a new tensor in
+ * tfjs, so a block holds ~350 values per channel and ~15 copies of its T * M^2 attention maps per pixel.
  */
-const BLOCK_VALUES_PER_PIXEL = (channels: number, heads: number, window: number) =>
-  ACTIVATION_CHANNEL_FACTOR * channels + ATTENTION_MAP_FACTOR * heads * window * window;
-const ACTIVATION_CHANNEL_FACTOR = 48;
-const ATTENTION_MAP_FACTOR = 4;
-/** Transient buffers on top of the kept activations while the backward pass runs. */
-const BACKWARD_TRANSIENT_FACTOR = 1.5;
+const CHANNEL_FACTOR = 347;
+const ATTENTION_MAP_FACTOR = 15;
+const BLOCK_BASE = 530;
 
 function formatBytes(bytes: number): string {
   if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
@@ -53,7 +51,10 @@ export function estimateTrainingMemory(
   const { model, data, training } = config;
   const padded = Math.ceil(data.cropSize / model.windowSize) * model.windowSize;
   const pixels = training.batchSize * padded * padded;
-  const perBlock = BLOCK_VALUES_PER_PIXEL(model.embeddingDim, model.heads, model.windowSize);
+  const perBlock =
+    CHANNEL_FACTOR * model.embeddingDim +
+    ATTENTION_MAP_FACTOR * model.heads * model.windowSize ** 2 +
+    BLOCK_BASE;
   const perPixel =
     model.stageCount * model.blocksPerStage * perBlock +
     model.stageCount * 4 * model.embeddingDim + // stage convs and residuals
@@ -62,13 +63,16 @@ export function estimateTrainingMemory(
   const activationBytes = 4 * pixels * perPixel;
   const parameterBytes = 4 * 4 * parameterCount;
   const width = data.cropSize + data.shiftStep * (model.bandCount - 1);
-  const batchBytes = 4 * training.batchSize * data.cropSize * (3 * data.cropSize * model.bandCount + width + data.cropSize);
-  const peakBytes = Math.ceil(activationBytes * BACKWARD_TRANSIENT_FACTOR + parameterBytes + batchBytes);
+  const batchBytes =
+    4 * training.batchSize * data.cropSize * (3 * data.cropSize * model.bandCount + width + data.cropSize);
+  const peakBytes = Math.ceil(activationBytes + parameterBytes + batchBytes);
   const limitBytes = config.memoryLimitBytes ?? (backend === 'wasm' ? WASM_HEAP_LIMIT_BYTES : null);
   const summary = `estimated peak memory per step: ${formatBytes(peakBytes)} (activations ${formatBytes(
     activationBytes,
   )} for batch ${training.batchSize} x ${data.cropSize}^2, parameters+Adam ${formatBytes(parameterBytes)})${
-    limitBytes === null ? '' : `, limit ${formatBytes(limitBytes)} (${config.memoryLimitBytes ? 'memoryLimitBytes' : backend})`
+    limitBytes === null
+      ? ''
+      : `, limit ${formatBytes(limitBytes)} (${config.memoryLimitBytes ? 'memoryLimitBytes' : backend})`
   }`;
   return { peakBytes, activationBytes, parameterBytes, batchBytes, limitBytes, summary };
 }
@@ -76,7 +80,10 @@ export function estimateTrainingMemory(
 /**
  * Throws when the estimate exceeds its limit, saying why and what to change.
  */
-export function assertMemoryFits(estimate: MemoryEstimate, config: Pick<TrainerConfig, 'data' | 'training'>): void {
+export function assertMemoryFits(
+  estimate: MemoryEstimate,
+  config: Pick<TrainerConfig, 'data' | 'training'>,
+): void {
   if (estimate.limitBytes === null || estimate.peakBytes <= estimate.limitBytes) return;
   const ratio = estimate.peakBytes / estimate.limitBytes;
   const batch = Math.max(1, Math.floor(config.training.batchSize / ratio));

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { setupBackend } from '@s2cassi/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tinyConfig } from './_test-helpers';
 import { TrainerCheckpointError } from './checkpoint';
 import type { EpochRecord, StepRecord } from './events';
 import { openResume, openTraining, readLog } from './node';
 import type { Trainer } from './trainer';
-import { tinyConfig } from './_test-helpers';
 
 const config = tinyConfig({
   seed: 7,
@@ -39,8 +39,12 @@ describe('Node runner: checkpoints, exact resume, refused checkpoints', () => {
     const run = await openTraining(config, join(root, 'straight'), options);
     record(run.trainer, straight.steps, straight.epochs);
     await run.start();
-    const bytes = readFileSync(join(root, 'straight', 'checkpoints', 'step-000000024', 'weights.safetensors'));
-    straight.weights = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+    const bytes = readFileSync(
+      join(root, 'straight', 'checkpoints', 'step-000000024', 'weights.safetensors'),
+    );
+    straight.weights = new Float32Array(
+      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length),
+    );
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -65,7 +69,11 @@ describe('Node runner: checkpoints, exact resume, refused checkpoints', () => {
       expect(existsSync(join(dir, 'curves', file))).toBe(true);
     }
     expect(readFileSync(join(dir, 'curves', 'loss.svg'), 'utf8')).toContain('<polyline');
-    expect(readFileSync(join(dir, 'curves', 'loss.png')).subarray(1, 4).toString()).toBe('PNG');
+    expect(
+      readFileSync(join(dir, 'curves', 'loss.png'))
+        .subarray(1, 4)
+        .toString(),
+    ).toBe('PNG');
   });
 
   it('stop at step 10 (mid-epoch) + resume reproduces the uninterrupted run exactly', async () => {
@@ -101,9 +109,14 @@ describe('Node runner: checkpoints, exact resume, refused checkpoints', () => {
     const dir = join(root, 'other-config');
     const first = await openTraining(config, dir, { ...options, untilStep: 3 });
     await first.start();
-    const attempt = openResume(dir, { ...options, overrides: { optimizer: { learningRate: 0.01 }, seed: 8 } });
+    const attempt = openResume(dir, {
+      ...options,
+      overrides: { optimizer: { learningRate: 0.01 }, seed: 8 },
+    });
     await expect(attempt).rejects.toThrow(TrainerCheckpointError);
-    await expect(openResume(dir, { ...options, overrides: { optimizer: { learningRate: 0.01 } } })).rejects.toThrow(
+    await expect(
+      openResume(dir, { ...options, overrides: { optimizer: { learningRate: 0.01 } } }),
+    ).rejects.toThrow(
       /different training configuration.*\n.*optimizer.learningRate: checkpoint 0.002, now 0.01/,
     );
     // What does not change the training may change.
@@ -124,7 +137,9 @@ describe('Node runner: checkpoints, exact resume, refused checkpoints', () => {
     const lines: string[] = [];
     const resumed = await openResume(dir, { ...options, log: (line) => lines.push(line), untilStep: 14 });
     expect(resumed.trainer.step).toBe(9);
-    expect(lines.join('\n')).toMatch(/skipped unusable checkpoint .*step-000000010.*SHA-256 checksum \(corrupt\)/);
+    expect(lines.join('\n')).toMatch(
+      /skipped unusable checkpoint .*step-000000010.*SHA-256 checksum \(corrupt\)/,
+    );
     const steps: StepRecord[] = [];
     record(resumed.trainer, steps, []);
     await resumed.start();
@@ -136,7 +151,10 @@ describe('Node runner: checkpoints, exact resume, refused checkpoints', () => {
     const dir = join(root, 'all-corrupt');
     const first = await openTraining(config, dir, { ...options, untilStep: 6 });
     await first.start();
-    writeFileSync(join(dir, 'checkpoints', 'step-000000006', 'state.json'), '{"format": "s2cassi.trainer-che');
+    writeFileSync(
+      join(dir, 'checkpoints', 'step-000000006', 'state.json'),
+      '{"format": "s2cassi.trainer-che',
+    );
     rmSync(join(dir, 'checkpoints', 'step-000000003', 'optimizer.safetensors'));
     const before = tf.memory().numTensors;
     await expect(openResume(dir, options)).rejects.toThrow(

@@ -5,23 +5,27 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { type BackendChoice, setupBackend } from '@s2cassi/backends';
 import * as tf from '@tensorflow/tfjs-core';
+import { loadMaskFile, openCaveSource } from './_node-data';
 import type { MaskArray } from './batch-sampler';
 import { configHash, TrainerCheckpointError } from './checkpoint';
 import { type TrainerConfig, validateConfig } from './config';
 import { writeCurves } from './curves-node';
 import { FileCheckpointStore, type SkippedCheckpoint, writeFileAtomic } from './file-checkpoint-store';
-import { readLog } from './log';
 import { configuredMask } from './mask-source';
 import type { TrainableModel } from './model';
 import { deepMerge } from './overrides';
 import { type SceneSource, syntheticSceneSource } from './scene-source';
 import { type RunResult, Trainer } from './trainer';
-import { loadMaskFile, openCaveSource } from './_node-data';
 
-export { FileCheckpointStore, type CheckpointManifest, type SkippedCheckpoint, writeFileAtomic } from './file-checkpoint-store';
-export { readLog, type LogRecord } from './log';
-export { writeCurves } from './curves-node';
 export { loadMaskFile, openCaveSource } from './_node-data';
+export { writeCurves } from './curves-node';
+export {
+  type CheckpointManifest,
+  FileCheckpointStore,
+  type SkippedCheckpoint,
+  writeFileAtomic,
+} from './file-checkpoint-store';
+export { type LogRecord, readLog } from './log';
 
 /** `run.json`: what produced a run. */
 export interface RunManifest {
@@ -38,7 +42,13 @@ export interface RunManifest {
   platform: string;
   gitCommit: string | null;
   startedAt: string;
-  resumes: { at: string; fromStep: number; location: string; skipped: SkippedCheckpoint[]; backend: string }[];
+  resumes: {
+    at: string;
+    fromStep: number;
+    location: string;
+    skipped: SkippedCheckpoint[];
+    backend: string;
+  }[];
 }
 
 /** Options of {@link openTraining} and {@link openResume}. */
@@ -137,7 +147,13 @@ async function resolveData(
 function attachLog(trainer: Trainer, logFile: string): void {
   const write = (record: unknown) => appendFileSync(logFile, `${JSON.stringify(record)}\n`);
   trainer.events.on('start', (e) =>
-    write({ type: 'start', ...e, memory: e.memory.summary, peakBytes: e.memory.peakBytes, at: new Date().toISOString() }),
+    write({
+      type: 'start',
+      ...e,
+      memory: e.memory.summary,
+      peakBytes: e.memory.peakBytes,
+      at: new Date().toISOString(),
+    }),
   );
   trainer.events.on('step', (e) => {
     if (e.step % trainer.config.log.everySteps === 0 || e.stepInEpoch === e.stepsPerEpoch - 1) write(e);
@@ -186,7 +202,8 @@ async function prepare(
     resumes: [],
   };
   if (resumeFrom) {
-    for (const skipped of resumeFrom.skipped) log(`skipped unusable checkpoint ${skipped.location}: ${skipped.reason}`);
+    for (const skipped of resumeFrom.skipped)
+      log(`skipped unusable checkpoint ${skipped.location}: ${skipped.reason}`);
     runManifest.resumes.push({
       at: new Date().toISOString(),
       fromStep: trainer.step,
@@ -259,7 +276,9 @@ export async function openTraining(
 ): Promise<NodeRun> {
   const valid = validateConfig(config);
   if (existsSync(join(runDirectory, 'checkpoints', 'manifest.json'))) {
-    throw new Error(`${runDirectory} already holds a run with checkpoints; resume it, or choose another folder`);
+    throw new Error(
+      `${runDirectory} already holds a run with checkpoints; resume it, or choose another folder`,
+    );
   }
   await mkdir(runDirectory, { recursive: true });
   await writeFileAtomic(join(runDirectory, 'config.json'), `${JSON.stringify(valid, null, 2)}\n`);

@@ -59,7 +59,8 @@ export function parseSetOverrides(assignments: readonly string[]): Record<string
       cursor = cursor[key] as Record<string, unknown>;
     }
     const last = keys[keys.length - 1];
-    cursor[last] = isPlainObject(cursor[last]) && isPlainObject(value) ? deepMerge(cursor[last], value) : value;
+    cursor[last] =
+      isPlainObject(cursor[last]) && isPlainObject(value) ? deepMerge(cursor[last], value) : value;
   }
   return out;
 }

@@ -46,10 +46,15 @@ export function syntheticSceneSource(options: SyntheticSourceOptions): SceneSour
     }
   }
   if (!Number.isInteger(validationScenes) || validationScenes < 0) {
-    throw new Error(`syntheticSceneSource: validationScenes must be a non-negative integer, got ${validationScenes}`);
+    throw new Error(
+      `syntheticSceneSource: validationScenes must be a non-negative integer, got ${validationScenes}`,
+    );
   }
   const trainSceneNames = Array.from({ length: trainScenes }, (_, i) => `synthetic-train-${i}`);
-  const validationSceneNames = Array.from({ length: validationScenes }, (_, i) => `synthetic-validation-${i}`);
+  const validationSceneNames = Array.from(
+    { length: validationScenes },
+    (_, i) => `synthetic-validation-${i}`,
+  );
   const all = [...trainSceneNames, ...validationSceneNames];
   return {
     trainSceneNames,

@@ -1,14 +1,15 @@
 import { setupBackend } from '@s2cassi/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { estimateTrainingMemory, assertMemoryFits } from './memory';
-import { configuredMask } from './mask-source';
-import { preset } from './presets';
-import { syntheticSceneSource } from './scene-source';
-import { Trainer } from './trainer';
 import { tinyConfig } from './_test-helpers';
 import type { TrainerConfig } from './config';
 import type { StepRecord } from './events';
+import { configuredMask } from './mask-source';
+import { assertMemoryFits, estimateTrainingMemory } from './memory';
+import { deepMerge } from './overrides';
+import { preset } from './presets';
+import { syntheticSceneSource } from './scene-source';
+import { Trainer } from './trainer';
 
 async function makeTrainer(config: TrainerConfig): Promise<Trainer> {
   const source = config.data.source;
@@ -49,18 +50,22 @@ describe('Trainer end to end (tiny S2-Transformer, synthetic 16 x 16 x 4 data)',
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const first = mean(records.slice(0, 6).map((r) => r.loss.total));
     const last = mean(records.slice(-6).map((r) => r.loss.total));
-    console.log(`wasm tiny: L1 loss ${first.toFixed(4)} (first 6 steps) -> ${last.toFixed(4)} (last 6 of 48)`);
+    console.log(
+      `wasm tiny: L1 loss ${first.toFixed(4)} (first 6 steps) -> ${last.toFixed(4)} (last 6 of 48)`,
+    );
     expect(last).toBeLessThan(0.6 * first);
   });
 
   it('cpu agrees with wasm for the first steps (same seed, same data)', async () => {
     const config = tinyConfig();
-    const wasm = await losses('wasm', config, 4);
-    const cpu = await losses('cpu', config, 4);
+    const wasm = await losses('wasm', config, 3);
+    const cpu = await losses('cpu', config, 3);
     const diffs = wasm.map((w, i) => Math.abs(w - cpu[i]) / Math.abs(cpu[i]));
-    console.log(`cpu vs wasm relative loss differences, steps 0..3: ${diffs.map((d) => d.toExponential(2)).join(', ')}`);
+    console.log(
+      `cpu vs wasm relative loss differences, steps 0..2: ${diffs.map((d) => d.toExponential(2)).join(', ')}`,
+    );
     for (const d of diffs) expect(d).toBeLessThan(1e-4);
-    expect(wasm[3]).not.toBe(wasm[0]);
+    expect(wasm[2]).not.toBe(wasm[0]);
   });
 
   it('follows the schedules: L_ME then L_MA at switchFraction, lr halved per everyEpochs', async () => {
@@ -84,7 +89,7 @@ describe('Trainer end to end (tiny S2-Transformer, synthetic 16 x 16 x 4 data)',
       training: { epochs: 200, samplesPerEpoch: 2, batchSize: 2 },
       optimizer: { gradientClipNorm: 1 },
       data: { noise: { kind: 'gaussian', std: 0.01 } },
-      validation: { everyEpochs: 50 },
+      validation: { everyEpochs: 100 },
     });
     const trainer = await makeTrainer(config);
     const samples: { step: number; numTensors: number; tensorBytes: number; backendBytes?: number }[] = [];
@@ -104,9 +109,31 @@ describe('Trainer end to end (tiny S2-Transformer, synthetic 16 x 16 x 4 data)',
     const paper = preset('paper');
     const estimate = estimateTrainingMemory(paper, 1_800_000, 'wasm');
     expect(estimate.limitBytes).toBe(4 * 1024 ** 3);
-    expect(() => assertMemoryFits(estimate, paper)).toThrow(/configuration refused: estimated peak memory .* cannot fit/);
+    expect(() => assertMemoryFits(estimate, paper)).toThrow(
+      /configuration refused: estimated peak memory .* cannot fit/,
+    );
     const small = preset('cpu-small');
     expect(() => assertMemoryFits(estimateTrainingMemory(small, 100_000, 'wasm'), small)).not.toThrow();
     expect(estimateTrainingMemory(paper, 1_800_000, 'webgpu').limitBytes).toBeNull();
+  });
+
+  it('Trainer.create refuses the paper preset on wasm before training, freeing what it built', async () => {
+    await setupBackend('wasm');
+    const before = tf.memory().numTensors;
+    const config = deepMerge(preset('paper'), {
+      data: { source: { kind: 'synthetic', trainScenes: 1, validationScenes: 0, height: 256, width: 256 } },
+    }) as TrainerConfig;
+    const source = syntheticSceneSource({
+      trainScenes: 1,
+      validationScenes: 0,
+      height: 256,
+      width: 256,
+      bandCount: 28,
+      seed: 0,
+    });
+    await expect(Trainer.create({ config, source, mask: await configuredMask(config) })).rejects.toThrow(
+      /configuration refused: estimated peak memory per step: [\d.]+ GiB .* limit 4.00 GiB \(wasm\)/,
+    );
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -21,7 +21,7 @@ import {
   type ValidationRecord,
 } from './checkpoint';
 import { type TrainerConfig, validateConfig } from './config';
-import { type EpochRecord, TrainerEvents, type StepRecord } from './events';
+import { type EpochRecord, type StepRecord, TrainerEvents } from './events';
 import { learningRateAt } from './learning-rate';
 import { assertMemoryFits, estimateTrainingMemory, type MemoryEstimate } from './memory';
 import { createModel, type TrainableModel } from './model';
@@ -162,20 +162,26 @@ export class Trainer {
       mask.shape?.length !== 2 ||
       mask.data.length !== mask.shape[0] * mask.shape[1]
     ) {
-      throw new Error('Trainer: mask must be { data: Float32Array, shape: [height, width] } with matching length');
+      throw new Error(
+        'Trainer: mask must be { data: Float32Array, shape: [height, width] } with matching length',
+      );
     }
     if (mask.shape[0] < config.data.cropSize || mask.shape[1] < config.data.cropSize) {
       throw new Error(
         `Trainer: the mask (${mask.shape[0]} x ${mask.shape[1]}) is smaller than data.cropSize ${config.data.cropSize}`,
       );
     }
-    if (source.trainSceneNames.length === 0) throw new Error('Trainer: the scene source has no training scenes');
+    if (source.trainSceneNames.length === 0)
+      throw new Error('Trainer: the scene source has no training scenes');
     const overlap = source.trainSceneNames.filter((name) => source.validationSceneNames.includes(name));
-    if (overlap.length > 0) throw new Error(`Trainer: scenes both trained on and held out: ${overlap.join(', ')}`);
+    if (overlap.length > 0)
+      throw new Error(`Trainer: scenes both trained on and held out: ${overlap.join(', ')}`);
     const load = async (name: string): Promise<Scene> => {
       const scene = await source.load(name);
       if (scene.shape[2] !== config.model.bandCount) {
-        throw new Error(`Trainer: scene ${name} has ${scene.shape[2]} bands, model.bandCount is ${config.model.bandCount}`);
+        throw new Error(
+          `Trainer: scene ${name} has ${scene.shape[2]} bands, model.bandCount is ${config.model.bandCount}`,
+        );
       }
       if (scene.shape[0] < config.data.cropSize || scene.shape[1] < config.data.cropSize) {
         throw new Error(
@@ -188,16 +194,20 @@ export class Trainer {
     for (const name of source.trainSceneNames) trainScenes.push(await load(name));
     const validationScenes: { name: string; scene: Scene }[] = [];
     if (config.validation.everyEpochs > 0) {
-      for (const name of source.validationSceneNames) validationScenes.push({ name, scene: await load(name) });
+      for (const name of source.validationSceneNames)
+        validationScenes.push({ name, scene: await load(name) });
     }
     const model = options.model ?? createModel(config.model, config.seed);
-    let trainer: Trainer;
+    let trainer: Trainer | undefined;
     try {
+      if (!options.skipMemoryCheck) {
+        assertMemoryFits(estimateTrainingMemory(config, model.parameterCount(), tf.getBackend()), config);
+      }
       trainer = new Trainer({ ...options, config }, model, trainScenes, validationScenes);
-      if (!options.skipMemoryCheck) assertMemoryFits(trainer.memory, config);
       if (options.checkpoint) trainer.restore(options.checkpoint, options.checkpointLocation ?? 'checkpoint');
     } catch (error) {
-      if (options.model === undefined) model.dispose();
+      if (trainer) trainer.dispose();
+      else if (options.model === undefined) model.dispose();
       throw error;
     }
     return trainer;
@@ -255,7 +265,9 @@ export class Trainer {
     }
     const progress = checkpoint.state.progress;
     if (progress.step > this.totalSteps) {
-      throw new TrainerCheckpointError(`${where}: step ${progress.step} is past the end of training (${this.totalSteps})`);
+      throw new TrainerCheckpointError(
+        `${where}: step ${progress.step} is past the end of training (${this.totalSteps})`,
+      );
     }
     try {
       this.optimizer.setState(checkpoint.optimizer);
@@ -270,7 +282,10 @@ export class Trainer {
   }
 
   /** Prepares one batch from the data generator: ground truth, mask and network input, as tensors. */
-  private prepareBatch(host: HostBatch, noise: boolean): { input: tf.Tensor4D; truth: tf.Tensor4D; mask: tf.Tensor3D } {
+  private prepareBatch(
+    host: HostBatch,
+    noise: boolean,
+  ): { input: tf.Tensor4D; truth: tf.Tensor4D; mask: tf.Tensor3D } {
     const { data, model } = this.config;
     const [batch, height, width] = host.shape;
     return tf.tidy(() => {
@@ -342,7 +357,9 @@ export class Trainer {
           windowSize: model.windowSize,
           eps: loss.epsilon,
         });
-        kept = [parts.recon, parts.me, parts.ma].filter((t): t is tf.Scalar => t !== undefined).map((t) => tf.keep(t));
+        kept = [parts.recon, parts.me, parts.ma]
+          .filter((t): t is tf.Scalar => t !== undefined)
+          .map((t) => tf.keep(t));
         return parts.total;
       }, variables);
       const ordered = this.weights.map((w) => grads[w.variable.name]);
@@ -394,7 +411,14 @@ export class Trainer {
     } finally {
       // A model may tf.keep() an output inside its own tidy (S2Transformer does for maskEncoded); kept
       // tensors survive variableGrads' scope, so dispose the outputs explicitly (a no-op if already gone).
-      tf.dispose([batch.input, batch.truth, batch.mask, ...kept, output?.reconstruction, output?.maskEncoded]);
+      tf.dispose([
+        batch.input,
+        batch.truth,
+        batch.mask,
+        ...kept,
+        output?.reconstruction,
+        output?.maskEncoded,
+      ]);
     }
     // Memory is read after everything of the step is disposed: what stays is what the run holds.
     const memory = tf.memory();
@@ -424,7 +448,11 @@ export class Trainer {
         const reference = { data: host.cubes, shape: host.shape };
         const predicted = { data: prediction, shape: host.shape };
         const preset = this.config.validation.metricsPreset;
-        scenes.push({ name, psnr: psnr(reference, predicted, { preset }), ssim: ssim(reference, predicted, { preset }) });
+        scenes.push({
+          name,
+          psnr: psnr(reference, predicted, { preset }),
+          ssim: ssim(reference, predicted, { preset }),
+        });
       } finally {
         tf.dispose([batch.input, batch.truth, batch.mask]);
       }
@@ -527,7 +555,12 @@ export class Trainer {
       trainingSeconds: this.progress.trainingSeconds,
       best: this.progress.best,
     });
-    return { step: this.progress.step, stopped, best: this.progress.best, validations: [...this.progress.validations] };
+    return {
+      step: this.progress.step,
+      stopped,
+      best: this.progress.best,
+      validations: [...this.progress.validations],
+    };
   }
 
   /** Frees the optimiser state (and the model, when the trainer built it). */

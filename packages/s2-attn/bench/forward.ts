@@ -1,0 +1,167 @@
+/**
+ * Benchmark of the default S2-Transformer (Parall-SS, K=4, L=6, C=60, T=6, M=8, N=28):
+ * forward time and peak tfjs memory at 128 x 128 and 256 x 256 on wasm, at 128 x 128 on cpu, one
+ * training step (forward + backward + Adam) at 128 x 128 on wasm, and a per-kernel profile.
+ *
+ *   npx tsx --conditions=@s2cassi/source packages/s2-attn/bench/forward.ts [--no-cpu] [--no-train] [--no-profile] [--repeat N] [--compare]
+ *
+ * --compare: before/after at 128 x 128, interleaved: the first implementation (one qkv matMul + split,
+ * Q K^T by batched matMul) against the current defaults (three qkv matMuls, depthwise Q K^T).
+ *
+ * wasm runs single-threaded: tfjs 4.22 disables wasm threads in Node (see @s2cassi/backends).
+ */
+import { setupBackend } from '@s2cassi/backends';
+import * as tf from '@tensorflow/tfjs-core';
+import { setQkvImplementation } from '../src/_heads';
+import { countMacs, countParameters, S2Transformer } from '../src/index';
+import { setSpatialProductImplementation } from '../src/spatial-window-msa';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(name);
+const repeatIndex = args.indexOf('--repeat');
+const repeat = repeatIndex >= 0 ? Number(args[repeatIndex + 1]) : 2;
+
+function input(size: number): tf.Tensor4D {
+  return tf.randomUniform([1, size, size, 28], 0, 1, 'float32', 7) as tf.Tensor4D;
+}
+
+async function timeForward(model: S2Transformer, size: number, runs: number) {
+  const x = input(size);
+  const times: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const start = performance.now();
+    const { reconstruction } = model.apply(x);
+    await reconstruction.data();
+    times.push(performance.now() - start);
+    reconstruction.dispose();
+  }
+  const profile = await tf.profile(() => {
+    const { reconstruction } = model.apply(x);
+    return reconstruction;
+  });
+  x.dispose();
+  return { times, peakBytes: profile.peakBytes, profile };
+}
+
+function groupKernels(profile: tf.ProfileInfo) {
+  const groups = new Map<string, { ms: number; count: number }>();
+  for (const k of profile.kernels) {
+    const g = groups.get(k.name) ?? { ms: 0, count: 0 };
+    g.ms += Number(k.kernelTimeMs);
+    g.count++;
+    groups.set(k.name, g);
+  }
+  const total = [...groups.values()].reduce((s, g) => s + g.ms, 0);
+  return { total, rows: [...groups.entries()].sort((a, b) => b[1].ms - a[1].ms) };
+}
+
+function printProfile(title: string, profile: tf.ProfileInfo) {
+  const { total, rows } = groupKernels(profile);
+  console.log(`\n${title}: kernel time ${(total / 1000).toFixed(2)} s`);
+  console.log('| kernel | calls | ms | share |');
+  console.log('|---|---:|---:|---:|');
+  for (const [name, g] of rows.slice(0, 16)) {
+    console.log(`| ${name} | ${g.count} | ${g.ms.toFixed(0)} | ${((100 * g.ms) / total).toFixed(1)} % |`);
+  }
+}
+
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+const seconds = (times: number[]) =>
+  `${(Math.min(...times) / 1000).toFixed(2)} s (runs: ${times.map((t) => (t / 1000).toFixed(2)).join(', ')})`;
+
+const counts = countParameters();
+console.log(`default model: ${counts.total} parameters (${counts.reconstructionPath} without f_h)`);
+for (const size of [128, 256]) {
+  console.log(`MACs at ${size}x${size}: ${(countMacs({}, size, size).total / 1e9).toFixed(2)} G`);
+}
+
+const { backend } = await setupBackend('wasm');
+console.log(`\nbackend ${backend} (1 thread)`);
+let model = new S2Transformer();
+{
+  // warm-up (kernel setup, heap growth)
+  const x = input(64);
+  model.apply(x).reconstruction.dispose();
+  x.dispose();
+}
+if (flag('--compare')) {
+  const x = input(128);
+  const times: Record<string, number[]> = { before: [], after: [] };
+  for (let r = 0; r < repeat + 1; r++) {
+    for (const variant of ['before', 'after'] as const) {
+      setQkvImplementation(variant === 'before' ? 'fused' : 'separate');
+      setSpatialProductImplementation(variant === 'before' ? 'batch-matmul' : 'auto');
+      const start = performance.now();
+      const { reconstruction } = model.apply(x);
+      await reconstruction.data();
+      reconstruction.dispose();
+      if (r > 0) times[variant].push(performance.now() - start);
+    }
+  }
+  setQkvImplementation('separate');
+  setSpatialProductImplementation('auto');
+  for (const variant of ['before', 'after'])
+    console.log(`compare 128x128 forward ${variant}: ${seconds(times[variant])}`);
+  x.dispose();
+}
+const profiles: Record<string, tf.ProfileInfo> = {};
+for (const size of [128, 256]) {
+  const { times, peakBytes, profile } = await timeForward(model, size, repeat);
+  profiles[size] = profile;
+  const macs = countMacs({}, size, size).total;
+  console.log(
+    `wasm forward ${size}x${size}: ${seconds(times)}, ${(macs / 1e9 / (Math.min(...times) / 1000)).toFixed(2)} GMAC/s, peak ${mb(peakBytes)}`,
+  );
+}
+
+if (!flag('--no-train')) {
+  const x = input(128);
+  const target = tf.randomUniform([1, 128, 128, 28], 0, 1, 'float32', 8);
+  const optimizer = tf.train.adam(4e-4);
+  const variables = model.trainableVariables();
+  const step = () =>
+    tf.tidy(() => {
+      const loss = optimizer.minimize(
+        () => {
+          const { reconstruction, maskEncoded } = model.apply(x, { withIntermediate: true });
+          return tf.add(
+            tf.mean(tf.abs(tf.sub(reconstruction, target))),
+            tf.mul(1.5, tf.mean(tf.abs(tf.sub(maskEncoded as tf.Tensor, target)))),
+          ) as tf.Scalar;
+        },
+        true,
+        variables,
+      );
+      return loss?.dataSync()[0];
+    });
+  step(); // Adam slots
+  const times: number[] = [];
+  for (let r = 0; r < repeat; r++) {
+    const start = performance.now();
+    step();
+    times.push(performance.now() - start);
+  }
+  const profile = await tf.profile(() => {
+    step();
+  });
+  profiles.train = profile;
+  console.log(
+    `wasm training step 128x128 (forward + backward + Adam): ${seconds(times)}, peak ${mb(profile.peakBytes)}`,
+  );
+  optimizer.dispose();
+  tf.dispose([x, target]);
+}
+
+if (!flag('--no-profile')) {
+  printProfile('wasm forward 256x256 per kernel', profiles[256]);
+  if (profiles.train) printProfile('wasm training step 128x128 per kernel', profiles.train);
+}
+
+if (!flag('--no-cpu')) {
+  model.dispose();
+  await setupBackend('cpu');
+  model = new S2Transformer();
+  const { times, peakBytes } = await timeForward(model, 128, 1);
+  console.log(`\ncpu forward 128x128: ${seconds(times)}, peak ${mb(peakBytes)}`);
+}
+model.dispose();
