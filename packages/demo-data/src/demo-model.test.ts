@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { decodeSafetensors } from '@s2cassi/hsi-io';
 import { decodeModelWeights } from '@s2cassi/s2-attn';
+import { describeBackends } from '@s2cassi/testing';
 import { describe, expect, it } from 'vitest';
 import { loadDemoModel, loadDemoWeights } from './demo-model';
 
@@ -24,7 +25,9 @@ describe('demo model assets', () => {
     expect(config.config).toMatchObject({ blockType: 'parall-ss', bandCount: 28, windowSize: 8 });
     expect(await loadDemoWeights()).toEqual(weights);
   });
+});
 
+describeBackends('demo model weights', () => {
   it('decodes into an S2Transformer with the shipped configuration', async () => {
     const { weights, config } = await loadDemoModel();
     const model = decodeModelWeights(weights, { manifest: config, source: 'demo' });
