@@ -7,9 +7,9 @@
  */
 import { loadavg } from 'node:os';
 import { setupBackend } from '@s2cassi/backends';
-import { loadStandardMask } from '../src/index';
 import { preset, syntheticSceneSource, Trainer } from '../../trainer/src/index';
 import { deepMerge } from '../../trainer/src/overrides';
+import { loadStandardMask } from '../src/index';
 
 const STEPS = Number(process.env.STEPS ?? 3);
 
@@ -21,13 +21,48 @@ interface Candidate {
 }
 
 const candidates: Candidate[] = [
-  { name: 'K2-L2-C28-T4-c64-b4', model: { stageCount: 2, blocksPerStage: 2, embeddingDim: 28, heads: 4 }, cropSize: 64, batchSize: 4 },
-  { name: 'K2-L2-C32-T4-c64-b4', model: { stageCount: 2, blocksPerStage: 2, embeddingDim: 32, heads: 4 }, cropSize: 64, batchSize: 4 },
-  { name: 'K2-L2-C48-T4-c64-b4', model: { stageCount: 2, blocksPerStage: 2, embeddingDim: 48, heads: 4 }, cropSize: 64, batchSize: 4 },
-  { name: 'K3-L2-C32-T4-c64-b4', model: { stageCount: 3, blocksPerStage: 2, embeddingDim: 32, heads: 4 }, cropSize: 64, batchSize: 4 },
-  { name: 'K2-L2-C32-T2-c64-b4', model: { stageCount: 2, blocksPerStage: 2, embeddingDim: 32, heads: 2 }, cropSize: 64, batchSize: 4 },
-  { name: 'K2-L2-C32-T4-c128-b2', model: { stageCount: 2, blocksPerStage: 2, embeddingDim: 32, heads: 4 }, cropSize: 128, batchSize: 2 },
-  { name: 'K2-L2-C32-T4-c96-b4', model: { stageCount: 2, blocksPerStage: 2, embeddingDim: 32, heads: 4 }, cropSize: 96, batchSize: 4 },
+  {
+    name: 'K2-L2-C28-T4-c64-b4',
+    model: { stageCount: 2, blocksPerStage: 2, embeddingDim: 28, heads: 4 },
+    cropSize: 64,
+    batchSize: 4,
+  },
+  {
+    name: 'K2-L2-C32-T4-c64-b4',
+    model: { stageCount: 2, blocksPerStage: 2, embeddingDim: 32, heads: 4 },
+    cropSize: 64,
+    batchSize: 4,
+  },
+  {
+    name: 'K2-L2-C48-T4-c64-b4',
+    model: { stageCount: 2, blocksPerStage: 2, embeddingDim: 48, heads: 4 },
+    cropSize: 64,
+    batchSize: 4,
+  },
+  {
+    name: 'K3-L2-C32-T4-c64-b4',
+    model: { stageCount: 3, blocksPerStage: 2, embeddingDim: 32, heads: 4 },
+    cropSize: 64,
+    batchSize: 4,
+  },
+  {
+    name: 'K2-L2-C32-T2-c64-b4',
+    model: { stageCount: 2, blocksPerStage: 2, embeddingDim: 32, heads: 2 },
+    cropSize: 64,
+    batchSize: 4,
+  },
+  {
+    name: 'K2-L2-C32-T4-c128-b2',
+    model: { stageCount: 2, blocksPerStage: 2, embeddingDim: 32, heads: 4 },
+    cropSize: 128,
+    batchSize: 2,
+  },
+  {
+    name: 'K2-L2-C32-T4-c96-b4',
+    model: { stageCount: 2, blocksPerStage: 2, embeddingDim: 32, heads: 4 },
+    cropSize: 96,
+    batchSize: 4,
+  },
 ];
 
 async function main(): Promise<void> {
@@ -35,7 +70,11 @@ async function main(): Promise<void> {
   await setupBackend('wasm', { log: () => {} });
   const standard = await loadStandardMask();
   const mask = { data: standard.data, shape: standard.shape };
-  console.log(`load average at start: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average at start: ${loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' ')}`,
+  );
   for (const candidate of candidates) {
     if (wanted.length > 0 && !wanted.includes(candidate.name)) continue;
     const config = deepMerge(preset('cpu-small'), {
@@ -45,7 +84,14 @@ async function main(): Promise<void> {
       training: { batchSize: candidate.batchSize, samplesPerEpoch: 1000, epochs: 10 },
       validation: { everyEpochs: 0 },
     });
-    const source = syntheticSceneSource({ trainScenes: 2, validationScenes: 0, height: 256, width: 256, bandCount: 28, seed: 1 });
+    const source = syntheticSceneSource({
+      trainScenes: 2,
+      validationScenes: 0,
+      height: 256,
+      width: 256,
+      bandCount: 28,
+      seed: 1,
+    });
     const trainer = await Trainer.create({ config: config as never, source, mask });
     await trainer.trainStep();
     const times: number[] = [];

@@ -38,7 +38,8 @@ async function main(): Promise<void> {
   const weightsPath = join(folder, 'weights.safetensors');
   if (!existsSync(weightsPath)) throw new Error(`${weightsPath} does not exist`);
   const bytes = new Uint8Array(readFileSync(weightsPath));
-  if (bytes.length > MAX_BYTES) throw new Error(`${weightsPath} is ${bytes.length} bytes; the demo model must be <= ${MAX_BYTES}`);
+  if (bytes.length > MAX_BYTES)
+    throw new Error(`${weightsPath} is ${bytes.length} bytes; the demo model must be <= ${MAX_BYTES}`);
   const model = decodeModelWeights(bytes, { source: weightsPath });
   const manifest = modelManifest(model);
   const parameters = model.parameterCount();
@@ -62,14 +63,19 @@ async function main(): Promise<void> {
   writeAtomic(join(assets, 'demo-model.json'), `${JSON.stringify({ ...manifest, training }, null, 2)}\n`);
   writeAtomic(join(assets, 'training-config.json'), `${JSON.stringify(config, null, 2)}\n`);
   if (existsSync(join(run, 'run.json'))) copyFileSync(join(run, 'run.json'), join(assets, 'run.json'));
-  writeAtomic(join(assets, 'training-log.jsonl.gz'), gzipSync(readFileSync(join(run, 'log.jsonl')), { level: 9 }));
+  writeAtomic(
+    join(assets, 'training-log.jsonl.gz'),
+    gzipSync(readFileSync(join(run, 'log.jsonl')), { level: 9 }),
+  );
   // The trainer draws curves at the end of a run; draw them from the log now (the run may still be going).
   const curves = join(run, 'curves-export');
   await writeCurves(join(run, 'log.jsonl'), curves);
   for (const name of readdirSync(curves).filter((n) => n.endsWith('.png'))) {
     copyFileSync(join(curves, name), join(assets, `curves-${name}`));
   }
-  console.log(`exported ${weightsPath} (${bytes.length} bytes, ${parameters} parameters, step ${progress.step}) to ${assets}`);
+  console.log(
+    `exported ${weightsPath} (${bytes.length} bytes, ${parameters} parameters, step ${progress.step}) to ${assets}`,
+  );
 }
 
 main().catch((error) => {

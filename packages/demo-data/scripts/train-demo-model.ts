@@ -41,20 +41,32 @@ function option(name: string): string | undefined {
 }
 
 function dataFolder(): string {
-  const candidates = [option('--data'), process.env.S2CASSI_DATA, resolve(repoRoot, '../shared/data'), '/work/shared/data'];
+  const candidates = [
+    option('--data'),
+    process.env.S2CASSI_DATA,
+    resolve(repoRoot, '../shared/data'),
+    '/work/shared/data',
+  ];
   const found = candidates.find((p) => p !== undefined && existsSync(resolve(p, 'cave')));
-  if (!found) throw new Error(`no shared data folder with cave/ found (tried ${candidates.filter(Boolean).join(', ')}); pass --data`);
+  if (!found)
+    throw new Error(
+      `no shared data folder with cave/ found (tried ${candidates.filter(Boolean).join(', ')}); pass --data`,
+    );
   return found;
 }
 
 async function caveSource(config: TrainerConfig, data: string): Promise<SceneSource> {
   const source = config.data.source;
-  if (source.kind !== 'cave') throw new Error(`the demo model trains on CAVE; data.source.kind is ${source.kind}`);
+  if (source.kind !== 'cave')
+    throw new Error(`the demo model trains on CAVE; data.source.kind is ${source.kind}`);
   const root = resolve(data, 'cave');
   const dataset = await openCaveDataset(root, { scale: source.divisor, bands: 'cassi28' });
   const missing = source.validationScenes.filter((name) => !dataset.names.includes(name));
-  if (missing.length > 0) throw new Error(`${root}: no scene(s) ${missing.join(', ')} (have ${dataset.names.join(', ')})`);
-  const trainSceneNames = (source.trainScenes ?? dataset.names).filter((name) => !source.validationScenes.includes(name));
+  if (missing.length > 0)
+    throw new Error(`${root}: no scene(s) ${missing.join(', ')} (have ${dataset.names.join(', ')})`);
+  const trainSceneNames = (source.trainScenes ?? dataset.names).filter(
+    (name) => !source.validationScenes.includes(name),
+  );
   return {
     trainSceneNames,
     validationSceneNames: [...source.validationScenes],
@@ -68,7 +80,9 @@ async function caveSource(config: TrainerConfig, data: string): Promise<SceneSou
 async function main(): Promise<void> {
   const [command, runFolder] = process.argv.slice(2);
   if ((command !== 'train' && command !== 'resume') || !runFolder) {
-    throw new Error('usage: train-demo-model.ts train|resume <run folder> [--config file] [--data folder] [--until-step n]');
+    throw new Error(
+      'usage: train-demo-model.ts train|resume <run folder> [--config file] [--data folder] [--until-step n]',
+    );
   }
   const untilText = option('--until-step');
   const untilStep = untilText === undefined ? undefined : Number(untilText);
@@ -79,7 +93,11 @@ async function main(): Promise<void> {
     const configFile = option('--config') ?? resolve(here, 'demo-model.config.json');
     const config = resolveConfig(JSON.parse(readFileSync(configFile, 'utf8')));
     log(`config ${configFile}; data ${data}`);
-    run = await openTraining(config, resolve(runFolder), { source: await caveSource(config, data), untilStep, log });
+    run = await openTraining(config, resolve(runFolder), {
+      source: await caveSource(config, data),
+      untilStep,
+      log,
+    });
   } else {
     const { FileCheckpointStore } = await import('../../trainer/src/node');
     const latest = await new FileCheckpointStore(resolve(runFolder), 2).loadLatest();
@@ -88,7 +106,9 @@ async function main(): Promise<void> {
   }
   const { trainer } = run;
   writeFileSync(resolve(runFolder, 'train.pid'), `${process.pid}\n`);
-  log(`parameters ${trainer.model.parameterCount()}; steps ${trainer.step}/${trainer.totalSteps}; ${trainer.memory.summary}`);
+  log(
+    `parameters ${trainer.model.parameterCount()}; steps ${trainer.step}/${trainer.totalSteps}; ${trainer.memory.summary}`,
+  );
   trainer.events.on('step', (e) => {
     if (e.step % 10 === 0) {
       log(
@@ -105,7 +125,9 @@ async function main(): Promise<void> {
   );
   trainer.events.on('checkpoint', (e) => log(`checkpoint ${e.kind} at step ${e.step}: ${e.location}`));
   const result = await run.start();
-  log(`stopped at step ${result.step} (${result.stopped ? 'interrupted' : 'finished'}); best ${JSON.stringify(result.best)}`);
+  log(
+    `stopped at step ${result.step} (${result.stopped ? 'interrupted' : 'finished'}); best ${JSON.stringify(result.best)}`,
+  );
 }
 
 main().catch((error) => {
