@@ -10,14 +10,15 @@
  *   readers check) plus `training`: where the weights came from (run, checkpoint, step, epoch, config hash,
  *   validation record);
  * - `training-log.jsonl.gz` (the run's JSON lines), `training-config.json` (the resolved trainer config),
- *   `run.json` (the run manifest) and the learning curves drawn from the log (`curves-loss.png`,
- *   `curves-validation.png`, by the trainer's `writeCurves`).
+ *   `run.json` (the run manifest) and the learning curves drawn from the log by the trainer's
+ *   `writeCurves` (`curves-loss.png|svg`, `curves-validation.png|svg`).
  * Refuses weights that do not decode into an S2Transformer or exceed 5 MB.
  */
 import { copyFileSync, existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { setupBackend } from '@s2cassi/backends';
 import { decodeModelWeights, modelManifest } from '@s2cassi/s2-attn';
 import { writeCurves } from '../../trainer/src/node';
 
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
   const bytes = new Uint8Array(readFileSync(weightsPath));
   if (bytes.length > MAX_BYTES)
     throw new Error(`${weightsPath} is ${bytes.length} bytes; the demo model must be <= ${MAX_BYTES}`);
+  await setupBackend('cpu', { log: () => {} });
   const model = decodeModelWeights(bytes, { source: weightsPath });
   const manifest = modelManifest(model);
   const parameters = model.parameterCount();
@@ -70,7 +72,7 @@ async function main(): Promise<void> {
   // The trainer draws curves at the end of a run; draw them from the log now (the run may still be going).
   const curves = join(run, 'curves-export');
   await writeCurves(join(run, 'log.jsonl'), curves);
-  for (const name of readdirSync(curves).filter((n) => n.endsWith('.png'))) {
+  for (const name of readdirSync(curves).filter((n) => n.endsWith('.png') || n.endsWith('.svg'))) {
     copyFileSync(join(curves, name), join(assets, `curves-${name}`));
   }
   console.log(

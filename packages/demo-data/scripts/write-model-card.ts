@@ -142,7 +142,11 @@ ${(Math.max(...steps.map((s) => s.backendBytes ?? 0)) / 1024 ** 3).toFixed(2)} G
 - Shipped checkpoint: \`${t.checkpoint}\` = step ${t.step} of ${t.totalSteps} (epoch ${t.epoch}); ${hours} h of training compute
   (median ${median.toFixed(1)} s per step of batch ${config.training.batchSize}).
 - Logs: \`training-log.jsonl.gz\` (one JSON line per step, epoch, validation and checkpoint);
-  curves: \`curves-loss.png\`, \`curves-validation.png\`.
+  curves drawn by the trainer's \`writeCurves\` from that log: \`curves-loss.png\` (total loss in blue, Recon in
+  orange, ME in green, MA in red once L_MA starts; log scale; step on the x axis) and
+  \`curves-validation.png\` (mean held-out PSNR per validation). The PNGs carry no text (the trainer's
+  rasteriser draws lines only); \`curves-loss.svg\` and \`curves-validation.svg\` are the same charts with
+  axes, ticks and legends.
 
 ![training loss](curves-loss.png)
 
