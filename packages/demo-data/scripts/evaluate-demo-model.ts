@@ -10,12 +10,12 @@
  * - measurement: Y = sum_n shift(F * M)_n with step 2 (cassi-sim `simulateMeasurement`), Gaussian noise of
  *   sigma `--noise` (default 0, i.e. noise-free as in the trainer's validation) drawn with seed `--seed`;
  * - S2: Y0 = shiftBack(Y * 2 / 28) * M (`initialEstimate`), then `reconstructTiled` (one tile at 256^2);
- * - GAP-TV: `reconstructGapTv` with `--gap-tv-iterations` (default 60, the CLI's demo default);
+ * - GAP-TV: `reconstructGapTv` with `--gap-tv-iterations` (default 100, as `s2cassi evaluate`; `s2cassi demo` uses 60);
  * - metrics: @s2cassi/metrics PSNR and SSIM with the `matlab` presets (clip, 8-bit quantisation, per band).
  *
  *   npx tsx --conditions=@s2cassi/source packages/demo-data/scripts/evaluate-demo-model.ts \
  *     [--weights file.safetensors | --run /work/runs/demo-v1 [--checkpoint best|latest|<folder>]] \
- *     [--methods s2,gap-tv] [--gap-tv-iterations 60] [--noise 0] [--seed 0] [--json out.json] [--data folder]
+ *     [--methods s2,gap-tv] [--gap-tv-iterations 100] [--noise 0] [--seed 0] [--json out.json] [--data folder]
  *     [--gap-tv-from earlier.json]
  *
  * `--gap-tv-from` reuses the GAP-TV scores of an earlier report of this script (GAP-TV does not depend on
@@ -98,7 +98,7 @@ interface Scores {
 
 async function main(): Promise<void> {
   const methods = (option('--methods') ?? 's2,gap-tv').split(',');
-  const iterations = Number(option('--gap-tv-iterations') ?? 60);
+  const iterations = Number(option('--gap-tv-iterations') ?? 100);
   const noise = Number(option('--noise') ?? 0);
   const seed = Number(option('--seed') ?? 0);
   const data = dataFolder();

@@ -172,10 +172,13 @@ Backend ${evaluation.backend}.
 ${rows.join('\n')}
 | **mean** | **${f2(mean.s2.psnr)}** | **${f4(mean.s2.ssim)}** | **${f2(mean['gap-tv'].psnr)}** | **${f4(mean['gap-tv'].ssim)}** | **${gain >= 0 ? '+' : ''}${f2(gain)}** |
 
-Reproduce:
+Reproduce (either; \`s2cassi evaluate\` runs the same steps with its defaults: centre crop to the bundled
+mask's 256 x 256, 31 -> 28 band resampling, no noise, GAP-TV 100 iterations, matlab preset):
 
 \`\`\`sh
 node --conditions=@s2cassi/source --import tsx packages/demo-data/scripts/evaluate-demo-model.ts --json /tmp/eval.json
+pnpm s2cassi evaluate ../shared/data/cave/fake_and_real_peppers_ms ../shared/data/cave/feathers_ms \\
+  ../shared/data/cave/jelly_beans_ms --method s2,gap-tv${evaluation.protocol.gapTvIterations === 100 ? '' : ` --iterations ${evaluation.protocol.gapTvIterations}`}
 \`\`\`
 
 ## The test's PSNR floor
