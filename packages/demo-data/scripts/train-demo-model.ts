@@ -15,8 +15,8 @@
  * `checkpoint.everySteps` steps, at each epoch end, on a new best validation PSNR and on SIGINT/SIGTERM,
  * into `<run folder>/checkpoints`; JSON lines in `<run folder>/log.jsonl`; curves at the end.
  *
- * Known trainer limitation (reported in issue 9's note): on wasm a training step never yields to the event
- * loop (tensor reads resolve as microtasks), so a SIGTERM is only seen at the next checkpoint write, i.e.
+ * Known trainer limitation (reported to the trainer): on wasm a training step rarely yields to the event
+ * loop (tensor reads resolve as microtasks), so a SIGTERM may be seen only at the next checkpoint write, i.e.
  * within `checkpoint.everySteps` steps; the trainer then saves and stops.
  *
  * Driver-side only: the CAVE scene source. The trainer's own CAVE loader (`data.source.kind: 'cave'`) was
