@@ -1,0 +1,230 @@
+/**
+ * Scores the demo S2-Transformer and GAP-TV on the held-out CAVE scenes (issue 9), with the protocol that
+ * `s2cassi demo` uses for the bundled scene and that `s2cassi evaluate` uses for a scene set:
+ *
+ * - scene: the 256 x 256 centre crop (rows and columns 128..383) of each held-out 512 x 512 CAVE scene,
+ *   16-bit PNG / 65535, 31 bands linearly resampled onto the 28 CASSI centres (@s2cassi/hsi-io's CAVE
+ *   dataset; for fake_and_real_peppers this is exactly the bundled demo scene);
+ * - mask: the standard 256 x 256 TSA mask (bundled in @s2cassi/demo-data; checked here against
+ *   ../shared/data/cassi_sim_mask/mask.mat);
+ * - measurement: Y = sum_n shift(F * M)_n with step 2 (cassi-sim `simulateMeasurement`), Gaussian noise of
+ *   sigma `--noise` (default 0, i.e. noise-free as in the trainer's validation) drawn with seed `--seed`;
+ * - S2: Y0 = shiftBack(Y * 2 / 28) * M (`initialEstimate`), then `reconstructTiled` (one tile at 256^2);
+ * - GAP-TV: `reconstructGapTv` with `--gap-tv-iterations` (default 100, as `s2cassi evaluate`; `s2cassi demo` uses 60);
+ * - metrics: @s2cassi/metrics PSNR and SSIM with the `matlab` presets (clip, 8-bit quantisation, per band).
+ *
+ *   npx tsx --conditions=@s2cassi/source packages/demo-data/scripts/evaluate-demo-model.ts \
+ *     [--weights file.safetensors | --run /work/runs/demo-v1 [--checkpoint best|latest|<folder>]] \
+ *     [--methods s2,gap-tv] [--gap-tv-iterations 100] [--noise 0] [--seed 0] [--json out.json] [--data folder]
+ *     [--gap-tv-from earlier.json]
+ *
+ * `--gap-tv-from` reuses the GAP-TV scores of an earlier report of this script (GAP-TV does not depend on
+ * the model, and takes minutes per scene here) after checking that its protocol is the same.
+ */
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setupBackend } from '@s2cassi/backends';
+import { initialEstimate, reconstructGapTv, simulateMeasurement } from '@s2cassi/cassi-sim';
+import { openCaveDataset, readCubeFile } from '@s2cassi/hsi-io/node';
+import { psnr, ssim } from '@s2cassi/metrics';
+import { decodeModelWeights, reconstructTiled } from '@s2cassi/s2-attn';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadStandardMask } from '../src/index';
+
+export const HELD_OUT_SCENES = ['fake_and_real_peppers', 'feathers', 'jelly_beans'];
+const CROP = 256;
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '../../..');
+
+function option(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+}
+
+function dataFolder(): string {
+  const candidates = [
+    option('--data'),
+    process.env.S2CASSI_DATA,
+    resolve(repoRoot, '../shared/data'),
+    '/work/shared/data',
+  ];
+  const found = candidates.find((p) => p !== undefined && existsSync(resolve(p, 'cave')));
+  if (!found)
+    throw new Error(
+      `no shared data folder with cave/ found (tried ${candidates.filter(Boolean).join(', ')}); pass --data`,
+    );
+  return found;
+}
+
+function weightsFile(): string | undefined {
+  const weights = option('--weights');
+  if (weights) return resolve(weights);
+  const run = option('--run');
+  if (!run) return resolve(here, '../assets/demo-model/demo-model.safetensors');
+  const which = option('--checkpoint') ?? 'best';
+  const folder = join(resolve(run), 'checkpoints');
+  if (which === 'best') return join(folder, 'best', 'weights.safetensors');
+  if (which === 'latest') {
+    const steps = readdirSync(folder)
+      .filter((name) => /^step-\d+$/.test(name))
+      .sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
+    if (steps.length === 0) throw new Error(`${folder}: no step-N checkpoints`);
+    return join(folder, steps[steps.length - 1], 'weights.safetensors');
+  }
+  return join(folder, which, 'weights.safetensors');
+}
+
+/** Centre crop [CROP, CROP, bands] of an HWC cube (row-major, bands fastest). */
+function centreCrop(data: Float32Array, shape: readonly number[]): Float32Array {
+  const [height, width, bands] = shape;
+  const top = Math.floor((height - CROP) / 2);
+  const left = Math.floor((width - CROP) / 2);
+  const out = new Float32Array(CROP * CROP * bands);
+  for (let y = 0; y < CROP; y++) {
+    const from = ((top + y) * width + left) * bands;
+    out.set(data.subarray(from, from + CROP * bands), y * CROP * bands);
+  }
+  return out;
+}
+
+interface Scores {
+  psnr: number;
+  ssim: number;
+  seconds: number;
+}
+
+async function main(): Promise<void> {
+  const methods = (option('--methods') ?? 's2,gap-tv').split(',');
+  const iterations = Number(option('--gap-tv-iterations') ?? 100);
+  const noise = Number(option('--noise') ?? 0);
+  const seed = Number(option('--seed') ?? 0);
+  const data = dataFolder();
+  const choice = await setupBackend((option('--backend') ?? 'wasm') as 'wasm', { log: () => {} });
+  const standard = await loadStandardMask();
+  const reference = await readCubeFile(resolve(data, 'cassi_sim_mask/mask.mat'), { key: 'mask' });
+  let maskDiff = 0;
+  for (let i = 0; i < standard.data.length; i++)
+    maskDiff = Math.max(maskDiff, Math.abs(standard.data[i] - reference.data[i]));
+  if (maskDiff > 0)
+    throw new Error(
+      `the bundled standard mask differs from ${data}/cassi_sim_mask/mask.mat (max |diff| ${maskDiff})`,
+    );
+  const weights = methods.includes('s2') ? weightsFile() : undefined;
+  const model = weights
+    ? decodeModelWeights(new Uint8Array(readFileSync(weights)), { source: weights })
+    : undefined;
+  const dataset = await openCaveDataset(resolve(data, 'cave'), {
+    scale: 65535,
+    bands: 'cassi28',
+    scenes: HELD_OUT_SCENES,
+  });
+  const protocol = {
+    scenes: HELD_OUT_SCENES,
+    crop: 'centre 256 x 256 (rows/cols 128..383 of 512)',
+    divisor: 65535,
+    bands: 'CAVE 31 -> 28 CASSI centres (linear)',
+    mask: 'standard TSA 256 x 256 (== cassi_sim_mask/mask.mat)',
+    shiftStep: 2,
+    noise: noise > 0 ? { type: 'gaussian', sigma: noise, seed } : 'none',
+    gapTvIterations: iterations,
+    metrics: 'matlab presets (@s2cassi/metrics)',
+  };
+  const results: Record<string, Record<string, Scores>> = {};
+  const gapTvFrom = option('--gap-tv-from');
+  const earlier = gapTvFrom ? JSON.parse(readFileSync(gapTvFrom, 'utf8')) : undefined;
+  if (earlier && JSON.stringify(earlier.protocol) !== JSON.stringify(protocol)) {
+    throw new Error(`${gapTvFrom} was scored with another protocol: ${JSON.stringify(earlier.protocol)}`);
+  }
+  const maskTensor = tf.tensor2d(standard.data, standard.shape);
+  try {
+    for (const name of HELD_OUT_SCENES) {
+      const cube = await dataset.get(name);
+      const truth = centreCrop(cube.data, cube.shape);
+      const bands = cube.shape[2];
+      const shape: [number, number, number] = [CROP, CROP, bands];
+      const measurement = tf.tidy(() =>
+        simulateMeasurement(tf.tensor4d(truth, [1, CROP, CROP, bands]), maskTensor, {
+          shiftStep: 2,
+          noise: noise > 0 ? { type: 'gaussian', sigma: noise } : undefined,
+          seed,
+        }),
+      );
+      results[name] = {};
+      for (const method of methods) {
+        const started = performance.now();
+        let output: tf.Tensor4D;
+        if (method === 'gap-tv' && earlier) {
+          results[name][method] = earlier.scenes[name]['gap-tv'];
+          const reused = results[name][method];
+          console.log(
+            `${name.padEnd(22)} ${method.padEnd(7)} PSNR ${reused.psnr.toFixed(2)} dB  SSIM ${reused.ssim.toFixed(4)}  (from ${gapTvFrom})`,
+          );
+          continue;
+        }
+        if (method === 'gap-tv') {
+          output = await reconstructGapTv(measurement, maskTensor, {
+            shiftStep: 2,
+            bandCount: bands,
+            iterations,
+          });
+        } else if (method === 's2') {
+          if (!model) throw new Error('no model');
+          const y0 = initialEstimate(measurement, maskTensor, { shiftStep: 2, bandCount: bands });
+          output = await reconstructTiled(model, y0);
+          y0.dispose();
+        } else {
+          throw new Error(`unknown method ${method}; expected s2 or gap-tv`);
+        }
+        const predicted = (await output.data()) as Float32Array;
+        output.dispose();
+        const seconds = (performance.now() - started) / 1000;
+        const scores = {
+          psnr: psnr({ data: truth, shape }, { data: predicted, shape }, { preset: 'matlab' }),
+          ssim: ssim({ data: truth, shape }, { data: predicted, shape }, { preset: 'matlab' }),
+          seconds,
+        };
+        results[name][method] = scores;
+        console.log(
+          `${name.padEnd(22)} ${method.padEnd(7)} PSNR ${scores.psnr.toFixed(2)} dB  SSIM ${scores.ssim.toFixed(4)}  ${seconds.toFixed(1)} s`,
+        );
+      }
+      measurement.dispose();
+    }
+  } finally {
+    maskTensor.dispose();
+    model?.dispose();
+  }
+  const mean: Record<string, { psnr: number; ssim: number }> = {};
+  for (const method of methods) {
+    const values = HELD_OUT_SCENES.map((name) => results[name][method]);
+    mean[method] = {
+      psnr: values.reduce((s, v) => s + v.psnr, 0) / values.length,
+      ssim: values.reduce((s, v) => s + v.ssim, 0) / values.length,
+    };
+    console.log(
+      `${'mean'.padEnd(22)} ${method.padEnd(7)} PSNR ${mean[method].psnr.toFixed(2)} dB  SSIM ${mean[method].ssim.toFixed(4)}`,
+    );
+  }
+  const report = {
+    protocol,
+    weights: weights ?? null,
+    backend: choice.backend,
+    loadAverage: loadavg(),
+    scenes: results,
+    mean,
+    gapTvFrom: gapTvFrom ?? null,
+  };
+  const json = option('--json');
+  if (json) {
+    writeFileSync(`${json}.tmp`, `${JSON.stringify(report, null, 2)}\n`);
+    renameSync(`${json}.tmp`, json);
+  }
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});

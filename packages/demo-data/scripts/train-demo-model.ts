@@ -1,0 +1,136 @@
+/**
+ * Trains (or resumes) the demo S2-Transformer with the project's trainer (issue 9).
+ *
+ *   node --conditions=@s2cassi/source --import tsx packages/demo-data/scripts/train-demo-model.ts train  <run folder>
+ *   node --conditions=@s2cassi/source --import tsx packages/demo-data/scripts/train-demo-model.ts resume <run folder>
+ *
+ * (plain `node --import tsx`, not `npx tsx`, so that the process id in `<run folder>/train.pid` is the
+ * trainer itself and `kill -TERM $(cat <run folder>/train.pid)` reaches its signal handler.)
+ *
+ * Options: --config <file> (default: scripts/demo-model.config.json next to this script),
+ *          --data <folder> (the shared data folder; default $S2CASSI_DATA, else ../shared/data from the
+ *          repository root, else /work/shared/data), --until-step <n> (stop there with a checkpoint).
+ *
+ * Everything goes through the trainer's public Node API (`openTraining` / `openResume`): checkpoints every
+ * `checkpoint.everySteps` steps, at each epoch end, on a new best validation PSNR and on SIGINT/SIGTERM,
+ * into `<run folder>/checkpoints`; JSON lines in `<run folder>/log.jsonl`; curves at the end.
+ *
+ * Known trainer limitation (reported to the trainer): on wasm a training step rarely yields to the event
+ * loop (tensor reads resolve as microtasks), so a SIGTERM may be seen only at the next checkpoint write, i.e.
+ * within `checkpoint.everySteps` steps; the trainer then saves and stops.
+ *
+ * Driver-side only: the CAVE scene source. The trainer's own CAVE loader (`data.source.kind: 'cave'`) was
+ * not finished when this run started, so the same thing is built here from @s2cassi/hsi-io's lazy CAVE
+ * dataset (16-bit PNG / 65535, 31 bands linearly resampled onto the 28 CASSI centres, the same pipeline as
+ * the bundled demo scene) and handed to the trainer as `source`. The mask is the config's `standard` one
+ * (the TSA mask bundled in @s2cassi/demo-data, identical to ../shared/data/cassi_sim_mask/mask.mat).
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openCaveDataset } from '@s2cassi/hsi-io/node';
+import { resolveConfig, type SceneSource, type TrainerConfig } from '../../trainer/src/index';
+import { openResume, openTraining } from '../../trainer/src/node';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '../../..');
+
+function option(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+}
+
+function dataFolder(): string {
+  const candidates = [
+    option('--data'),
+    process.env.S2CASSI_DATA,
+    resolve(repoRoot, '../shared/data'),
+    '/work/shared/data',
+  ];
+  const found = candidates.find((p) => p !== undefined && existsSync(resolve(p, 'cave')));
+  if (!found)
+    throw new Error(
+      `no shared data folder with cave/ found (tried ${candidates.filter(Boolean).join(', ')}); pass --data`,
+    );
+  return found;
+}
+
+async function caveSource(config: TrainerConfig, data: string): Promise<SceneSource> {
+  const source = config.data.source;
+  if (source.kind !== 'cave')
+    throw new Error(`the demo model trains on CAVE; data.source.kind is ${source.kind}`);
+  const root = resolve(data, 'cave');
+  const dataset = await openCaveDataset(root, { scale: source.divisor, bands: 'cassi28' });
+  const missing = source.validationScenes.filter((name) => !dataset.names.includes(name));
+  if (missing.length > 0)
+    throw new Error(`${root}: no scene(s) ${missing.join(', ')} (have ${dataset.names.join(', ')})`);
+  const trainSceneNames = (source.trainScenes ?? dataset.names).filter(
+    (name) => !source.validationScenes.includes(name),
+  );
+  return {
+    trainSceneNames,
+    validationSceneNames: [...source.validationScenes],
+    async load(name: string) {
+      const cube = await dataset.get(name);
+      return { data: cube.data, shape: [cube.shape[0], cube.shape[1], cube.shape[2]] };
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const [command, runFolder] = process.argv.slice(2);
+  if ((command !== 'train' && command !== 'resume') || !runFolder) {
+    throw new Error(
+      'usage: train-demo-model.ts train|resume <run folder> [--config file] [--data folder] [--until-step n]',
+    );
+  }
+  const untilText = option('--until-step');
+  const untilStep = untilText === undefined ? undefined : Number(untilText);
+  const log = (line: string) => console.log(`[${new Date().toISOString()}] ${line}`);
+  const data = dataFolder();
+  let run: Awaited<ReturnType<typeof openTraining>>;
+  if (command === 'train') {
+    const configFile = option('--config') ?? resolve(here, 'demo-model.config.json');
+    const config = resolveConfig(JSON.parse(readFileSync(configFile, 'utf8')));
+    log(`config ${configFile}; data ${data}`);
+    run = await openTraining(config, resolve(runFolder), {
+      source: await caveSource(config, data),
+      untilStep,
+      log,
+    });
+  } else {
+    const { FileCheckpointStore } = await import('../../trainer/src/node');
+    const latest = await new FileCheckpointStore(resolve(runFolder), 2).loadLatest();
+    const config = latest.checkpoint.state.config;
+    run = await openResume(resolve(runFolder), { source: await caveSource(config, data), untilStep, log });
+  }
+  const { trainer } = run;
+  writeFileSync(resolve(runFolder, 'train.pid'), `${process.pid}\n`);
+  log(
+    `parameters ${trainer.model.parameterCount()}; steps ${trainer.step}/${trainer.totalSteps}; ${trainer.memory.summary}`,
+  );
+  trainer.events.on('step', (e) => {
+    if (e.step % 10 === 0) {
+      log(
+        `step ${e.step} epoch ${e.epoch} ${e.objective} loss ${e.loss.total.toFixed(4)} recon ${e.loss.recon.toFixed(4)} lr ${e.learningRate.toExponential(2)} ${e.seconds.toFixed(1)} s/step`,
+      );
+    }
+  });
+  trainer.events.on('validation', (e) =>
+    log(
+      `validation step ${e.step}: PSNR ${e.psnr.toFixed(2)} SSIM ${e.ssim.toFixed(4)} ${e.best ? '(best)' : ''} ${e.scenes
+        .map((s) => `${s.name} ${s.psnr.toFixed(2)}`)
+        .join(', ')}`,
+    ),
+  );
+  trainer.events.on('checkpoint', (e) => log(`checkpoint ${e.kind} at step ${e.step}: ${e.location}`));
+  const result = await run.start();
+  log(
+    `stopped at step ${result.step} (${result.stopped ? 'interrupted' : 'finished'}); best ${JSON.stringify(result.best)}`,
+  );
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});
