@@ -5,6 +5,12 @@
  *
  *   npx tsx --conditions=@s2cassi/source packages/s2-attn/bench/forward.ts [--no-cpu] [--no-train] [--no-profile] [--repeat N] [--compare]
  *
+ * --share-identity: registers, for this run only, a wasm Identity kernel that shares the input buffer
+ * (reference counted, as the cpu backend does) instead of copying it. tfjs' gradient tape keeps a clone
+ * (Identity) of every tensor it saves, so on wasm each saved tensor is a full copy; without this the
+ * default model's 128 x 128 training step exceeds the 4 GiB wasm heap. (A candidate for @s2cassi/backends.)
+ * --skip-forward: only the training step (and cpu unless --no-cpu).
+ *
  * --compare: before/after at 128 x 128, interleaved: the first implementation (one qkv matMul + split,
  * Q K^T by batched matMul) against the current defaults (three qkv matMuls, depthwise Q K^T).
  *
@@ -76,6 +82,18 @@ for (const size of [128, 256]) {
 }
 
 const { backend } = await setupBackend('wasm');
+if (flag('--share-identity')) {
+  tf.registerKernel({
+    kernelName: tf.Identity,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend: wasm }) => {
+      const { x } = inputs as { x: tf.TensorInfo };
+      (wasm as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    },
+  });
+  console.log('wasm Identity shares buffers (bench-only)');
+}
 console.log(`\nbackend ${backend} (1 thread)`);
 let model = new S2Transformer();
 {
@@ -105,7 +123,7 @@ if (flag('--compare')) {
   x.dispose();
 }
 const profiles: Record<string, tf.ProfileInfo> = {};
-for (const size of [128, 256]) {
+for (const size of flag('--skip-forward') ? [] : [128, 256]) {
   const { times, peakBytes, profile } = await timeForward(model, size, repeat);
   profiles[size] = profile;
   const macs = countMacs({}, size, size).total;
@@ -153,7 +171,7 @@ if (!flag('--no-train')) {
 }
 
 if (!flag('--no-profile')) {
-  printProfile('wasm forward 256x256 per kernel', profiles[256]);
+  if (profiles[256]) printProfile('wasm forward 256x256 per kernel', profiles[256]);
   if (profiles.train) printProfile('wasm training step 128x128 per kernel', profiles.train);
 }
 
