@@ -9,7 +9,7 @@
  * (reference counted, as the cpu backend does) instead of copying it. tfjs' gradient tape keeps a clone
  * (Identity) of every tensor it saves, so on wasm each saved tensor is a full copy; without this the
  * default model's 128 x 128 training step exceeds the 4 GiB wasm heap. (A candidate for @s2cassi/backends.)
- * --skip-forward: only the training step (and cpu unless --no-cpu).
+ * --skip-forward: only the training step (and cpu unless --no-cpu). --train-size N: its input size (128).
  *
  * --compare: before/after at 128 x 128, interleaved: the first implementation (one qkv matMul + split,
  * Q K^T by batched matMul) against the current defaults (three qkv matMuls, depthwise Q K^T).
@@ -26,6 +26,8 @@ const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
 const repeatIndex = args.indexOf('--repeat');
 const repeat = repeatIndex >= 0 ? Number(args[repeatIndex + 1]) : 2;
+const trainIndex = args.indexOf('--train-size');
+const trainSize = trainIndex >= 0 ? Number(args[trainIndex + 1]) : 128;
 
 function input(size: number): tf.Tensor4D {
   return tf.randomUniform([1, size, size, 28], 0, 1, 'float32', 7) as tf.Tensor4D;
@@ -133,8 +135,8 @@ for (const size of flag('--skip-forward') ? [] : [128, 256]) {
 }
 
 if (!flag('--no-train')) {
-  const x = input(128);
-  const target = tf.randomUniform([1, 128, 128, 28], 0, 1, 'float32', 8);
+  const x = input(trainSize);
+  const target = tf.randomUniform([1, trainSize, trainSize, 28], 0, 1, 'float32', 8);
   const optimizer = tf.train.adam(4e-4);
   const variables = model.trainableVariables();
   const step = () =>
@@ -172,7 +174,7 @@ if (!flag('--no-train')) {
 
 if (!flag('--no-profile')) {
   if (profiles[256]) printProfile('wasm forward 256x256 per kernel', profiles[256]);
-  if (profiles.train) printProfile('wasm training step 128x128 per kernel', profiles.train);
+  if (profiles.train) printProfile(`wasm training step ${trainSize}x${trainSize} per kernel`, profiles.train);
 }
 
 if (!flag('--no-cpu')) {
