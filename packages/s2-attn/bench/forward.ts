@@ -6,9 +6,9 @@
  *   npx tsx --conditions=@s2cassi/source packages/s2-attn/bench/forward.ts [--no-cpu] [--no-train] [--no-profile] [--repeat N] [--compare]
  *
  * --share-identity: registers, for this run only, a wasm Identity kernel that shares the input buffer
- * (reference counted, as the cpu backend does) instead of copying it. tfjs' gradient tape keeps a clone
- * (Identity) of every tensor it saves, so on wasm each saved tensor is a full copy; without this the
- * default model's 128 x 128 training step exceeds the 4 GiB wasm heap. (A candidate for @s2cassi/backends.)
+ * (reference counted, as the cpu backend does) instead of copying it: tfjs' gradient tape keeps a clone
+ * (Identity) of every tensor it saves, so on wasm each saved tensor is a full copy. (A candidate for
+ * @s2cassi/backends; it does not make the 128 x 128 step fit the 4 GiB wasm heap on its own.)
  * --skip-forward: only the training step (and cpu unless --no-cpu). --train-size N: its input size (128).
  *
  * --compare: before/after at 128 x 128, interleaved: the first implementation (one qkv matMul + split,
@@ -166,7 +166,7 @@ if (!flag('--no-train')) {
   });
   profiles.train = profile;
   console.log(
-    `wasm training step 128x128 (forward + backward + Adam): ${seconds(times)}, peak ${mb(profile.peakBytes)}`,
+    `wasm training step ${trainSize}x${trainSize} (forward + backward + Adam): ${seconds(times)}, peak ${mb(profile.peakBytes)}`,
   );
   optimizer.dispose();
   tf.dispose([x, target]);
