@@ -10,7 +10,7 @@ import { estimateForwardBytes, planTiles, reconstructTiled } from './tiled';
 /** A 2-D MAT variable as row-major [rows, cols] (MAT arrays are column-major). */
 function readMatrix(path: string, name: string): { rows: number; cols: number; data: Float32Array } {
   const variable = decodeMat(new Uint8Array(readFileSync(path)), { source: path }).variables[name];
-  if (!variable || variable.dims.length !== 2) throw new Error(`${path}: expected a 2-D variable '${name}'`);
+  if (variable?.dims.length !== 2) throw new Error(`${path}: expected a 2-D variable '${name}'`);
   const [rows, cols] = variable.dims;
   const data = new Float32Array(rows * cols);
   for (let i = 0; i < rows; i++)
