@@ -4,6 +4,10 @@
  * that registers every gradient config into the same global registry.
  */
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// Types only (erased): the Node loader's signatures, so setup-backend type-checks against either file.
+import type { ThreadedWasmModule, ThreadedWasmOptions } from './_wasm-threads-node';
+
+export type { ThreadedWasmModule, ThreadedWasmOptions };
 
 export const IS_NODE_PLATFORM = false;
 
@@ -21,4 +25,15 @@ export function isInstalled(_name: string): boolean {
 
 export async function importOptional<T = unknown>(name: string): Promise<T> {
   throw new Error(`'${name}' can only be loaded in Node; this is a browser build of @s2cassi/backends`);
+}
+
+/** Same cap as tfjs-backend-wasm's pthread pool; browsers go through tfjs's own `setThreadsCount`. */
+export const MAX_WASM_THREADS = 8;
+
+export async function startThreadedWasm(_options: ThreadedWasmOptions): Promise<ThreadedWasmModule> {
+  throw new Error("the Node threaded-wasm loader is Node only; browsers use tfjs's own threaded build");
+}
+
+export function releasePthreadWorkers(_module: ThreadedWasmModule): number {
+  return 0;
 }

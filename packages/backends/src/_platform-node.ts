@@ -42,3 +42,11 @@ export function isInstalled(name: string): boolean {
 export async function importOptional<T = unknown>(name: string): Promise<T> {
   return (await import(/* @vite-ignore */ name)) as T;
 }
+
+export {
+  MAX_WASM_THREADS,
+  releasePthreadWorkers,
+  startThreadedWasm,
+  type ThreadedWasmModule,
+  type ThreadedWasmOptions,
+} from './_wasm-threads-node';

@@ -45,6 +45,30 @@ describe('the built package outside vitest', () => {
     });
   }
 
+  it('plain Node ESM runs wasm with threads: 2 from dist/ and exits on its own', () => {
+    const app = join(scratch, 'threads.mjs');
+    writeFileSync(
+      app,
+      `import * as tf from '@tensorflow/tfjs-core';
+import { backendInfo, setupBackend } from '@s2cassi/backends';
+const log = [];
+await setupBackend('wasm', { threads: 2, log: (line) => log.push(line) });
+const y = tf.conv2d(tf.ones([1, 16, 16, 4]), tf.ones([3, 3, 4, 8]), 1, 'same');
+console.log(JSON.stringify({ threads: backendInfo().threads, centre: y.dataSync()[(8 * 16 + 8) * 8], log: log[0] }));
+`,
+    );
+    // execFileSync's timeout turns a process that never exits into a failure instead of a hang.
+    const out = execFileSync('node', [app], { cwd: scratch, stdio: 'pipe', timeout: 60_000 })
+      .toString()
+      .trim()
+      .split('\n');
+    expect(JSON.parse(out.at(-1) ?? '')).toEqual({
+      threads: 2,
+      centre: 36,
+      log: 'wasm: threaded build started in Node with 2 thread(s)',
+    });
+  });
+
   it('a browser bundle built by Vite uses the ESM gradients, one tfjs-core copy, no Node code', async () => {
     const { build } = await import('vite');
     const root = join(scratch, 'web');

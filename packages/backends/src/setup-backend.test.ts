@@ -22,8 +22,8 @@ describe('setupBackend', () => {
     expect(info.memory.numTensors).toBe(tf.memory().numTensors);
   });
 
-  it("'wasm' activates wasm from the package's dist/, with the training kernels and a working conv gradient", async () => {
-    const choice = await setupBackend('wasm', { threads: 2, log: () => {} });
+  it("'wasm' activates wasm from the package's dist/, with the training kernels and a working conv gradient (threads: 1 keeps tfjs's single-threaded build)", async () => {
+    const choice = await setupBackend('wasm', { threads: 1, log: () => {} });
     expect(choice.backend).toBe('wasm');
     expect(choice.reason).toMatch(/tfjs-backend-wasm\/dist\/|already/);
     expect(tf.getBackend()).toBe('wasm');

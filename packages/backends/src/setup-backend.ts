@@ -1,5 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { IS_NODE_PLATFORM, importOptional, isInstalled, wasmBinaryDirectory } from '#platform';
+import {
+  IS_NODE_PLATFORM,
+  importOptional,
+  isInstalled,
+  MAX_WASM_THREADS,
+  releasePthreadWorkers,
+  startThreadedWasm,
+  type ThreadedWasmModule,
+  wasmBinaryDirectory,
+} from '#platform';
 import { type NodeWebGpuOptions, setupNodeWebGpu } from './node-webgpu';
 import { registerGradients } from './register-gradients';
 import { registerWasmTrainingKernels } from './wasm-training-kernels';
@@ -11,8 +20,10 @@ export const BACKEND_REQUESTS: readonly BackendRequest[] = ['auto', 'webgpu', 'w
 /** Options of {@link setupBackend}. */
 export interface SetupBackendOptions {
   /**
-   * wasm threads (browsers only, on a cross-origin isolated page; tfjs 4.22 disables wasm threads in
-   * Node, where the request is logged and ignored). Default: tfjs's choice.
+   * wasm threads. Browsers: passed to tfjs's `setThreadsCount` (threads need a cross-origin isolated
+   * page; tfjs caps them at half the logical cores, at most 8). Node: opt-in; `threads` > 1 starts
+   * tfjs-backend-wasm 4.22.0's threaded build through this package's loader (capped at 8; falls back to
+   * one thread, with a logged reason, if it cannot start). Default: browsers tfjs's choice, Node 1.
    */
   threads?: number;
   /**
@@ -117,10 +128,10 @@ async function setupWasm(options: SetupBackendOptions, log: (message: string) =>
       notes.push(`wasm files from ${typeof paths === 'string' ? paths : 'the given file map'}`);
     }
     if (options.threads != null) {
-      if (IS_NODE_PLATFORM) {
-        log(`wasm: threads=${options.threads} ignored: tfjs 4.22 runs wasm single-threaded in Node`);
-      } else {
+      if (!IS_NODE_PLATFORM) {
         wasm.setThreadsCount(options.threads);
+      } else if (options.threads > 1) {
+        useNodeThreadedWasm(wasm, options.threads, paths ?? undefined, log);
       }
     }
   } else if (options.wasmPaths != null || options.threads != null) {
@@ -131,6 +142,76 @@ async function setupWasm(options: SetupBackendOptions, log: (message: string) =>
   notes.push(`${wasm.getThreadsCount()} thread(s)`);
   return ` (${notes.join(', ')})`;
 }
+
+/** The tfjs version the Node threaded-wasm loader is written against (file names, C API, glue). */
+export const THREADED_WASM_TFJS_VERSION = '4.22.0';
+
+/**
+ * Throws unless tfjs-core and tfjs-backend-wasm are the version the Node threaded-wasm loader knows.
+ * @internal exported for tests
+ */
+export function assertThreadedWasmVersions(core: string, wasm: string): void {
+  if (core !== THREADED_WASM_TFJS_VERSION || wasm !== THREADED_WASM_TFJS_VERSION) {
+    throw new Error(
+      `setupBackend: wasm threads in Node need @tensorflow/tfjs-core and @tensorflow/tfjs-backend-wasm ${THREADED_WASM_TFJS_VERSION} ` +
+        `(the loader depends on that build's internals), got tfjs-core ${core} and tfjs-backend-wasm ${wasm}; ` +
+        'install 4.22.0 or leave out the threads option',
+    );
+  }
+}
+
+type WasmBackendPackage = typeof import('@tensorflow/tfjs-backend-wasm');
+
+/**
+ * Replaces the registered 'wasm' backend factory (before it has run) with one that starts
+ * tfjs-backend-wasm's threaded build in Node, and falls back to tfjs's own single-threaded factory,
+ * logging why, when that fails.
+ */
+function useNodeThreadedWasm(
+  wasm: WasmBackendPackage,
+  requested: number,
+  wasmPaths: string | Record<string, string> | undefined,
+  log: (message: string) => void,
+): void {
+  assertThreadedWasmVersions(tf.version_core, wasm.version_wasm);
+  const threads = Math.min(requested, MAX_WASM_THREADS);
+  if (threads < requested)
+    log(`wasm: threads=${requested} capped at ${MAX_WASM_THREADS} (tfjs-backend-wasm's pthread pool)`);
+  const singleThreaded = tf.findBackendFactory('wasm');
+  if (singleThreaded == null) throw new Error("setupBackend: tfjs-backend-wasm did not register 'wasm'");
+  tf.removeBackend('wasm');
+  tf.registerBackend(
+    'wasm',
+    async () => {
+      let module: ThreadedWasmModule | undefined;
+      try {
+        module = await startThreadedWasm({ threads, wasmPaths });
+        wasm.setThreadsCount(threads);
+        const backend = new wasm.BackendWasm(
+          module as unknown as ConstructorParameters<typeof wasm.BackendWasm>[0],
+        );
+        releasePthreadWorkers(module);
+        log(`wasm: threaded build started in Node with ${wasm.getThreadsCount()} thread(s)`);
+        return backend;
+      } catch (error) {
+        try {
+          module?.PThread.terminateAllThreads();
+        } catch {
+          // nothing left to stop
+        }
+        log(
+          `wasm: threads=${threads} unavailable in Node (${(error as Error).message}); running single-threaded`,
+        );
+        wasm.setThreadsCount(1);
+        return singleThreaded();
+      }
+    },
+    WASM_PRIORITY,
+  );
+}
+
+/** tfjs-backend-wasm's registration priority. */
+const WASM_PRIORITY = 2;
 
 async function setupWebGpu(
   options: SetupBackendOptions,

@@ -5,26 +5,24 @@
  *     [--backend wasm|cpu] [--scenes balloons,feathers,...] [--size 256] [--top 128] [--left 128] \
  *     [--iterations 100] [--tv-weight 0.5[,0.3,...]] [--tv-iterations 5]
  *
- * Setup (done by the script itself on first run): the 256 x 256 mask in
- * ../shared/data/cassi_sim_mask/mask.mat (MAT v5, column-major) is converted once with
- * /usr/bin/python3 + scipy.io to a raw row-major float32 file /tmp/s2cassi-cassi-sim-mask-256.f32.
- * TODO: read the PNGs and the .mat file with @s2cassi/hsi-io once it is in main (fast-png and the
- * Python conversion are stop-gaps for this script only).
+ * Data are read with @s2cassi/hsi-io (the CAVE loader resamples the 31 bands onto the 28 CASSI
+ * centres linearly) and PSNR comes from @s2cassi/metrics (the `matlab` preset).
  *
  * Protocol: a size x size crop of each scene's 31 CAVE bands (16-bit PNG / 65535), interpolated
  * linearly onto the 28 CASSI band centres, measured with the standard mask (step 2, no noise), then
  * reconstructed with GAP-TV. PSNR in the MATLAB convention of the paper's tables: clip to [0, 1],
  * round(x * 255), per-band 10 log10(255^2 / MSE), mean over bands.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCassiOperator, reconstructGapTv, simulateMeasurement } from '@s2cassi/cassi-sim';
+import { decodeMat, fromColumnMajor } from '@s2cassi/hsi-io';
+import { openCaveDataset } from '@s2cassi/hsi-io/node';
+import { psnr } from '@s2cassi/metrics';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { decode } from 'fast-png';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The shared data folder: $S2CASSI_DATA, or ../shared/data beside the checkout (or beside its parent). */
@@ -36,70 +34,37 @@ const DATA =
   ]
     .filter((p): p is string => Boolean(p))
     .find((p) => existsSync(resolve(p, 'README.md'))) ?? '../shared/data';
-const MASK_RAW = '/tmp/s2cassi-cassi-sim-mask-256.f32';
-/** The 28 CASSI band centres (nm), ../shared/data/README.md. */
-const CENTRES = [
-  453.5, 457.5, 462.0, 466.0, 471.5, 476.5, 481.5, 487.0, 492.5, 498.0, 504.0, 510.0, 516.0, 522.5, 529.5,
-  536.5, 544.0, 551.5, 558.5, 567.5, 575.5, 584.5, 594.5, 604.0, 614.5, 625.0, 636.5, 648.0,
-];
 
 function argument(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
 
+/** The standard 256 x 256 mask, row-major. */
 function loadMask(): Float32Array {
-  if (!existsSync(MASK_RAW)) {
-    const matFile = resolve(DATA, 'cassi_sim_mask/mask.mat');
-    const tmp = `${MASK_RAW}.${process.pid}.tmp`;
-    execFileSync('/usr/bin/python3', [
-      '-c',
-      'import sys, os, numpy as np, scipy.io as sio\n' +
-        "m = np.ascontiguousarray(sio.loadmat(sys.argv[1])['mask'], dtype=np.float32)\n" +
-        'assert m.shape == (256, 256), m.shape\nm.tofile(sys.argv[2])\nos.replace(sys.argv[2], sys.argv[3])',
-      matFile,
-      tmp,
-      MASK_RAW,
-    ]);
-  }
-  const bytes = readFileSync(MASK_RAW);
-  const mask = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
-  if (mask.length !== 256 * 256) throw new Error(`${MASK_RAW}: expected 65536 floats, got ${mask.length}`);
-  return mask;
+  const file = resolve(DATA, 'cassi_sim_mask/mask.mat');
+  const { variables } = decodeMat(new Uint8Array(readFileSync(file)), { source: file, variables: ['mask'] });
+  const mask = variables.mask;
+  if (!mask || mask.dims.join('x') !== '256x256') throw new Error(`${file}: expected a 256 x 256 'mask'`);
+  return Float32Array.from(fromColumnMajor(mask.data as Float32Array, mask.dims));
 }
 
 /** size x size crop of a CAVE scene on the 28 CASSI bands, HWN row-major, values 0..1. */
-function loadScene(scene: string, top: number, left: number, size: number): Float32Array {
-  const bands: Float32Array[] = [];
-  for (let k = 1; k <= 31; k++) {
-    const file = resolve(DATA, `cave/${scene}_ms/${scene}_ms_${String(k).padStart(2, '0')}.png`);
-    const png = decode(readFileSync(file));
-    if (png.channels !== 1 || png.depth !== 16)
-      throw new Error(`${file}: expected 16-bit grey, got ${png.channels}ch ${png.depth}-bit`);
-    const crop = new Float32Array(size * size);
-    for (let h = 0; h < size; h++)
-      for (let w = 0; w < size; w++) crop[h * size + w] = png.data[(top + h) * png.width + left + w] / 65535;
-    bands.push(crop);
+const cave = await openCaveDataset(resolve(DATA, 'cave'));
+async function loadScene(scene: string, top: number, left: number, size: number): Promise<Float32Array> {
+  const cube = await cave.get(scene);
+  const [, width, bands] = cube.shape;
+  const out = new Float32Array(size * size * bands);
+  for (let h = 0; h < size; h++) {
+    const from = ((top + h) * width + left) * bands;
+    out.set(cube.data.subarray(from, from + size * bands), h * size * bands);
   }
-  const cube = new Float32Array(size * size * 28);
-  CENTRES.forEach((centre, n) => {
-    const position = (centre - 400) / 10;
-    const k = Math.floor(position);
-    const t = position - k;
-    for (let i = 0; i < size * size; i++) cube[i * 28 + n] = (1 - t) * bands[k][i] + t * bands[k + 1][i];
-  });
-  return cube;
+  return out;
 }
 
-/** MATLAB-convention PSNR (see the header). */
-function psnrMatlab(prediction: ArrayLike<number>, truth: ArrayLike<number>, bands: number): number {
-  const q = (v: number) => Math.round(Math.min(1, Math.max(0, v)) * 255);
-  const sums = new Float64Array(bands);
-  for (let i = 0; i < truth.length; i++) sums[i % bands] += (q(prediction[i]) - q(truth[i])) ** 2;
-  const pixels = truth.length / bands;
-  let total = 0;
-  for (const s of sums) total += 10 * Math.log10((255 * 255) / Math.max(s / pixels, 1e-12));
-  return total / bands;
+/** MATLAB-convention PSNR (clip, im2uint8, per band, mean): @s2cassi/metrics' default preset. */
+function psnrMatlab(prediction: Float32Array, truth: Float32Array, size: number): number {
+  return psnr({ data: prediction, shape: [size, size, 28] }, { data: truth, shape: [size, size, 28] });
 }
 
 const backend = argument('backend', 'wasm');
@@ -124,7 +89,7 @@ console.log(
 );
 const results = new Map<number, number[]>();
 for (const scene of scenes) {
-  const truth = loadScene(scene, top, left, size);
+  const truth = await loadScene(scene, top, left, size);
   const cube = tf.tensor4d(truth, [1, size, size, 28]);
   const measurement = simulateMeasurement(cube, mask);
   // Baseline for context: the adjoint A^T y scaled to the right mean (what GAP starts from).
@@ -135,7 +100,7 @@ for (const scene of scenes) {
   const startPsnr = psnrMatlab(
     startData.map((v) => v * scale),
     truth,
-    28,
+    size,
   );
   tf.dispose([start]);
   operator.dispose();
@@ -143,7 +108,7 @@ for (const scene of scenes) {
     const t0 = performance.now();
     const x = await reconstructGapTv(measurement, mask, { iterations, tvWeight, tvIterations });
     const seconds = (performance.now() - t0) / 1000;
-    const value = psnrMatlab(await x.data(), truth, 28);
+    const value = psnrMatlab((await x.data()) as Float32Array, truth, size);
     x.dispose();
     results.set(tvWeight, [...(results.get(tvWeight) ?? []), value]);
     console.log(

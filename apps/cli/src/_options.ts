@@ -1,0 +1,78 @@
+import { InvalidArgumentError } from 'commander';
+
+export function integerAtLeast(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`expected an integer >= ${min}, got '${value}'.`);
+    return n;
+  };
+}
+
+export function numberAtLeast(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min) {
+      throw new InvalidArgumentError(`expected a number >= ${min}, got '${value}'.`);
+    }
+    return n;
+  };
+}
+
+const UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1e3,
+  kb: 1e3,
+  kib: 2 ** 10,
+  m: 1e6,
+  mb: 1e6,
+  mib: 2 ** 20,
+  g: 1e9,
+  gb: 1e9,
+  gib: 2 ** 30,
+};
+
+/** "512MiB", "2GB", "1.5g", "1000000" -> bytes. */
+export function parseBytes(value: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(value);
+  const unit = match ? UNITS[match[2].toLowerCase()] : undefined;
+  if (!match || unit === undefined) {
+    throw new InvalidArgumentError(`expected a size such as 512MiB, 2GB or 1000000 (bytes), got '${value}'.`);
+  }
+  const bytes = Math.round(Number(match[1]) * unit);
+  if (bytes < 2 ** 20) throw new InvalidArgumentError(`expected at least 1MiB, got '${value}'.`);
+  return bytes;
+}
+
+/** A deterministic slice of a batch: k-th (1-based) of n. */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/** "k/n" with 1 <= k <= n; "0/n" is refused (shards are 1-based, like Slurm array ids from 1). */
+export function parseShard(value: string): Shard {
+  const match = /^(\d+)\/(\d+)$/.exec(value.trim());
+  const index = match ? Number(match[1]) : Number.NaN;
+  const count = match ? Number(match[2]) : Number.NaN;
+  if (!match || count < 1 || index < 1 || index > count) {
+    throw new InvalidArgumentError(`expected k/n with 1 <= k <= n (e.g. 2/8), got '${value}'.`);
+  }
+  return { index, count };
+}
+
+/**
+ * The items of shard k/n: the sorted list is dealt round-robin (item i goes to shard (i mod n) + 1), so
+ * every item lands in exactly one shard and shard sizes differ by at most one.
+ */
+export function shardItems<T>(sortedItems: readonly T[], shard: Shard | undefined): T[] {
+  if (!shard) return [...sortedItems];
+  return sortedItems.filter((_, i) => i % shard.count === shard.index - 1);
+}
+
+/** Swap the extension of a path (a path without one gets `ext` appended). */
+export function withExtension(path: string, ext: string): string {
+  const match = /\.[^./\\]*$/.exec(path);
+  return match ? path.slice(0, match.index) + ext : path + ext;
+}

@@ -1,0 +1,10 @@
+// Each command file registers itself with the program (in the order of `s2cassi --help`).
+import './demo';
+import './simulate';
+import './reconstruct';
+import './evaluate';
+import './train';
+import './metrics';
+import './niqe';
+import './render';
+import './info';

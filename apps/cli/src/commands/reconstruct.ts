@@ -1,0 +1,289 @@
+import { existsSync, statSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Cube } from '@s2cassi/hsi-io';
+import type { S2Transformer } from '@s2cassi/s2-attn';
+import { Option } from 'commander';
+import { useBackend } from '../_backend';
+import { bandCountFor, METHODS, type Method, reconstruct, wavelengthsFor } from '../_cassi';
+import { checkCubeOutput, cubeOutputPaths, loadMask, type Plane, readPlane, writeCube } from '../_io';
+import { loadModel } from '../_model';
+import {
+  integerAtLeast,
+  numberAtLeast,
+  parseBytes,
+  parseShard,
+  type Shard,
+  shardItems,
+  withExtension,
+} from '../_options';
+import { createProgress, formatSeconds } from '../_progress';
+import { autoExposure, bandGridPng, scaled, srgbPng } from '../_render';
+import type { CommandContext } from '../context';
+import { UsageError } from '../errors';
+import { checkOutputPath, writeFileAtomic } from '../output';
+import { addCommonOptions, registerCommand } from '../program';
+
+const MEASUREMENT_EXTENSIONS = ['.mat', '.npy', '.npz', '.safetensors', '.hdr'];
+const FORMATS = ['mat', 'npy', 'npz', 'safetensors', 'hdr', 'png'] as const;
+
+interface ReconstructCliOptions {
+  output: string;
+  mask?: string;
+  method: Method;
+  weights?: string;
+  iterations: number;
+  tvWeight?: number;
+  memoryBudget?: number;
+  tile?: number;
+  overlap?: number;
+  shiftStep: number;
+  measurementKey?: string;
+  maskKey?: string;
+  format: (typeof FORMATS)[number];
+  render?: boolean;
+  shard?: Shard;
+  force?: boolean;
+}
+
+/** Renderings written next to an output: `<base>.srgb.png` and `<base>.bands.png`. */
+function renderingPaths(output: string): string[] {
+  const base = extname(output) === '' ? output : withExtension(output, '');
+  return [`${base}.srgb.png`, `${base}.bands.png`];
+}
+
+/** sRGB and band-grid PNGs, auto-exposed (99.5th percentile -> 1): real measurements have no fixed scale. */
+async function writeRenderings(output: string, cube: Cube): Promise<string[]> {
+  const wavelengths = wavelengthsFor(cube);
+  if (!wavelengths) return [];
+  const [srgb, bands] = renderingPaths(output);
+  const exposed = scaled(cube, autoExposure(cube));
+  await writeFileAtomic(srgb, srgbPng(exposed, wavelengths));
+  await writeFileAtomic(bands, bandGridPng(exposed, wavelengths));
+  return [srgb, bands];
+}
+
+interface Job {
+  input: string;
+  output: string;
+}
+
+async function listMeasurements(folder: string): Promise<string[]> {
+  const names = (await readdir(folder, { withFileTypes: true }))
+    .filter(
+      (e) =>
+        e.isFile() &&
+        MEASUREMENT_EXTENSIONS.includes(extname(e.name).toLowerCase()) &&
+        !e.name.startsWith('.'),
+    )
+    .map((e) => e.name)
+    .sort();
+  if (names.length === 0) {
+    throw new UsageError(`${folder} holds no measurement files (${MEASUREMENT_EXTENSIONS.join(', ')})`);
+  }
+  return names.map((n) => join(folder, n));
+}
+
+function outputFor(input: string, folder: string, format: ReconstructCliOptions['format']): string {
+  const name = basename(input, extname(input));
+  return join(folder, format === 'png' ? name : `${name}.${format}`);
+}
+
+registerCommand((program, run) => {
+  addCommonOptions(
+    program
+      .command('reconstruct')
+      .summary('measurement + mask -> cube (S2-Transformer or GAP-TV); a folder is a batch')
+      .description(
+        "Reconstructs hyperspectral cubes [H, W, N] from CASSI measurements [H, W'] (W' = W + step * (N - 1)) with the S2-Transformer (--method s2, tiled under a memory budget, any size) or GAP-TV. The output format follows the extension: .mat, .npy, .npz, .safetensors, .hdr (ENVI) or no extension for a folder of band PNGs. Given a folder of measurements, every file is reconstructed into the output folder; outputs that exist are skipped (rerun the command to resume), and --shard k/n takes the k-th of n deterministic slices so machines of a scheduler array can share the batch.",
+      )
+      .argument(
+        '<measurement>',
+        "measurement file [H, W'] (.mat, .npy, .npz, .safetensors, .hdr) or a folder of them",
+      )
+      .requiredOption(
+        '-o, --output <path>',
+        'output cube file (by extension), or the output folder for a batch',
+      )
+      .option('--mask <file>', 'coded aperture [H, W] (default: the bundled standard 256 x 256 mask)')
+      .addOption(
+        new Option('--method <name>', 'reconstruction method').choices([...METHODS]).default('gap-tv'),
+      )
+      .option(
+        '--weights <file>',
+        'S2-Transformer weights (.safetensors with its config; default: the bundled demo weights)',
+      )
+      .option('--iterations <n>', 'GAP-TV iterations', integerAtLeast(1), 100)
+      .option('--tv-weight <theta>', 'GAP-TV TV weight (default 0.08)', numberAtLeast(0))
+      .option(
+        '--memory-budget <size>',
+        'S2: tfjs memory for one tile, e.g. 512MiB or 2GB (default 512MiB)',
+        parseBytes,
+      )
+      .option(
+        '--tile <pixels>',
+        'S2: tile side (default: the largest that fits the budget)',
+        integerAtLeast(8),
+      )
+      .option(
+        '--overlap <pixels>',
+        'S2: overlap of neighbouring tiles (default 4 x window)',
+        integerAtLeast(0),
+      )
+      .option('--shift-step <pixels>', 'dispersion step between bands', integerAtLeast(1), 2)
+      .option('--measurement-key <name>', 'variable of the measurement file (default: meas_real, meas, ...)')
+      .option('--mask-key <name>', 'variable of the mask file')
+      .addOption(new Option('--format <ext>', 'batch output format').choices([...FORMATS]).default('mat'))
+      .option(
+        '--render',
+        'also write <output>.srgb.png and <output>.bands.png (auto-exposed: 99.5th percentile = white)',
+      )
+      .option('--shard <k/n>', 'batch: process only the k-th of n deterministic slices (1-based)', parseShard)
+      .option('--force', 'replace existing outputs (batch: recompute finished files)')
+      .addHelpText(
+        'after',
+        [
+          '',
+          'Examples:',
+          '  s2cassi reconstruct meas.mat --mask mask.mat -o cube.mat --method gap-tv --render',
+          '  s2cassi reconstruct scene1.mat --mask cassi_real/mask.mat --method s2 --weights model.safetensors --memory-budget 1GiB -o scene1.npy',
+          '  s2cassi reconstruct measurements/ --mask mask.mat -o cubes/ --format npz --shard 3/8',
+        ].join('\n'),
+      ),
+  ).action((input: string, options: ReconstructCliOptions) =>
+    run((context) => reconstructCommand(context, input, options)),
+  );
+});
+
+async function reconstructCommand(
+  context: CommandContext,
+  input: string,
+  options: ReconstructCliOptions,
+): Promise<void> {
+  if (!existsSync(input)) throw new UsageError(`measurement ${input} does not exist: check the path`);
+  if (options.mask && !existsSync(options.mask))
+    throw new UsageError(`mask ${options.mask} does not exist: check the path`);
+  if (options.method === 'gap-tv' && options.weights)
+    throw new UsageError('--weights is for --method s2; GAP-TV needs no weights');
+  const force = options.force === true;
+  const batch = statSync(input).isDirectory();
+  const inputs = [input, ...(options.mask ? [options.mask] : [])];
+  let jobs: Job[];
+  let skipped: string[] = [];
+  if (batch) {
+    if (existsSync(options.output) && !statSync(options.output).isDirectory()) {
+      throw new UsageError(
+        `a folder of measurements needs an output folder, but ${options.output} is a file`,
+      );
+    }
+    const all = await listMeasurements(input);
+    const mine = shardItems(all, options.shard);
+    jobs = mine.map((file) => ({ input: file, output: outputFor(file, options.output, options.format) }));
+    if (!force) {
+      skipped = jobs
+        .filter((j) => cubeOutputPaths(j.output).every((p) => existsSync(p)))
+        .map((j) => j.output);
+      jobs = jobs.filter((j) => !skipped.includes(j.output));
+    }
+  } else {
+    if (options.shard) throw new UsageError('--shard needs a folder of measurements');
+    checkCubeOutput(options.output, { force, inputs });
+    jobs = [{ input, output: options.output }];
+  }
+  if (options.render) {
+    for (const job of jobs)
+      for (const p of renderingPaths(job.output)) checkOutputPath(p, { force: force || batch, inputs });
+  }
+  const mask = await loadMask(options.mask, options.maskKey);
+  // Read (and check) the first measurement before loading a model or a backend: bad input fails fast.
+  const first =
+    jobs.length > 0 ? await readPlane(jobs[0].input, 'measurement', options.measurementKey) : undefined;
+  if (first) bandCountFor(first, mask, options.shiftStep, jobs[0].input, mask.source);
+  const backend = await useBackend(context);
+  let model: S2Transformer | undefined;
+  let modelSource: string | undefined;
+  if (options.method === 's2') ({ model, source: modelSource } = await loadModel(options.weights));
+  const results: { input: string; output: string; shape: number[]; seconds: number; files: string[] }[] = [];
+  let interrupted = false;
+  try {
+    for (const [i, job] of jobs.entries()) {
+      if (context.signal.aborted) {
+        interrupted = true;
+        break;
+      }
+      const measurement: Plane =
+        i === 0 && first ? first : await readPlane(job.input, 'measurement', options.measurementKey);
+      const label = batch ? `[${i + 1}/${jobs.length}] ${basename(job.input)}` : options.method;
+      const total = options.method === 'gap-tv' ? options.iterations : 1;
+      const progress = createProgress(
+        context,
+        label,
+        total,
+        options.method === 'gap-tv' ? 'iterations' : 'pass',
+      );
+      const start = performance.now();
+      let cube: Cube;
+      try {
+        cube = await reconstruct(measurement, mask, {
+          method: options.method,
+          shiftStep: options.shiftStep,
+          iterations: options.iterations,
+          tvWeight: options.tvWeight,
+          model,
+          memoryBudgetBytes: options.memoryBudget,
+          tile: options.tile,
+          overlap: options.overlap,
+          signal: context.signal,
+          onProgress: (done) => progress.update(done),
+        });
+      } catch (error) {
+        progress.stop();
+        if (context.signal.aborted) {
+          interrupted = true;
+          break;
+        }
+        if (batch && error instanceof Error) error.message = `${job.input}: ${error.message}`;
+        throw error;
+      }
+      progress.stop();
+      const seconds = (performance.now() - start) / 1000;
+      const files = await writeCube(job.output, cube, force);
+      if (options.render) files.push(...(await writeRenderings(job.output, cube)));
+      results.push({ input: job.input, output: job.output, shape: [...cube.shape], seconds, files });
+      if (!context.json) {
+        context.log(
+          `${job.input} -> ${files.join(', ')} [${cube.shape.join(' x ')}] in ${formatSeconds(seconds)}`,
+        );
+      }
+    }
+  } finally {
+    model?.dispose();
+  }
+  const remaining = jobs.length - results.length;
+  const summary = {
+    method: options.method,
+    backend: backend.backend,
+    ...(modelSource ? { weights: modelSource } : {}),
+    mask: { source: mask.source, shape: [mask.height, mask.width] },
+    ...(batch
+      ? { shard: options.shard ? `${options.shard.index}/${options.shard.count}` : undefined, skipped }
+      : {}),
+    results,
+    interrupted,
+    remaining,
+  };
+  if (context.json) context.out(JSON.stringify(summary, null, 2));
+  else if (batch) {
+    context.out(
+      `${results.length} reconstructed, ${skipped.length} already done (skipped)${remaining ? `, ${remaining} left` : ''}; outputs in ${options.output}`,
+    );
+  } else {
+    for (const r of results) for (const f of r.files) context.out(`wrote ${f}`);
+  }
+  if (interrupted) {
+    throw new Error(
+      `interrupted: ${results.length} finished output(s) kept, ${remaining} left; run the same command again to resume (finished outputs are skipped)`,
+    );
+  }
+}

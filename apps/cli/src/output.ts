@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { UsageError } from './errors';
+
+/**
+ * Refuses to write over an existing path unless `force`; refuses to write over any of the inputs even
+ * with `force` (inputs are never modified).
+ */
+export function checkOutputPath(path: string, options: { force?: boolean; inputs?: string[] } = {}): string {
+  const target = resolve(path);
+  for (const input of options.inputs ?? []) {
+    if (resolve(input) === target) {
+      throw new UsageError(
+        `refusing to write the output over the input ${input}: choose another output path`,
+      );
+    }
+  }
+  if (existsSync(target) && !options.force) {
+    throw new UsageError(`${path} already exists: pass --force to replace it, or choose another output path`);
+  }
+  return target;
+}
+
+/** Writes a file atomically: to a temporary name in the same folder, then renamed over the target. */
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  const target = resolve(path);
+  await mkdir(dirname(target), { recursive: true });
+  const temp = join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await writeFile(temp, data);
+    await rename(temp, target);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Creates an output folder atomically: `build` fills a temporary sibling folder, which is renamed to
+ * `path` when complete (an existing folder is replaced only with `force`).
+ */
+export async function writeFolderAtomic(
+  path: string,
+  build: (temp: string) => Promise<void>,
+  options: { force?: boolean } = {},
+): Promise<void> {
+  const target = resolve(path);
+  const exists = await stat(target).then(
+    () => true,
+    () => false,
+  );
+  if (exists && !options.force) {
+    throw new UsageError(
+      `${path} already exists: pass --force to replace it, or choose another output folder`,
+    );
+  }
+  await mkdir(dirname(target), { recursive: true });
+  const temp = join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.tmp`);
+  await mkdir(temp);
+  try {
+    await build(temp);
+    if (exists) await rm(target, { recursive: true, force: true });
+    await rename(temp, target);
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,43 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, tempDir } from './_cli';
+
+describe('s2cassi train / resume (tiny preset, real processes)', () => {
+  it('Ctrl-C saves a checkpoint and exits cleanly; resume finishes the run', async () => {
+    const dir = tempDir();
+    const run = join(dir, 'run');
+    const sets = ['--set', 'training.epochs=40', '--set', 'training.samplesPerEpoch=4'];
+    const first = await cli(['train', '--preset', 'tiny', ...sets, '-o', run], { interruptOn: /step 3\/80/ });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/stopped at step \d+ of 80; checkpoint saved/);
+    const manifest = JSON.parse(readFileSync(join(run, 'checkpoints', 'manifest.json'), 'utf8')) as {
+      latest: string;
+    };
+    expect(manifest.latest).toBeTruthy();
+    expect(readFileSync(join(run, 'log.jsonl'), 'utf8')).toContain('"type":"step"');
+    const again = await cli(['train', '--preset', 'tiny', '-o', run]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('s2cassi resume');
+    const resumed = await cli(['resume', run, '--steps', '10', '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const json = JSON.parse(resumed.stdout) as { step: number; stopped: boolean; totalSteps: number };
+    expect(json).toMatchObject({ step: 10, stopped: true, totalSteps: 80 });
+    expect(existsSync(join(run, 'run.json'))).toBe(true);
+  });
+
+  it('bad configs and missing runs are usage errors', async () => {
+    const dir = tempDir();
+    const [badValue, noConfig, missingRun] = await Promise.all([
+      cli(['train', '--preset', 'tiny', '--set', 'training.epochs=-1', '-o', join(dir, 'r')]),
+      cli(['train', '-o', join(dir, 'r2')]),
+      cli(['resume', join(dir, 'nowhere')]),
+    ]);
+    expect(badValue.code).toBe(2);
+    expect(badValue.stderr).toContain('training.epochs');
+    expect(noConfig.code).toBe(2);
+    expect(noConfig.stderr).toContain('--preset');
+    expect(missingRun.code).toBe(2);
+    expect(missingRun.stderr).toContain('does not exist');
+  });
+});

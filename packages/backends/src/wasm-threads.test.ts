@@ -1,0 +1,183 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MAX_WASM_THREADS, startThreadedWasm } from './_wasm-threads-node';
+import { assertThreadedWasmVersions } from './setup-backend';
+
+// Multi-threaded wasm in Node. A tfjs backend initialises once per process, so every configuration
+// runs `_wasm-threads-probe.ts` in its own child process (plain Node + tsx, outside vitest).
+const packageDir = resolve(import.meta.dirname, '..');
+/** A child that does not end on its own within this long after printing its result fails the test. */
+const EXIT_WITHIN_MS = 5_000;
+
+interface ProbeResult {
+  choice: { backend: string; reason: string };
+  threads: number;
+  log: string[];
+  wasm: Record<string, number[]>;
+  cpu?: Record<string, number[]>;
+  numTensors: number;
+}
+interface ProbeRun {
+  result: ProbeResult;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Time between the child's last output and its exit. */
+  exitDelayMs: number;
+}
+
+function probe(...args: string[]): Promise<ProbeRun> {
+  return new Promise((done, fail) => {
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@s2cassi/source', '--import', 'tsx', 'src/_wasm-threads-probe.ts', ...args],
+      { cwd: packageDir, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    let lastOutput = Date.now();
+    let killer: NodeJS.Timeout | undefined;
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk;
+      lastOutput = Date.now();
+      // Once the result is complete, the process has EXIT_WITHIN_MS to end by itself.
+      if (stdout.endsWith('\n')) {
+        clearTimeout(killer);
+        killer = setTimeout(() => child.kill('SIGKILL'), EXIT_WITHIN_MS);
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+    });
+    const overall = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', fail);
+    child.on('close', (code, signal) => {
+      clearTimeout(killer);
+      clearTimeout(overall);
+      const exitDelayMs = Date.now() - lastOutput;
+      const line = stdout.trim().split('\n').at(-1) ?? '';
+      try {
+        done({ result: JSON.parse(line) as ProbeResult, code, signal, exitDelayMs });
+      } catch {
+        fail(new Error(`probe ${args.join(' ')}: no result (code ${code}, signal ${signal}): ${stderr}`));
+      }
+    });
+  });
+}
+
+/** Largest |a - b| relative to the largest |b| (the output's scale). */
+function relativeDifference(a: number[], b: number[]): number {
+  expect(a.length).toBe(b.length);
+  let difference = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    difference = Math.max(difference, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return difference / Math.max(scale, 1e-30);
+}
+
+const OUTPUTS = ['conv2d', 'conv2dInputGradient', 'conv2dFilterGradient', 'matMul', 'batchMatMul', 'softmax'];
+
+describe('wasm threads in Node (child processes)', () => {
+  let threaded: ProbeRun;
+  let single: ProbeRun;
+  let fallback: ProbeRun;
+  beforeAll(async () => {
+    [threaded, single, fallback] = await Promise.all([
+      probe('2', 'cpu'),
+      probe('default'),
+      probe('2', 'missing-binary'),
+    ]);
+  }, 180_000);
+
+  it('threads: 2 starts the threaded build, reports 2 threads and the process exits on its own', () => {
+    expect(threaded.signal).toBeNull();
+    expect(threaded.code).toBe(0);
+    expect(threaded.exitDelayMs).toBeLessThan(EXIT_WITHIN_MS);
+    expect(threaded.result.threads).toBe(2);
+    expect(threaded.result.choice.reason).toContain('2 thread(s)');
+    expect(threaded.result.log).toContain('wasm: threaded build started in Node with 2 thread(s)');
+    expect(threaded.result.numTensors).toBe(0);
+  });
+
+  it('without threads Node stays single-threaded', () => {
+    expect(single.code).toBe(0);
+    expect(single.result.threads).toBe(1);
+    expect(single.result.choice.reason).toContain('1 thread(s)');
+    expect(single.result.log.join('\n')).not.toContain('threaded');
+  });
+
+  it('conv2d forward/backward, matMul, batchMatMul and softmax match single-threaded wasm and cpu within 1e-5', () => {
+    const { wasm, cpu } = threaded.result;
+    expect(Object.keys(wasm).sort()).toEqual([...OUTPUTS].sort());
+    for (const name of OUTPUTS) {
+      expect(wasm[name].every(Number.isFinite), name).toBe(true);
+      expect(
+        relativeDifference(wasm[name], single.result.wasm[name]),
+        `${name} vs 1 thread`,
+      ).toBeLessThanOrEqual(1e-5);
+      expect(relativeDifference(wasm[name], cpu?.[name] ?? []), `${name} vs cpu`).toBeLessThanOrEqual(1e-5);
+    }
+    // The softmax rows sum to 1: the comparison is not between two equally wrong results.
+    const softmax = wasm.softmax;
+    const rowSum = softmax.slice(0, 64).reduce((sum, value) => sum + value, 0);
+    expect(rowSum).toBeCloseTo(1, 5);
+  });
+
+  it('falls back to one thread, saying why, when the threaded module cannot start', () => {
+    expect(fallback.code).toBe(0);
+    expect(fallback.exitDelayMs).toBeLessThan(EXIT_WITHIN_MS);
+    expect(fallback.result.threads).toBe(1);
+    expect(fallback.result.log[0]).toMatch(
+      /^wasm: threads=2 unavailable in Node \(cannot instantiate .*no-such-file\.wasm: ENOENT.*\); running single-threaded$/,
+    );
+    for (const name of OUTPUTS)
+      expect(relativeDifference(fallback.result.wasm[name], single.result.wasm[name]), name).toBe(0);
+  });
+});
+
+describe('startThreadedWasm failure modes (in process)', () => {
+  const listenerCounts = () => [
+    process.listenerCount('uncaughtException'),
+    process.listenerCount('unhandledRejection'),
+  ];
+
+  for (const [label, workerSource, expected] of [
+    [
+      'a worker that throws',
+      'throw new Error("broken worker")',
+      /pthread worker failed while loading: broken worker/,
+    ],
+    ['a worker that exits', '', /pthread worker exited \(code 0\) before it loaded/],
+    ['a worker that never answers', 'setInterval(() => {}, 1000);', /did not start within 1500 ms/],
+  ] as const) {
+    it(`rejects for ${label} and leaves no globals or process listeners behind`, async () => {
+      const before = listenerCounts();
+      const hadWorker = 'Worker' in globalThis;
+      const started = Date.now();
+      await expect(startThreadedWasm({ threads: 2, workerSource, timeoutMs: 1500 })).rejects.toThrow(
+        expected,
+      );
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(listenerCounts()).toEqual(before);
+      expect('Worker' in globalThis).toBe(hadWorker);
+    });
+  }
+
+  it('rejects a thread count outside 1..8', async () => {
+    await expect(startThreadedWasm({ threads: MAX_WASM_THREADS + 1 })).rejects.toThrow(
+      'expected threads to be an integer in 1..8, got 9',
+    );
+  });
+});
+
+describe('assertThreadedWasmVersions', () => {
+  it('accepts 4.22.0 and refuses any other tfjs version by name', () => {
+    expect(() => assertThreadedWasmVersions('4.22.0', '4.22.0')).not.toThrow();
+    expect(() => assertThreadedWasmVersions('4.21.0', '4.22.0')).toThrow(
+      /need @tensorflow\/tfjs-core and @tensorflow\/tfjs-backend-wasm 4\.22\.0 .*got tfjs-core 4\.21\.0 and tfjs-backend-wasm 4\.22\.0/,
+    );
+    expect(() => assertThreadedWasmVersions('4.22.0', '4.23.0')).toThrow(/tfjs-backend-wasm 4\.23\.0/);
+  });
+});

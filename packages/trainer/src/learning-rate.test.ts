@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { learningRateAt } from './learning-rate';
+import { preset } from './presets';
+
+describe('learningRateAt', () => {
+  it('halves the paper rate every 50 epochs', () => {
+    const config = preset('paper');
+    const at = (epoch: number) => learningRateAt(config, { epoch, step: epoch * 1250, totalSteps: 375000 });
+    expect(at(0)).toBe(4e-4);
+    expect(at(49)).toBe(4e-4);
+    expect(at(50)).toBe(2e-4);
+    expect(at(149)).toBe(1e-4);
+    expect(at(299)).toBeCloseTo(4e-4 / 32, 15);
+  });
+
+  it('cosine anneals from the base to the minimum per step', () => {
+    const config = {
+      ...preset('paper'),
+      learningRateSchedule: { kind: 'cosine' as const, minLearningRate: 1e-6 },
+    };
+    const at = (step: number) => learningRateAt(config, { epoch: 0, step, totalSteps: 1000 });
+    expect(at(0)).toBeCloseTo(4e-4, 15);
+    expect(at(500)).toBeCloseTo((4e-4 + 1e-6) / 2, 15);
+    expect(at(1000)).toBeCloseTo(1e-6, 15);
+    expect(at(250)).toBeCloseTo(1e-6 + ((4e-4 - 1e-6) * (1 + Math.cos(Math.PI / 4))) / 2, 15);
+  });
+
+  it('constant stays put', () => {
+    const config = { ...preset('paper'), learningRateSchedule: { kind: 'constant' as const } };
+    expect(learningRateAt(config, { epoch: 299, step: 5, totalSteps: 10 })).toBe(4e-4);
+  });
+});

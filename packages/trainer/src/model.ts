@@ -1,0 +1,40 @@
+import { encodeModelWeights, S2Transformer } from '@s2cassi/s2-attn';
+import type * as tf from '@tensorflow/tfjs-core';
+import type { NamedVariable } from './adam';
+import type { TrainerConfig } from './config';
+
+/**
+ * What the trainer needs from a model. `S2Transformer` from @s2cassi/s2-attn is one (the default);
+ * any other network with the same shape of API can be trained too.
+ */
+export interface TrainableModel {
+  /**
+   * Y0 [B, H, W, N] -> F_hat [B, H, W, N], plus f_h's mask-encoded prediction [B, H, W, N] when
+   * `withIntermediate` (needed by the L_ME / L_MA objectives).
+   */
+  apply(
+    input: tf.Tensor4D,
+    options: { withIntermediate?: boolean; training?: boolean },
+  ): { reconstruction: tf.Tensor4D; maskEncoded?: tf.Tensor4D };
+  /** Every weight under a stable, unique name (the checkpoint keys). */
+  namedWeights(): NamedVariable[];
+  parameterCount(): number;
+  /**
+   * The weights file to store in checkpoints (safetensors); default: every named weight as F32. For
+   * S2Transformer it carries the model config in its metadata, so `loadS2Transformer` reads it directly.
+   */
+  encodeWeights?(): Uint8Array;
+  dispose(): void;
+}
+
+/** Builds the default model: an S2Transformer from the config's `model` section and the run seed. */
+export function createModel(model: TrainerConfig['model'], seed: number): TrainableModel {
+  const network = new S2Transformer({ ...model, seed });
+  return {
+    apply: (input, options) => network.apply(input, { withIntermediate: options.withIntermediate === true }),
+    namedWeights: () => network.namedWeights(),
+    parameterCount: () => network.parameterCount(),
+    encodeWeights: () => encodeModelWeights(network),
+    dispose: () => network.dispose(),
+  };
+}

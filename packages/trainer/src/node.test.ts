@@ -1,0 +1,165 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setupBackend } from '@s2cassi/backends';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tinyConfig } from './_test-helpers';
+import { TrainerCheckpointError } from './checkpoint';
+import type { EpochRecord, StepRecord } from './events';
+import { openResume, openTraining, readLog } from './node';
+import type { Trainer } from './trainer';
+
+const config = tinyConfig({
+  seed: 7,
+  training: { epochs: 3, samplesPerEpoch: 16, batchSize: 2 },
+  data: { noise: { kind: 'gaussian', std: 0.02 } },
+  optimizer: { gradientClipNorm: 0.5 },
+  validation: { everyEpochs: 1 },
+  checkpoint: { everySteps: 3, keep: 2 },
+});
+
+function record(trainer: Trainer, steps: StepRecord[], epochs: EpochRecord[]): void {
+  trainer.events.on('step', (r) => steps.push(r));
+  trainer.events.on('epoch', (r) => epochs.push(r));
+}
+
+const options = { handleSignals: false, backend: { backend: 'wasm', reason: 'test' } };
+let root: string;
+const straight: { steps: StepRecord[]; epochs: EpochRecord[]; weights: Float32Array } = {
+  steps: [],
+  epochs: [],
+  weights: new Float32Array(),
+};
+
+describe('Node runner: checkpoints, exact resume, refused checkpoints', () => {
+  beforeAll(async () => {
+    await setupBackend('wasm');
+    root = mkdtempSync(join(tmpdir(), 's2cassi-trainer-'));
+    const run = await openTraining(config, join(root, 'straight'), options);
+    record(run.trainer, straight.steps, straight.epochs);
+    await run.start();
+    const bytes = readFileSync(
+      join(root, 'straight', 'checkpoints', 'step-000000024', 'weights.safetensors'),
+    );
+    straight.weights = new Float32Array(
+      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length),
+    );
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('writes config, run manifest, JSON-lines log, checkpoints and curves', async () => {
+    const dir = join(root, 'straight');
+    const manifest = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+    expect(manifest).toMatchObject({ seed: 7, backend: 'wasm', backendReason: 'test' });
+    expect(manifest.configHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(manifest.packages['@s2cassi/trainer']).toBe('0.1.0');
+    expect(readdirSync(join(dir, 'checkpoints')).sort()).toEqual([
+      'best',
+      'manifest.json',
+      'step-000000021',
+      'step-000000024',
+    ]);
+    const log = await readLog(join(dir, 'log.jsonl'));
+    expect(log.steps).toHaveLength(24);
+    expect(log.epochs).toHaveLength(3);
+    expect(log.validations).toHaveLength(3);
+    expect(log.steps[5].loss.total).toBe(straight.steps[5].loss.total);
+    for (const file of ['loss.svg', 'loss.png', 'validation.svg', 'validation.png']) {
+      expect(existsSync(join(dir, 'curves', file))).toBe(true);
+    }
+    expect(readFileSync(join(dir, 'curves', 'loss.svg'), 'utf8')).toContain('<polyline');
+    expect(
+      readFileSync(join(dir, 'curves', 'loss.png'))
+        .subarray(1, 4)
+        .toString(),
+    ).toBe('PNG');
+  });
+
+  it('stop at step 10 (mid-epoch) + resume reproduces the uninterrupted run exactly', async () => {
+    const dir = join(root, 'interrupted');
+    const steps: StepRecord[] = [];
+    const epochs: EpochRecord[] = [];
+    const first = await openTraining(config, dir, { ...options, untilStep: 10 });
+    record(first.trainer, steps, epochs);
+    expect(await first.start()).toMatchObject({ step: 10, stopped: true });
+    const second = await openResume(dir, options);
+    expect(second.trainer.step).toBe(10);
+    record(second.trainer, steps, epochs);
+    expect(await second.start()).toMatchObject({ step: 24, stopped: false });
+    expect(steps.map((s) => s.step)).toEqual(straight.steps.map((s) => s.step));
+    const diffs = steps.map((s, i) => Math.abs(s.loss.total - straight.steps[i].loss.total));
+    console.log(`resume: max |loss difference| over 24 steps = ${Math.max(...diffs)}`);
+    expect(Math.max(...diffs)).toBe(0);
+    expect(epochs.map((e) => e.meanLoss)).toEqual(straight.epochs.map((e) => e.meanLoss));
+    expect(epochs.map((e) => e.validation?.psnr)).toEqual(straight.epochs.map((e) => e.validation?.psnr));
+    const bytes = readFileSync(join(dir, 'checkpoints', 'step-000000024', 'weights.safetensors'));
+    expect(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length))).toEqual(
+      straight.weights,
+    );
+    const manifest = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+    expect(manifest.resumes).toHaveLength(1);
+    expect(manifest.resumes[0].fromStep).toBe(10);
+    const log = await readLog(join(dir, 'log.jsonl'));
+    expect(log.records.filter((r) => r.type === 'resume')).toHaveLength(1);
+    expect(log.steps.map((s) => s.loss.total)).toEqual(straight.steps.map((s) => s.loss.total));
+  });
+
+  it('refuses to resume with a configuration that trains something else, naming the fields', async () => {
+    const dir = join(root, 'other-config');
+    const first = await openTraining(config, dir, { ...options, untilStep: 3 });
+    await first.start();
+    const attempt = openResume(dir, {
+      ...options,
+      overrides: { optimizer: { learningRate: 0.01 }, seed: 8 },
+    });
+    await expect(attempt).rejects.toThrow(TrainerCheckpointError);
+    await expect(
+      openResume(dir, { ...options, overrides: { optimizer: { learningRate: 0.01 } } }),
+    ).rejects.toThrow(
+      /different training configuration.*\n.*optimizer.learningRate: checkpoint 0.002, now 0.01/,
+    );
+    // What does not change the training may change.
+    const ok = await openResume(dir, { ...options, overrides: { checkpoint: { everySteps: 5 } } });
+    expect(ok.trainer.step).toBe(3);
+    ok.trainer.dispose();
+    await expect(openTraining(config, dir, options)).rejects.toThrow(/already holds a run with checkpoints/);
+  });
+
+  it('skips a corrupt latest checkpoint, resumes from the previous good one, and still matches', async () => {
+    const dir = join(root, 'corrupt');
+    const first = await openTraining(config, dir, { ...options, untilStep: 10 });
+    await first.start();
+    const latest = join(dir, 'checkpoints', 'step-000000010', 'weights.safetensors');
+    const bytes = readFileSync(latest);
+    bytes[bytes.length - 5] ^= 0xff;
+    writeFileSync(latest, bytes);
+    const lines: string[] = [];
+    const resumed = await openResume(dir, { ...options, log: (line) => lines.push(line), untilStep: 14 });
+    expect(resumed.trainer.step).toBe(9);
+    expect(lines.join('\n')).toMatch(
+      /skipped unusable checkpoint .*step-000000010.*SHA-256 checksum \(corrupt\)/,
+    );
+    const steps: StepRecord[] = [];
+    record(resumed.trainer, steps, []);
+    await resumed.start();
+    expect(steps.map((s) => s.loss.total)).toEqual(straight.steps.slice(9, 14).map((s) => s.loss.total));
+    expect(existsSync(join(dir, 'checkpoints', 'step-000000014'))).toBe(true);
+  });
+
+  it('refuses when no checkpoint is usable, listing why for each', async () => {
+    const dir = join(root, 'all-corrupt');
+    const first = await openTraining(config, dir, { ...options, untilStep: 6 });
+    await first.start();
+    writeFileSync(
+      join(dir, 'checkpoints', 'step-000000006', 'state.json'),
+      '{"format": "s2cassi.trainer-che',
+    );
+    rmSync(join(dir, 'checkpoints', 'step-000000003', 'optimizer.safetensors'));
+    const before = tf.memory().numTensors;
+    await expect(openResume(dir, options)).rejects.toThrow(
+      /no usable checkpoint:\n.*state.json is not valid JSON[\s\S]*optimizer.safetensors is missing/,
+    );
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -1,0 +1,340 @@
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { type BackendChoice, setupBackend } from '@s2cassi/backends';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadMaskFile, openCaveSource } from './_node-data';
+import type { MaskArray } from './batch-sampler';
+import { configHash, TrainerCheckpointError } from './checkpoint';
+import { type TrainerConfig, validateConfig } from './config';
+import { writeCurves } from './curves-node';
+import { FileCheckpointStore, type SkippedCheckpoint, writeFileAtomic } from './file-checkpoint-store';
+import { configuredMask } from './mask-source';
+import type { TrainableModel } from './model';
+import { deepMerge } from './overrides';
+import { type SceneSource, syntheticSceneSource } from './scene-source';
+import { type RunResult, Trainer } from './trainer';
+
+export { loadMaskFile, openCaveSource } from './_node-data';
+export { writeCurves } from './curves-node';
+export {
+  type CheckpointManifest,
+  FileCheckpointStore,
+  type SkippedCheckpoint,
+  writeFileAtomic,
+} from './file-checkpoint-store';
+export { type LogRecord, readLog } from './log';
+
+/** `run.json`: what produced a run. */
+export interface RunManifest {
+  format: 's2cassi.trainer-run';
+  version: 1;
+  configHash: string;
+  seed: number;
+  backend: string;
+  backendReason: string;
+  parameterCount: number;
+  memoryEstimate: string;
+  packages: Record<string, string>;
+  node: string;
+  platform: string;
+  gitCommit: string | null;
+  startedAt: string;
+  resumes: {
+    at: string;
+    fromStep: number;
+    location: string;
+    skipped: SkippedCheckpoint[];
+    backend: string;
+  }[];
+}
+
+/** Options of {@link openTraining} and {@link openResume}. */
+export interface NodeRunOptions {
+  /** Where to look for data paths given relative in the config (default: the current directory). */
+  baseDirectory?: string;
+  /** A scene source instead of the config's (tests, custom data). */
+  source?: SceneSource;
+  /** A mask instead of the config's. */
+  mask?: MaskArray;
+  /** A model instead of the default S2Transformer. */
+  model?: TrainableModel;
+  /** Save a checkpoint and stop cleanly on SIGINT / SIGTERM (default true). */
+  handleSignals?: boolean;
+  /** Stop after this many global steps (tests, time-boxed sessions). */
+  untilStep?: number;
+  /** Skip setting up the backend (the caller already did; the current tfjs backend is used). */
+  backend?: BackendChoice;
+  /** Receives human-readable lines (backend choice, memory estimate, skipped checkpoints). */
+  log?: (line: string) => void;
+}
+
+/** A prepared run: attach listeners to `trainer.events`, then `start()`. */
+export interface NodeRun {
+  trainer: Trainer;
+  runDirectory: string;
+  manifest: RunManifest;
+  /** Trains to the end (or until stopped), writes curves, removes signal handlers; disposes the trainer. */
+  start(): Promise<RunResult>;
+}
+
+const here = dirname(new URL(import.meta.url).pathname);
+
+function packageVersions(): Record<string, string> {
+  const versions: Record<string, string> = {};
+  const require = createRequire(import.meta.url);
+  for (const name of [
+    '@s2cassi/trainer',
+    '@s2cassi/s2-attn',
+    '@s2cassi/cassi-sim',
+    '@s2cassi/mask-aware-loss',
+    '@s2cassi/metrics',
+    '@s2cassi/backends',
+    '@s2cassi/hsi-io',
+    '@tensorflow/tfjs-core',
+  ]) {
+    try {
+      const file =
+        name === '@s2cassi/trainer' ? join(here, '../package.json') : require.resolve(`${name}/package.json`);
+      versions[name] = JSON.parse(readFileSync(file, 'utf8')).version;
+    } catch {
+      versions[name] = 'unknown';
+    }
+  }
+  return versions;
+}
+
+function gitCommit(directory: string): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: directory, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+  } catch {
+    return null;
+  }
+}
+
+async function resolveData(
+  config: TrainerConfig,
+  options: NodeRunOptions,
+): Promise<{ source: SceneSource; mask: MaskArray }> {
+  const base = options.baseDirectory ?? process.cwd();
+  const { data, model } = config;
+  let source = options.source;
+  if (!source) {
+    source =
+      data.source.kind === 'synthetic'
+        ? syntheticSceneSource({ ...data.source, bandCount: model.bandCount, seed: config.seed })
+        : await openCaveSource(resolve(base, data.source.root), {
+            validationScenes: data.source.validationScenes,
+            trainScenes: data.source.trainScenes,
+            divisor: data.source.divisor,
+            bandCount: model.bandCount,
+          });
+  }
+  let mask = options.mask;
+  if (!mask) {
+    mask =
+      data.mask.kind === 'file'
+        ? await loadMaskFile(resolve(base, data.mask.path), data.mask.key)
+        : await configuredMask(config);
+  }
+  return { source, mask };
+}
+
+function attachLog(trainer: Trainer, logFile: string): void {
+  const write = (record: unknown) => appendFileSync(logFile, `${JSON.stringify(record)}\n`);
+  trainer.events.on('start', (e) =>
+    write({
+      type: 'start',
+      ...e,
+      memory: e.memory.summary,
+      peakBytes: e.memory.peakBytes,
+      at: new Date().toISOString(),
+    }),
+  );
+  trainer.events.on('step', (e) => {
+    if (e.step % trainer.config.log.everySteps === 0 || e.stepInEpoch === e.stepsPerEpoch - 1) write(e);
+  });
+  trainer.events.on('epoch', (e) => write(e));
+  trainer.events.on('validation', (e) => write({ type: 'validation', ...e }));
+  trainer.events.on('checkpoint', (e) => write({ type: 'checkpoint', ...e }));
+  trainer.events.on('warning', (e) => write({ type: 'warning', ...e }));
+  trainer.events.on('end', (e) => write({ type: 'end', ...e, at: new Date().toISOString() }));
+}
+
+async function prepare(
+  config: TrainerConfig,
+  runDirectory: string,
+  options: NodeRunOptions,
+  resumeFrom: Awaited<ReturnType<FileCheckpointStore['loadLatest']>> | null,
+  manifest: RunManifest | null,
+): Promise<NodeRun> {
+  const log = options.log ?? (() => {});
+  const backend = options.backend ?? (await setupBackend(config.backend, { log }));
+  log(`backend: ${backend.backend} (${backend.reason})`);
+  const { source, mask } = await resolveData(config, options);
+  const trainer = await Trainer.create({
+    config,
+    source,
+    mask,
+    model: options.model,
+    checkpoint: resumeFrom?.checkpoint,
+    checkpointLocation: resumeFrom?.location,
+  });
+  log(trainer.memory.summary);
+  const runManifest: RunManifest = manifest ?? {
+    format: 's2cassi.trainer-run',
+    version: 1,
+    configHash: await configHash(config),
+    seed: config.seed,
+    backend: backend.backend,
+    backendReason: backend.reason,
+    parameterCount: trainer.model.parameterCount(),
+    memoryEstimate: trainer.memory.summary,
+    packages: packageVersions(),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    gitCommit: gitCommit(options.baseDirectory ?? process.cwd()),
+    startedAt: new Date().toISOString(),
+    resumes: [],
+  };
+  if (resumeFrom) {
+    for (const skipped of resumeFrom.skipped)
+      log(`skipped unusable checkpoint ${skipped.location}: ${skipped.reason}`);
+    runManifest.resumes.push({
+      at: new Date().toISOString(),
+      fromStep: trainer.step,
+      location: resumeFrom.location,
+      skipped: resumeFrom.skipped,
+      backend: backend.backend,
+    });
+    log(`resuming at step ${trainer.step} from ${resumeFrom.location}`);
+  }
+  await writeFileAtomic(join(runDirectory, 'run.json'), `${JSON.stringify(runManifest, null, 2)}\n`);
+  const logFile = join(runDirectory, 'log.jsonl');
+  if (resumeFrom) {
+    appendFileSync(
+      logFile,
+      `${JSON.stringify({ type: 'resume', fromStep: trainer.step, location: resumeFrom.location, skipped: resumeFrom.skipped, backend: backend.backend, at: new Date().toISOString() })}\n`,
+    );
+  }
+  attachLog(trainer, logFile);
+  const store = new FileCheckpointStore(runDirectory, config.checkpoint.keep);
+  return {
+    trainer,
+    runDirectory,
+    manifest: runManifest,
+    async start(): Promise<RunResult> {
+      const controller = new AbortController();
+      let signals = 0;
+      const onSignal = (signal: NodeJS.Signals) => {
+        signals++;
+        if (signals === 1) {
+          log(`${signal}: finishing the current step and saving a checkpoint (press again to quit at once)`);
+          controller.abort();
+        } else {
+          process.exit(130);
+        }
+      };
+      const handle = options.handleSignals ?? true;
+      if (handle) {
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+      }
+      try {
+        const result = await trainer.run({ store, signal: controller.signal, untilStep: options.untilStep });
+        try {
+          await writeCurves(logFile, join(runDirectory, 'curves'));
+        } catch (error) {
+          log(`could not draw the curves: ${(error as Error).message}`);
+        }
+        return result;
+      } finally {
+        if (handle) {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
+        trainer.dispose();
+      }
+    },
+  };
+}
+
+/**
+ * Prepares a new run in `runDirectory` (created; refused if it already holds checkpoints: use
+ * {@link openResume}). Sets up the config's backend through @s2cassi/backends, loads the data, builds
+ * the model, prints the memory estimate (refusing configurations that cannot fit), and writes
+ * `config.json` and `run.json`. Nothing trains until `start()`.
+ */
+export async function openTraining(
+  config: TrainerConfig,
+  runDirectory: string,
+  options: NodeRunOptions = {},
+): Promise<NodeRun> {
+  const valid = validateConfig(config);
+  if (existsSync(join(runDirectory, 'checkpoints', 'manifest.json'))) {
+    throw new Error(
+      `${runDirectory} already holds a run with checkpoints; resume it, or choose another folder`,
+    );
+  }
+  await mkdir(runDirectory, { recursive: true });
+  await writeFileAtomic(join(runDirectory, 'config.json'), `${JSON.stringify(valid, null, 2)}\n`);
+  return prepare(valid, runDirectory, options, null, null);
+}
+
+/**
+ * Prepares the continuation of the run in `runDirectory` from its newest checkpoint that verifies
+ * (corrupt ones are skipped and reported). `overrides` may change only what does not alter the training
+ * (backend, checkpoint/log settings, data paths); anything else is refused with the differing fields.
+ */
+export async function openResume(
+  runDirectory: string,
+  options: NodeRunOptions & { overrides?: unknown } = {},
+): Promise<NodeRun> {
+  const store = new FileCheckpointStore(runDirectory, 2);
+  const latest = await store.loadLatest();
+  let config = latest.checkpoint.state.config;
+  if (options.overrides !== undefined) config = validateConfig(deepMerge(config, options.overrides));
+  let manifest: RunManifest | null = null;
+  try {
+    manifest = JSON.parse(await readFile(join(runDirectory, 'run.json'), 'utf8'));
+  } catch {
+    manifest = null;
+  }
+  if (manifest && manifest.configHash !== latest.checkpoint.state.configHash) {
+    throw new TrainerCheckpointError(
+      `${latest.location} belongs to a different run than ${join(runDirectory, 'run.json')} (config hashes differ)`,
+    );
+  }
+  return prepare(config, runDirectory, options, latest, manifest);
+}
+
+/** {@link openTraining} + `start()`, with an optional hook to attach listeners first. */
+export async function train(
+  config: TrainerConfig,
+  runDirectory: string,
+  options: NodeRunOptions & { onTrainer?: (trainer: Trainer) => void } = {},
+): Promise<RunResult> {
+  const run = await openTraining(config, runDirectory, options);
+  options.onTrainer?.(run.trainer);
+  return run.start();
+}
+
+/** {@link openResume} + `start()`. */
+export async function resume(
+  runDirectory: string,
+  options: NodeRunOptions & { overrides?: unknown; onTrainer?: (trainer: Trainer) => void } = {},
+): Promise<RunResult> {
+  const run = await openResume(runDirectory, options);
+  options.onTrainer?.(run.trainer);
+  return run.start();
+}
+
+/** The live tensor count and bytes, for callers that want to print them. */
+export function memorySnapshot(): { numTensors: number; numBytes: number } {
+  const { numTensors, numBytes } = tf.memory();
+  return { numTensors, numBytes };
+}
