@@ -9,12 +9,14 @@
  * (reference counted, as the cpu backend does) instead of copying it: tfjs' gradient tape keeps a clone
  * (Identity) of every tensor it saves, so on wasm each saved tensor is a full copy. (A candidate for
  * @s2cassi/backends; it does not make the 128 x 128 step fit the 4 GiB wasm heap on its own.)
+ * --threads N: wasm threads through @s2cassi/backends' Node loader (default 1). --sizes 128,256: forward sizes.
  * --skip-forward: only the training step (and cpu unless --no-cpu). --train-size N: its input size (128).
  *
  * --compare: before/after at 128 x 128, interleaved: the first implementation (one qkv matMul + split,
  * Q K^T by batched matMul) against the current defaults (three qkv matMuls, depthwise Q K^T).
  *
- * wasm runs single-threaded: tfjs 4.22 disables wasm threads in Node (see @s2cassi/backends).
+ * wasm runs single-threaded unless --threads: tfjs 4.22 disables wasm threads in Node; @s2cassi/backends
+ * has an opt-in threaded loader.
  */
 import { setupBackend } from '@s2cassi/backends';
 import * as tf from '@tensorflow/tfjs-core';
@@ -26,6 +28,10 @@ const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
 const repeatIndex = args.indexOf('--repeat');
 const repeat = repeatIndex >= 0 ? Number(args[repeatIndex + 1]) : 2;
+const threadsIndex = args.indexOf('--threads');
+const threads = threadsIndex >= 0 ? Number(args[threadsIndex + 1]) : 1;
+const sizesIndex = args.indexOf('--sizes');
+const sizes = sizesIndex >= 0 ? args[sizesIndex + 1].split(',').map(Number) : [128, 256];
 const trainIndex = args.indexOf('--train-size');
 const trainSize = trainIndex >= 0 ? Number(args[trainIndex + 1]) : 128;
 
@@ -83,7 +89,8 @@ for (const size of [128, 256]) {
   console.log(`MACs at ${size}x${size}: ${(countMacs({}, size, size).total / 1e9).toFixed(2)} G`);
 }
 
-const { backend } = await setupBackend('wasm');
+const { backend, reason } = await setupBackend('wasm', { threads });
+console.log(reason);
 if (flag('--share-identity')) {
   tf.registerKernel({
     kernelName: tf.Identity,
@@ -96,7 +103,7 @@ if (flag('--share-identity')) {
   });
   console.log('wasm Identity shares buffers (bench-only)');
 }
-console.log(`\nbackend ${backend} (1 thread)`);
+console.log(`\nbackend ${backend} (${threads} thread(s))`);
 let model = new S2Transformer();
 {
   // warm-up (kernel setup, heap growth)
@@ -125,7 +132,7 @@ if (flag('--compare')) {
   x.dispose();
 }
 const profiles: Record<string, tf.ProfileInfo> = {};
-for (const size of flag('--skip-forward') ? [] : [128, 256]) {
+for (const size of flag('--skip-forward') ? [] : sizes) {
   const { times, peakBytes, profile } = await timeForward(model, size, repeat);
   profiles[size] = profile;
   const macs = countMacs({}, size, size).total;
