@@ -31,7 +31,7 @@ export function estimateForwardBytes(
   const tokens = batch * Math.ceil(height / m) * m * Math.ceil(width / m) * m;
   const hasSpatial = c.blockType !== 'spe' && c.blockType !== 'spe-spe';
   const perToken =
-    (hasSpatial ? 2 * c.heads * m * m : 2 * c.embeddingDim) + 16 * c.embeddingDim + 2 * c.bandCount;
+    (hasSpatial ? 3 * c.heads * m * m : 2 * c.embeddingDim) + 20 * c.embeddingDim + 2 * c.bandCount;
   // weights (a generous bound: 2.5 M floats) + the window mask
   return 4 * (tokens * perToken + 2_500_000 + (tokens / (m * m)) * m ** 4);
 }
