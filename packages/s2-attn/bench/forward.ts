@@ -5,10 +5,18 @@
  *
  *   npx tsx --conditions=@s2cassi/source packages/s2-attn/bench/forward.ts [--no-cpu] [--no-train] [--no-profile] [--repeat N] [--compare]
  *
+ * --share-identity: registers, for this run only, a wasm Identity kernel that shares the input buffer
+ * (reference counted, as the cpu backend does) instead of copying it: tfjs' gradient tape keeps a clone
+ * (Identity) of every tensor it saves, so on wasm each saved tensor is a full copy. (A candidate for
+ * @s2cassi/backends; it does not make the 128 x 128 step fit the 4 GiB wasm heap on its own.)
+ * --threads N: wasm threads through @s2cassi/backends' Node loader (default 1). --sizes 128,256: forward sizes.
+ * --skip-forward: only the training step (and cpu unless --no-cpu). --train-size N: its input size (128).
+ *
  * --compare: before/after at 128 x 128, interleaved: the first implementation (one qkv matMul + split,
  * Q K^T by batched matMul) against the current defaults (three qkv matMuls, depthwise Q K^T).
  *
- * wasm runs single-threaded: tfjs 4.22 disables wasm threads in Node (see @s2cassi/backends).
+ * wasm runs single-threaded unless --threads: tfjs 4.22 disables wasm threads in Node; @s2cassi/backends
+ * has an opt-in threaded loader.
  */
 import { setupBackend } from '@s2cassi/backends';
 import * as tf from '@tensorflow/tfjs-core';
@@ -20,6 +28,12 @@ const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
 const repeatIndex = args.indexOf('--repeat');
 const repeat = repeatIndex >= 0 ? Number(args[repeatIndex + 1]) : 2;
+const threadsIndex = args.indexOf('--threads');
+const threads = threadsIndex >= 0 ? Number(args[threadsIndex + 1]) : 1;
+const sizesIndex = args.indexOf('--sizes');
+const sizes = sizesIndex >= 0 ? args[sizesIndex + 1].split(',').map(Number) : [128, 256];
+const trainIndex = args.indexOf('--train-size');
+const trainSize = trainIndex >= 0 ? Number(args[trainIndex + 1]) : 128;
 
 function input(size: number): tf.Tensor4D {
   return tf.randomUniform([1, size, size, 28], 0, 1, 'float32', 7) as tf.Tensor4D;
@@ -75,8 +89,21 @@ for (const size of [128, 256]) {
   console.log(`MACs at ${size}x${size}: ${(countMacs({}, size, size).total / 1e9).toFixed(2)} G`);
 }
 
-const { backend } = await setupBackend('wasm');
-console.log(`\nbackend ${backend} (1 thread)`);
+const { backend, reason } = await setupBackend('wasm', { threads });
+console.log(reason);
+if (flag('--share-identity')) {
+  tf.registerKernel({
+    kernelName: tf.Identity,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend: wasm }) => {
+      const { x } = inputs as { x: tf.TensorInfo };
+      (wasm as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    },
+  });
+  console.log('wasm Identity shares buffers (bench-only)');
+}
+console.log(`\nbackend ${backend} (${threads} thread(s))`);
 let model = new S2Transformer();
 {
   // warm-up (kernel setup, heap growth)
@@ -105,7 +132,7 @@ if (flag('--compare')) {
   x.dispose();
 }
 const profiles: Record<string, tf.ProfileInfo> = {};
-for (const size of [128, 256]) {
+for (const size of flag('--skip-forward') ? [] : sizes) {
   const { times, peakBytes, profile } = await timeForward(model, size, repeat);
   profiles[size] = profile;
   const macs = countMacs({}, size, size).total;
@@ -115,8 +142,8 @@ for (const size of [128, 256]) {
 }
 
 if (!flag('--no-train')) {
-  const x = input(128);
-  const target = tf.randomUniform([1, 128, 128, 28], 0, 1, 'float32', 8);
+  const x = input(trainSize);
+  const target = tf.randomUniform([1, trainSize, trainSize, 28], 0, 1, 'float32', 8);
   const optimizer = tf.train.adam(4e-4);
   const variables = model.trainableVariables();
   const step = () =>
@@ -146,15 +173,15 @@ if (!flag('--no-train')) {
   });
   profiles.train = profile;
   console.log(
-    `wasm training step 128x128 (forward + backward + Adam): ${seconds(times)}, peak ${mb(profile.peakBytes)}`,
+    `wasm training step ${trainSize}x${trainSize} (forward + backward + Adam): ${seconds(times)}, peak ${mb(profile.peakBytes)}`,
   );
   optimizer.dispose();
   tf.dispose([x, target]);
 }
 
 if (!flag('--no-profile')) {
-  printProfile('wasm forward 256x256 per kernel', profiles[256]);
-  if (profiles.train) printProfile('wasm training step 128x128 per kernel', profiles.train);
+  if (profiles[256]) printProfile('wasm forward 256x256 per kernel', profiles[256]);
+  if (profiles.train) printProfile(`wasm training step ${trainSize}x${trainSize} per kernel`, profiles.train);
 }
 
 if (!flag('--no-cpu')) {

@@ -59,3 +59,22 @@ describe.skipIf(!SHARED_DATA)(
     }, 3_600_000);
   },
 );
+
+describe('peak memory estimate [wasm]', () => {
+  it('estimateForwardBytes bounds the measured peak of the default model at 128 x 128 (within 25 %)', async () => {
+    await setupBackend('wasm');
+    const model = new S2Transformer();
+    const x = tf.randomUniform([1, 128, 128, 28]);
+    const before = tf.memory().numBytes;
+    const profile = await tf.profile(() => model.apply(x).reconstruction);
+    const peak = profile.peakBytes - before + model.parameterCount() * 4;
+    const estimate = estimateForwardBytes(model.config, 128, 128);
+    console.log(
+      `128 x 128 forward: measured peak ${(peak / 2 ** 20).toFixed(0)} MiB, estimate ${(estimate / 2 ** 20).toFixed(0)} MiB`,
+    );
+    expect(peak).toBeLessThanOrEqual(estimate);
+    expect(peak).toBeGreaterThan(0.75 * estimate);
+    tf.dispose([x, profile.result as tf.Tensor]);
+    model.dispose();
+  }, 600_000);
+});

@@ -39,18 +39,15 @@ export function spectralBiasIndex(headDim: number): Int32Array {
 }
 
 /**
- * Looks up a bias table [tableSize, heads] at `index` (length n*n) and returns [heads, n, n].
- * The lookup is a product with a constant one-hot matrix [n*n, tableSize] rather than tf.gather, so its
- * gradient is a plain matMul on every backend (gather's gradient needs UnsortedSegmentSum, which wasm
- * lacks); the extra work is n^2 * tableSize * heads multiply-adds, negligible.
+ * Looks up a bias table [tableSize, heads] at `index` (length n*n) and returns [heads, n, n] (tf.gather;
+ * its gradient is UnsortedSegmentSum, which wasm gets from `registerWasmTrainingKernels()` of
+ * @s2cassi/backends, like the convolution gradients). A one-hot matMul formulation was dropped: its
+ * [n*n, tableSize] constant (3.7 MB at M = 8) was kept, copied and differentiated in every block.
  */
 export function lookupBias(table: tf.Tensor, index: Int32Array, n: number): tf.Tensor3D {
   return tf.tidy(() => {
-    const tableSize = table.shape[0];
     const heads = table.shape[1] as number;
-    const oneHot = new Float32Array(index.length * tableSize);
-    for (let i = 0; i < index.length; i++) oneHot[i * tableSize + index[i]] = 1;
-    const gathered = tf.matMul(tf.tensor2d(oneHot, [index.length, tableSize]), table as tf.Tensor2D);
+    const gathered = tf.gather(table, tf.tensor1d(index, 'int32'));
     return tf.reshape(tf.transpose(gathered, [1, 0]), [heads, n, n]) as tf.Tensor3D;
   });
 }

@@ -173,45 +173,38 @@ export class SpatialWindowMsa extends Module {
       ]);
       const useDepthwise =
         spatialProduct === 'depthwise' || (spatialProduct === 'auto' && !recordingGradients());
-      const attention = useDepthwise
-        ? this.attentionDepthwise(qScaled, k, count, mask)
-        : this.attentionBatchMatMul(qScaled, k, count, mask);
-      const product = tf.matMul(attention, v);
-      attention.dispose();
+      let product: tf.Tensor;
+      if (useDepthwise) {
+        const attention = this.attentionDepthwise(qScaled, k, count, mask);
+        product = tf.matMul(attention, v);
+        attention.dispose();
+      } else {
+        // 5-D [T, images, windows, P, *] so that no large tensor is reshaped (tfjs' reshape gradient
+        // keeps its input; on wasm every tensor kept for the gradient is a copy). The [.., P, P]
+        // tensors are disposed as soon as the next exists (a gradient tape keeps its own references).
+        const perGroup = mask ? mask.shape[0] : count;
+        const groups = count / perGroup;
+        const shape5 = (x: tf.Tensor) => tf.reshape(x, [t, groups, perGroup, tokens, this.headDim]);
+        const raw = tf.matMul(shape5(qScaled), shape5(k), false, true);
+        let logits = tf.add(raw, tf.reshape(this.relativePositionBias(), [t, 1, 1, tokens, tokens]));
+        raw.dispose();
+        if (mask) {
+          const masked = tf.add(logits, tf.expandDims(mask, 0));
+          logits.dispose();
+          logits = masked;
+        }
+        const attention = tf.softmax(logits);
+        logits.dispose();
+        const out5 = tf.matMul(attention, shape5(v));
+        attention.dispose();
+        product = tf.reshape(out5, [t * count, tokens, this.headDim]);
+      }
       const out = mergeHeads(product, t);
       return this.proj.apply(out) as tf.Tensor3D;
     });
   }
 
-  /** softmax(Q K^T + B [+ mask]) as [T * count, P, P] with one batched matMul. */
-  private attentionBatchMatMul(
-    q: tf.Tensor,
-    k: tf.Tensor,
-    count: number,
-    mask: tf.Tensor | undefined,
-  ): tf.Tensor {
-    const t = this.heads;
-    const tokens = this.windowSize * this.windowSize;
-    // The [T, windows, P, P] tensors dominate the memory: each is disposed as soon as the next exists
-    // (safe under a gradient tape, which keeps its own references). reshapeOwned disposes its input so
-    // no view keeps the buffer alive until the end of the tidy.
-    const bias = tf.expandDims(this.relativePositionBias(), 1);
-    const raw = reshapeOwned(tf.matMul(q, k, false, true), [t, count, tokens, tokens]);
-    let logits: tf.Tensor = tf.add(raw, bias);
-    raw.dispose();
-    if (mask !== undefined) {
-      const perImage = mask.shape[0];
-      const grouped = reshapeOwned(logits, [t, count / perImage, perImage, tokens, tokens]);
-      logits = tf.add(grouped, mask);
-      grouped.dispose();
-    }
-    const flat = reshapeOwned(logits, [t * count, tokens, tokens]);
-    const attention = tf.softmax(flat);
-    flat.dispose();
-    return attention;
-  }
-
-  /** The same with Q K^T from {@link depthwiseLogits}, logits laid out [P, (head, window), P]. */
+  /** softmax(Q K^T + B [+ mask]) as [T * count, P, P], Q K^T from {@link depthwiseLogits} (laid out [P, (head, window), P]). */
   private attentionDepthwise(
     q: tf.Tensor,
     k: tf.Tensor,
