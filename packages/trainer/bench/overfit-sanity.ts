@@ -1,6 +1,7 @@
 // Training-pipeline sanity check (issue 9): does the trainer learn at all, and is its data path right?
 //   npx tsx --conditions=@s2cassi/source packages/trainer/bench/overfit-sanity.ts \
 //     [--cave ../shared/data/cave] [--steps 200] [--every 10] [--dim 32] [--skip-data] [--skip-overfit]
+//     [--demo-objective] [--set path=json ...] [--probe <weights base path>]
 //
 // 1. Data path: draws one batch exactly as the trainer does (same seed, drawBatch + assembleBatch), then
 //    recomputes the measurement and Y0 by brute-force loops (and with @s2cassi/cassi-sim) and compares
@@ -25,6 +26,7 @@ import {
   deepMerge,
   drawBatch,
   type MaskArray,
+  parseSetOverrides,
   resolveConfig,
   type Scene,
   type TrainableModel,
@@ -45,6 +47,8 @@ const skipOverfit = args.includes('--skip-overfit');
 // Overfit with the demo config's own objective instead: mask-aware L_ME (alpha 1.5), gradient clipping
 // at norm 1, Gaussian measurement noise 0.01 (still one fixed crop, fixed mask crop, constant lr 1e-3).
 const demoObjective = args.includes('--demo-objective');
+// Further overrides of the overfit config for ablations, like the CLI's: --set loss.objective=l1
+const sets = args.flatMap((a, i) => (a === '--set' ? [args[i + 1]] : []));
 // Optional: a checkpoint's weights (base path without .safetensors, e.g. a copy of a run's
 // checkpoints/best/weights) to probe: PSNR and means on held-out centre crops and on training crops.
 const probe = args.includes('--probe') ? option('--probe', '') : undefined;
@@ -297,6 +301,10 @@ if (!skipOverfit) {
     ...(demoObjective ? {} : { loss: { objective: 'l1' } }),
     validation: { everyEpochs: 0 },
   }) as TrainerConfig;
+  if (sets.length > 0) {
+    Object.assign(config, resolveConfig(deepMerge(config, parseSetOverrides(sets))));
+    console.log(`overrides: ${sets.join(' ')}`);
+  }
   const fixedMask: MaskArray = mask;
   const inner = createModel(config.model, config.seed);
   const { model, seen } = spy(inner);
