@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { setupBackend } from '@s2cassi/backends';
 import { REPO_ROOT } from '@s2cassi/testing';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -33,8 +34,11 @@ describe('a real process killed with SIGTERM and resumed', () => {
     const child = spawn(
       process.execPath,
       [
-        join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'),
+        // Node itself with tsx as a loader (not the tsx CLI, which wraps the script in a second process
+        // and relays signals): SIGTERM must reach the training process directly.
         '--conditions=@s2cassi/source',
+        '--import',
+        pathToFileURL(join(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs')).href,
         script,
         JSON.stringify(config),
         runDir,
