@@ -21,7 +21,7 @@
  * `--gap-tv-from` reuses the GAP-TV scores of an earlier report of this script (GAP-TV does not depend on
  * the model, and takes minutes per scene here) after checking that its protocol is the same.
  */
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,32 +32,12 @@ import { psnr, ssim } from '@s2cassi/metrics';
 import { decodeModelWeights, reconstructTiled } from '@s2cassi/s2-attn';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadStandardMask } from '../src/index';
+import { dataFolder, option } from './_script-args';
 
 export const HELD_OUT_SCENES = ['fake_and_real_peppers', 'feathers', 'jelly_beans'];
 const CROP = 256;
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, '../../..');
-
-function option(name: string): string | undefined {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? process.argv[index + 1] : undefined;
-}
-
-function dataFolder(): string {
-  const candidates = [
-    option('--data'),
-    process.env.S2CASSI_DATA,
-    resolve(repoRoot, '../shared/data'),
-    '/work/shared/data',
-  ];
-  const found = candidates.find((p) => p !== undefined && existsSync(resolve(p, 'cave')));
-  if (!found)
-    throw new Error(
-      `no shared data folder with cave/ found (tried ${candidates.filter(Boolean).join(', ')}); pass --data`,
-    );
-  return found;
-}
 
 function weightsFile(): string | undefined {
   const weights = option('--weights');

@@ -25,35 +25,15 @@
  * the bundled demo scene) and handed to the trainer as `source`. The mask is the config's `standard` one
  * (the TSA mask bundled in @s2cassi/demo-data, identical to ../shared/data/cassi_sim_mask/mask.mat).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openCaveDataset } from '@s2cassi/hsi-io/node';
 import { resolveConfig, type SceneSource, type TrainerConfig } from '../../trainer/src/index';
 import { openResume, openTraining } from '../../trainer/src/node';
+import { dataFolder, option } from './_script-args';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, '../../..');
-
-function option(name: string): string | undefined {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? process.argv[index + 1] : undefined;
-}
-
-function dataFolder(): string {
-  const candidates = [
-    option('--data'),
-    process.env.S2CASSI_DATA,
-    resolve(repoRoot, '../shared/data'),
-    '/work/shared/data',
-  ];
-  const found = candidates.find((p) => p !== undefined && existsSync(resolve(p, 'cave')));
-  if (!found)
-    throw new Error(
-      `no shared data folder with cave/ found (tried ${candidates.filter(Boolean).join(', ')}); pass --data`,
-    );
-  return found;
-}
 
 async function caveSource(config: TrainerConfig, data: string): Promise<SceneSource> {
   const source = config.data.source;

@@ -1,0 +1,28 @@
+// Command-line helpers shared by the demo-model scripts (train, evaluate).
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** The value after `name` on the command line, if present. */
+export function option(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+}
+
+/** The shared data folder holding cave/: --data, $S2CASSI_DATA, ../shared/data beside the checkout. */
+export function dataFolder(): string {
+  const candidates = [
+    option('--data'),
+    process.env.S2CASSI_DATA,
+    resolve(repoRoot, '../shared/data'),
+    '/work/shared/data',
+  ];
+  const found = candidates.find((p) => p !== undefined && existsSync(resolve(p, 'cave')));
+  if (!found)
+    throw new Error(
+      `no shared data folder with cave/ found (tried ${candidates.filter(Boolean).join(', ')}); pass --data`,
+    );
+  return found;
+}
