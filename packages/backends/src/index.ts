@@ -15,4 +15,11 @@ export {
   setupBackend,
   TENSORFLOW_INSTALL_HINT,
 } from './setup-backend';
+export {
+  registerWasmMatmul,
+  setWasmMatmulMode,
+  unregisterWasmMatmul,
+  type WasmMatmulMode,
+  wasmMatmulMode,
+} from './wasm-matmul';
 export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm-training-kernels';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { WasmOps } from './_wasm-ops';
+import { registerWasmMatmul } from './wasm-matmul';
 
 type Info = tf.TensorInfo;
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -255,8 +256,10 @@ export const WASM_TRAINING_KERNELS: readonly string[] = KERNELS.map((k) => k.ker
  * Registers, for backend 'wasm', the kernels training needs that tfjs-backend-wasm 4.22 lacks
  * (Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter/Input, UnsortedSegmentSum) and replaces
  * its slow Conv2DBackpropInput. Each is composed from wasm kernels (Conv2D, DepthwiseConv2dNative,
- * Transpose, Reverse, PadV2, Slice, Sum, Reshape). Idempotent; can run before or after the wasm backend
- * is initialised.
+ * Transpose, Reverse, PadV2, Slice, Sum, Reshape). Also replaces BatchMatMul with the SIMD one of
+ * `registerWasmMatmul` (5-10x faster for batched and transposed products; `unregisterWasmMatmul` undoes it).
+ * Idempotent; can run before or after the wasm backend is initialised, but after
+ * `@tensorflow/tfjs-backend-wasm` is imported.
  */
 export function registerWasmTrainingKernels(): void {
   for (const config of KERNELS) {
@@ -265,4 +268,5 @@ export function registerWasmTrainingKernels(): void {
     if (current != null) tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel(config);
   }
+  if (tf.getKernel(tf.BatchMatMul, 'wasm') != null) registerWasmMatmul();
 }

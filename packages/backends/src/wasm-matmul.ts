@@ -1,0 +1,254 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { MATMUL_WASM, MATMUL_WASM_SHARED } from './matmul-wasm.generated';
+import { WasmOps } from './_wasm-ops';
+
+type Info = tf.TensorInfo;
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+/**
+ * Why this exists: tfjs-backend-wasm 4.22 sends a BatchMatMul to XNNPACK only when both operands have batch 1
+ * and neither is transposed; everything else (every attention product, and the gradients of every linear
+ * layer, which are transposed products) runs a scalar triple loop at ~0.7 GMAC/s, 5-15x slower than the
+ * XNNPACK path. This kernel replaces BatchMatMul on wasm:
+ * - batch 1 on both sides: transposes explicitly (tfjs's Transpose kernel) and hands the untransposed
+ *   product to the original kernel, i.e. to XNNPACK;
+ * - otherwise: transposes explicitly if asked, then runs a register-blocked WebAssembly SIMD kernel
+ *   (scripts/build-matmul-wasm.mjs) over the batch, in place in tfjs's own memory where tfjs exposes it, or
+ *   through a private memory (copy in, copy out) where it does not (the threaded build).
+ * Batch broadcasting: equal batches, or a batch of 1 on either side; anything else, non-float32 operands and
+ * empty products go to the original kernel unchanged.
+ */
+
+interface WasmModuleLike {
+  HEAPF32: Float32Array;
+  asm?: { memory?: WebAssembly.Memory };
+  wasmMemory?: WebAssembly.Memory;
+}
+
+interface WasmBackendLike extends tf.KernelBackend {
+  wasm: WasmModuleLike;
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): Info;
+}
+
+type MatmulFn = (
+  a: number,
+  b: number,
+  c: number,
+  batch: number,
+  m: number,
+  k: number,
+  n: number,
+  strideA: number,
+  strideB: number,
+) => void;
+
+/** How the SIMD kernel reaches tensor data: in place in tfjs's memory, or through a copy. */
+export type WasmMatmulMode = 'in-place' | 'copy';
+
+interface Runner {
+  mode: WasmMatmulMode;
+  matmul: MatmulFn;
+  /** Copy mode only: the private memory. */
+  memory?: WebAssembly.Memory;
+}
+
+const runners = new WeakMap<object, Partial<Record<WasmMatmulMode | 'auto', Runner>>>();
+let forcedMode: WasmMatmulMode | undefined;
+
+function decode(base64: string): Uint8Array {
+  if (typeof atob === 'function') {
+    const text = atob(base64);
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    return bytes;
+  }
+  throw new Error('wasm BatchMatMul: no base64 decoder (atob) in this runtime');
+}
+
+function instantiate(bytes: Uint8Array, memory: WebAssembly.Memory): MatmulFn {
+  const module = new WebAssembly.Module(bytes as BufferSource);
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  return instance.exports.matmul as MatmulFn;
+}
+
+function tfjsMemory(wasm: WasmModuleLike): WebAssembly.Memory | undefined {
+  const memory = wasm.asm?.memory ?? wasm.wasmMemory;
+  if (memory instanceof WebAssembly.Memory && memory.buffer === wasm.HEAPF32.buffer) return memory;
+  return undefined;
+}
+
+function runnerFor(backend: WasmBackendLike): Runner {
+  let cache = runners.get(backend);
+  if (cache == null) {
+    cache = {};
+    runners.set(backend, cache);
+  }
+  const key = forcedMode ?? 'auto';
+  const cached = cache[key];
+  if (cached != null) return cached;
+  const memory = forcedMode === 'copy' ? undefined : tfjsMemory(backend.wasm);
+  let runner: Runner;
+  if (memory != null) {
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    runner = {
+      mode: 'in-place',
+      matmul: instantiate(decode(shared ? MATMUL_WASM_SHARED : MATMUL_WASM), memory),
+    };
+  } else {
+    const own = new WebAssembly.Memory({ initial: 1 });
+    runner = { mode: 'copy', matmul: instantiate(decode(MATMUL_WASM), own), memory: own };
+  }
+  cache[key] = runner;
+  return runner;
+}
+
+/**
+ * For tests and benchmarks: makes the SIMD kernel use `mode` (`undefined` = automatic: in place where tfjs
+ * exposes its memory). Returns the previous setting.
+ */
+export function setWasmMatmulMode(mode: WasmMatmulMode | undefined): WasmMatmulMode | undefined {
+  const previous = forcedMode;
+  forcedMode = mode;
+  return previous;
+}
+
+/** The mode the kernel runs in on the given (wasm) backend, instantiating it if needed. */
+export function wasmMatmulMode(backend: tf.KernelBackend): WasmMatmulMode {
+  return runnerFor(backend as WasmBackendLike).mode;
+}
+
+function offsetOf(backend: WasmBackendLike, info: Info): number {
+  const data = backend.dataIdMap.get(info.dataId);
+  if (data == null) throw new Error('wasm BatchMatMul: an operand has no data on the wasm backend');
+  return data.memoryOffset;
+}
+
+const product = (dims: readonly number[]) => dims.reduce((p, d) => p * d, 1);
+
+let original: tf.KernelFunc | undefined;
+/** The original kernel's setup (it binds the C function when the backend initialises); kept on ours. */
+let originalSetup: tf.KernelSetupFunc | undefined;
+
+function batchMatMul(args: KernelArgs): Info {
+  const { inputs, attrs } = args;
+  const backend = args.backend as WasmBackendLike;
+  const { a, b } = inputs as { a: Info; b: Info };
+  const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
+  const fallback = () => (original as tf.KernelFunc)(args) as Info;
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) {
+    return fallback();
+  }
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
+  const k = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const kB = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
+  const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+  if (k !== kB) {
+    throw new Error(
+      `BatchMatMul: inner dimensions must agree, got ${k} (a ${JSON.stringify(a.shape)}, transposeA ${transposeA}) ` +
+        `and ${kB} (b ${JSON.stringify(b.shape)}, transposeB ${transposeB})`,
+    );
+  }
+  const outerA = a.shape.slice(0, -2);
+  const outerB = b.shape.slice(0, -2);
+  const batchA = product(outerA);
+  const batchB = product(outerB);
+  const outer = tf.backend_util.assertAndGetBroadcastShape(outerA, outerB);
+  const batch = product(outer);
+  const broadcastOk = (batchA === batch && batchB === batch) || batchA === 1 || batchB === 1;
+  if (!broadcastOk || m * n * k === 0) return fallback();
+
+  const ops = new WasmOps(backend);
+  const outShape = [...outer, m, n];
+  if (batchA === 1 && batchB === 1) {
+    // XNNPACK's fully-connected path: untransposed operands of batch 1.
+    if (!transposeA && !transposeB) return fallback();
+    const a2 = transposeA ? ops.transpose(ops.reshape(a, [k, m]), [1, 0]) : ops.reshape(a, [m, k]);
+    const b2 = transposeB ? ops.transpose(ops.reshape(b, [n, k]), [1, 0]) : ops.reshape(b, [k, n]);
+    const out2 = (original as tf.KernelFunc)({
+      inputs: { a: a2, b: b2 },
+      attrs: { transposeA: false, transposeB: false },
+      backend,
+    }) as Info;
+    const out = ops.run(tf.Reshape, { x: out2 }, { shape: outShape });
+    backend.disposeData(out2.dataId);
+    ops.dispose(out);
+    return out;
+  }
+
+  const a3 = transposeA ? ops.transpose(ops.reshape(a, [batchA, k, m]), [0, 2, 1]) : a;
+  const b3 = transposeB ? ops.transpose(ops.reshape(b, [batchB, n, k]), [0, 2, 1]) : b;
+  const out = backend.makeOutput(outShape, 'float32');
+  const runner = runnerFor(backend);
+  const strideA = batchA === 1 ? 0 : m * k * 4;
+  const strideB = batchB === 1 ? 0 : k * n * 4;
+  if (runner.mode === 'in-place') {
+    runner.matmul(
+      offsetOf(backend, a3),
+      offsetOf(backend, b3),
+      offsetOf(backend, out),
+      batch,
+      m,
+      k,
+      n,
+      strideA,
+      strideB,
+    );
+  } else {
+    const sizeA = batchA * m * k;
+    const sizeB = batchB * k * n;
+    const sizeC = batch * m * n;
+    const bytes = (sizeA + sizeB + sizeC) * 4;
+    const memory = runner.memory as WebAssembly.Memory;
+    if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+    const own = new Float32Array(memory.buffer);
+    const heap = backend.wasm.HEAPF32;
+    const pa = offsetOf(backend, a3) / 4;
+    const pb = offsetOf(backend, b3) / 4;
+    own.set(heap.subarray(pa, pa + sizeA), 0);
+    own.set(heap.subarray(pb, pb + sizeB), sizeA);
+    runner.matmul(0, sizeA * 4, (sizeA + sizeB) * 4, batch, m, k, n, strideA, strideB);
+    const pc = offsetOf(backend, out) / 4;
+    backend.wasm.HEAPF32.set(own.subarray(sizeA + sizeB, sizeA + sizeB + sizeC), pc);
+  }
+  ops.dispose(out);
+  return out;
+}
+
+/**
+ * Replaces the wasm backend's BatchMatMul with the faster one described above (idempotent; can run before
+ * the wasm backend is initialised). Results equal the original kernel's up to float summation order.
+ */
+export function registerWasmMatmul(): void {
+  const current = tf.getKernel(tf.BatchMatMul, 'wasm');
+  if (current?.kernelFunc === batchMatMul) return;
+  if (current == null) {
+    throw new Error(
+      'registerWasmMatmul: the wasm backend has no BatchMatMul kernel (import @tensorflow/tfjs-backend-wasm first)',
+    );
+  }
+  original = current.kernelFunc;
+  originalSetup = current.setupFunc;
+  tf.unregisterKernel(tf.BatchMatMul, 'wasm');
+  tf.registerKernel({
+    kernelName: tf.BatchMatMul,
+    backendName: 'wasm',
+    kernelFunc: batchMatMul,
+    setupFunc: originalSetup,
+  });
+}
+
+/** Puts tfjs-backend-wasm's own BatchMatMul back (for comparisons). */
+export function unregisterWasmMatmul(): void {
+  const current = tf.getKernel(tf.BatchMatMul, 'wasm');
+  if (current?.kernelFunc !== batchMatMul || original == null) return;
+  tf.unregisterKernel(tf.BatchMatMul, 'wasm');
+  tf.registerKernel({
+    kernelName: tf.BatchMatMul,
+    backendName: 'wasm',
+    kernelFunc: original,
+    setupFunc: originalSetup,
+  });
+}
