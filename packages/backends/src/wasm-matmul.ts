@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { MATMUL_WASM, MATMUL_WASM_SHARED } from './matmul-wasm.generated';
 import { WasmOps } from './_wasm-ops';
+import { MATMUL_WASM, MATMUL_WASM_SHARED } from './matmul-wasm.generated';
 
 type Info = tf.TensorInfo;
 type KernelArgs = Parameters<tf.KernelFunc>[0];
