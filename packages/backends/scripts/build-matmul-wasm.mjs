@@ -11,8 +11,9 @@
 // Exported function: matmul(a, b, c, batch, m, k, n, strideA, strideB)
 //   for each batch index t: C_t = A_t B_t with A_t = m x k at a + t * strideA, B_t = k x n at b + t * strideB,
 //   C_t = m x n at c + t * m * n * 4; all row-major float32, pointers and strides in bytes, k >= 1.
-// Blocking: 4 rows x 8 columns (8 f32x4 accumulators), then 1 x 8, 4 x 4, 1 x 4 for the edges, then a scalar
-// loop for the last n mod 4 columns. Each output is a plain sum over p in ascending order.
+// Blocking: 4 rows x 8 columns (8 f32x4 accumulators), then 1 x 8, 4 x 4, 1 x 4 for the edges, then 4 x r
+// and 1 x r (r = n mod 4 < 4, partial vector loads and lane stores). Each output is a plain sum over p in
+// ascending order.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +61,50 @@ function microKernel(rows, vectors) {
     ${body.join('\n    ')})`;
 }
 
+/**
+ * Micro-kernel for the last `width` (1-3) columns: B's row piece is loaded into the low lanes of one
+ * vector (the other lanes are zero and never stored), so the edge runs as fast as the 4-wide kernel.
+ */
+function edgeKernel(rows, width) {
+  const name = `$k${rows}x${width}`;
+  const locals = [];
+  for (let r = 0; r < rows; r++) locals.push(`(local $a${r} i32) (local $acc${r} v128)`);
+  const load =
+    width === 1
+      ? '(v128.load32_zero align=4 (local.get $b))'
+      : width === 2
+        ? '(v128.load64_zero align=4 (local.get $b))'
+        : '(f32x4.replace_lane 2 (v128.load64_zero align=4 (local.get $b)) (f32.load offset=8 (local.get $b)))';
+  const body = [];
+  body.push('(local.set $ldb (i32.shl (local.get $n) (i32.const 2)))');
+  body.push('(local.set $a0 (local.get $a))');
+  for (let r = 1; r < rows; r++)
+    body.push(`(local.set $a${r} (i32.add (local.get $a${r - 1}) (i32.shl (local.get $k) (i32.const 2))))`);
+  body.push('(local.set $p (local.get $k))');
+  const inner = [`(local.set $bv ${load})`];
+  for (let r = 0; r < rows; r++) {
+    inner.push(
+      `(local.set $acc${r} (f32x4.add (local.get $acc${r}) (f32x4.mul (v128.load32_splat align=4 (local.get $a${r})) (local.get $bv))))`,
+    );
+    inner.push(`(local.set $a${r} (i32.add (local.get $a${r}) (i32.const 4)))`);
+  }
+  inner.push('(local.set $b (i32.add (local.get $b) (local.get $ldb)))');
+  inner.push('(local.set $p (i32.sub (local.get $p) (i32.const 1)))');
+  inner.push('(br_if $L (local.get $p))');
+  body.push(`(loop $L\n      ${inner.join('\n      ')})`);
+  for (let r = 0; r < rows; r++) {
+    if (width === 1) body.push(`(v128.store32_lane align=4 0 (local.get $c) (local.get $acc${r}))`);
+    else body.push(`(v128.store64_lane align=4 0 (local.get $c) (local.get $acc${r}))`);
+    if (width === 3)
+      body.push(`(f32.store offset=8 (local.get $c) (f32x4.extract_lane 2 (local.get $acc${r})))`);
+    if (r < rows - 1) body.push('(local.set $c (i32.add (local.get $c) (local.get $ldb)))');
+  }
+  return `  (func ${name} (param $a i32) (param $b i32) (param $c i32) (param $k i32) (param $n i32)
+    (local $p i32) (local $ldb i32) (local $bv v128)
+    ${locals.join(' ')}
+    ${body.join('\n    ')})`;
+}
+
 /** Rows loop for one column block: 4-row micro-kernels, then 1-row ones. */
 function rowsLoop(width) {
   return `
@@ -92,9 +137,15 @@ ${microKernel(4, 2)}
 ${microKernel(1, 2)}
 ${microKernel(4, 1)}
 ${microKernel(1, 1)}
+${edgeKernel(4, 3)}
+${edgeKernel(1, 3)}
+${edgeKernel(4, 2)}
+${edgeKernel(1, 2)}
+${edgeKernel(4, 1)}
+${edgeKernel(1, 1)}
   ;; One matrix product C = A B (m x k times k x n), all pointers in bytes.
   (func $gemm (param $a i32) (param $b i32) (param $c i32) (param $m i32) (param $k i32) (param $n i32)
-    (local $i i32) (local $j i32) (local $p i32) (local $lda i32) (local $sum f32) (local $pa i32) (local $pb i32)
+    (local $i i32) (local $j i32) (local $lda i32)
     (local.set $lda (i32.shl (local.get $k) (i32.const 2)))
     (local.set $j (i32.const 0))
     (block $C8done (loop $C8
@@ -104,29 +155,10 @@ ${microKernel(1, 1)}
     (if (i32.le_u (i32.add (local.get $j) (i32.const 4)) (local.get $n))
       (then${rowsLoop(4)}
         (local.set $j (i32.add (local.get $j) (i32.const 4)))))
-    ;; the last n mod 4 columns, one output at a time
-    (block $Sdone (loop $S
-      (br_if $Sdone (i32.ge_u (local.get $j) (local.get $n)))
-      (local.set $i (i32.const 0))
-      (block $SRdone (loop $SR
-        (br_if $SRdone (i32.ge_u (local.get $i) (local.get $m)))
-        (local.set $sum (f32.const 0))
-        (local.set $pa (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $lda))))
-        (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
-        (local.set $p (local.get $k))
-        (loop $SP
-          (local.set $sum (f32.add (local.get $sum) (f32.mul (f32.load (local.get $pa)) (f32.load (local.get $pb)))))
-          (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
-          (local.set $pb (i32.add (local.get $pb) (i32.shl (local.get $n) (i32.const 2))))
-          (local.set $p (i32.sub (local.get $p) (i32.const 1)))
-          (br_if $SP (local.get $p)))
-        (f32.store
-          (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $n)) (local.get $j)) (i32.const 2)))
-          (local.get $sum))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $SR)))
-      (local.set $j (i32.add (local.get $j) (i32.const 1)))
-      (br $S))))
+    ;; the last n mod 4 columns
+    (if (i32.eq (i32.sub (local.get $n) (local.get $j)) (i32.const 3)) (then${rowsLoop(3)}))
+    (if (i32.eq (i32.sub (local.get $n) (local.get $j)) (i32.const 2)) (then${rowsLoop(2)}))
+    (if (i32.eq (i32.sub (local.get $n) (local.get $j)) (i32.const 1)) (then${rowsLoop(1)})))
   (func (export "matmul") (param $a i32) (param $b i32) (param $c i32) (param $batch i32)
         (param $m i32) (param $k i32) (param $n i32) (param $strideA i32) (param $strideB i32)
     (local $t i32) (local $strideC i32)

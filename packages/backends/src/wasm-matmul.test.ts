@@ -66,7 +66,7 @@ function bruteForce(
   return { values, shape };
 }
 
-// [a shape, b shape, transposeA, transposeB]: every micro-kernel edge (m mod 4, n mod 8, n mod 4), k = 1,
+// [a shape, b shape, transposeA, transposeB]: every micro-kernel edge (m mod 4; n mod 8 = 0..7), k = 1,
 // batch broadcasting either way, rank 2 (the XNNPACK route when transposed) and rank 4-5.
 const CASES: Array<[number[], number[], boolean, boolean]> = [
   [[3, 5, 7], [3, 7, 13], false, false],
@@ -84,6 +84,10 @@ const CASES: Array<[number[], number[], boolean, boolean]> = [
   [[20, 37], [9, 20], true, true],
   [[37, 20], [20, 9], false, false],
   [[1, 1], [1, 1], false, false],
+  [[2, 64, 64], [2, 64, 10], false, false],
+  [[3, 7, 5], [3, 5, 6], false, false],
+  [[3, 9, 4], [3, 4, 7], false, false],
+  [[2, 10, 64], [2, 10, 64], false, true],
 ];
 
 describe('wasm BatchMatMul (SIMD kernel)', () => {

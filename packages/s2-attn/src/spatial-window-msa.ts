@@ -8,10 +8,12 @@ import { lookupBias, relativePositionIndex } from './relative-position';
 
 /**
  * How Q K^T is computed (numerically equivalent): 'batch-matmul' = one batched matMul over (head,
- * window); 'depthwise' = a depthwise convolution whose channels are the (head, window) pairs (XNNPACK on
- * wasm, faster than wasm's batched matMul) and one transpose of the attention; 'auto' (default) =
- * depthwise when no gradient is being recorded (inference), batch-matmul under a gradient tape (the
- * depthwise backprop kernels are slow or, on wasm at 256 x 256, fail).
+ * window); 'depthwise' = a depthwise convolution whose channels are the (head, window) pairs and one
+ * transpose of the attention. 'auto' (default) = batch-matmul. The depthwise form was the faster one on
+ * wasm while tfjs-backend-wasm ran batched products in a scalar loop; with the SIMD BatchMatMul that
+ * `setupBackend('wasm')` / `registerWasmTrainingKernels()` of @s2cassi/backends register, batch-matmul
+ * wins (spatial MSA of a shifted 256 x 256 block, C=60, forward: 1012 ms against 1616 ms, wasm, 1 thread,
+ * bench/attention-variants.ts), and it needs no depthwise backprop kernels under a gradient tape.
  */
 export type SpatialProductImplementation = 'auto' | 'batch-matmul' | 'depthwise';
 let spatialProduct: SpatialProductImplementation = 'auto';
@@ -50,12 +52,6 @@ function depthwiseLogits(q: tf.Tensor, k: tf.Tensor): tf.Tensor {
     const filter = tf.reshape(tf.transpose(k, [2, 0, 1]), [1, ch, batch, tokens]) as tf.Tensor4D;
     return tf.depthwiseConv2d(input, filter, 1, 'valid');
   });
-}
-
-/** Whether a gradient tape is recording (tf.grad / variableGrads / optimizer.minimize in progress). */
-function recordingGradients(): boolean {
-  const state = (tf.engine() as unknown as { state?: { gradientDepth?: number } }).state;
-  return state?.gradientDepth === undefined ? true : state.gradientDepth > 0;
 }
 
 /** tf.reshape that disposes its input (the result shares the buffer). */
@@ -171,8 +167,7 @@ export class SpatialWindowMsa extends Module {
         tokens,
         this.headDim,
       ]);
-      const useDepthwise =
-        spatialProduct === 'depthwise' || (spatialProduct === 'auto' && !recordingGradients());
+      const useDepthwise = spatialProduct === 'depthwise';
       let product: tf.Tensor;
       if (useDepthwise) {
         const attention = this.attentionDepthwise(qScaled, k, count, mask);
