@@ -29,8 +29,24 @@ describe('registerWasmTrainingKernels', () => {
         'DepthwiseConv2dNativeBackpropFilter',
         'DepthwiseConv2dNativeBackpropInput',
         'UnsortedSegmentSum',
+        'Identity',
       ]),
     );
+  });
+
+  it('Identity (tf.clone, and every tensor a gradient tape saves) shares the buffer instead of copying it', async () => {
+    await setBackend('wasm');
+    const x = tf.tensor1d([1, 2, 3]);
+    const buffers = wasmBuffers();
+    const y = tf.clone(x);
+    expect(wasmBuffers()).toBe(buffers);
+    x.dispose();
+    expect(Array.from(await y.data())).toEqual([1, 2, 3]);
+    const z = tf.add(y, 1);
+    y.dispose();
+    expect(Array.from(await z.data())).toEqual([2, 3, 4]);
+    z.dispose();
+    expect(wasmBuffers()).toBe(buffers - 1);
   });
 
   const agreement: string[] = [];

@@ -199,6 +199,18 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: KernelArgs): Info {
 }
 
 /**
+ * Identity that shares the input's buffer (reference counted, as the cpu backend's does) instead of
+ * copying it. tfjs clones (Identity) every tensor a gradient tape saves, so with the copying kernel every
+ * saved activation existed twice in the wasm heap during training. No wasm kernel writes into its inputs,
+ * so sharing is safe.
+ */
+function sharedIdentity({ inputs, backend }: KernelArgs): Info {
+  const { x } = inputs as { x: Info };
+  (backend as tf.KernelBackend & { incRef(dataId: object): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+}
+
+/**
  * UnsortedSegmentSum(x, segmentIds, numSegments): out[k, ...] = sum of x[i, ...] over i with
  * segmentIds[i] = k (ids outside [0, numSegments) are dropped, as on cpu). The gradient of gather.
  * A direct loop over the wasm heap: exact, O(size of x), no [n, numSegments] one-hot intermediate.
@@ -247,6 +259,7 @@ const KERNELS: tf.KernelConfig[] = [
     kernelFunc: depthwiseBackpropInput,
   },
   { kernelName: tf.UnsortedSegmentSum, backendName: 'wasm', kernelFunc: unsortedSegmentSum },
+  { kernelName: tf.Identity, backendName: 'wasm', kernelFunc: sharedIdentity },
 ];
 
 /** Names of the kernels `registerWasmTrainingKernels` adds to (or replaces on) the wasm backend. */
@@ -254,8 +267,8 @@ export const WASM_TRAINING_KERNELS: readonly string[] = KERNELS.map((k) => k.ker
 
 /**
  * Registers, for backend 'wasm', the kernels training needs that tfjs-backend-wasm 4.22 lacks
- * (Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter/Input, UnsortedSegmentSum) and replaces
- * its slow Conv2DBackpropInput. Each is composed from wasm kernels (Conv2D, DepthwiseConv2dNative,
+ * (Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter/Input, UnsortedSegmentSum), replaces
+ * its slow Conv2DBackpropInput, and replaces its copying Identity with one that shares the buffer. Each is composed from wasm kernels (Conv2D, DepthwiseConv2dNative,
  * Transpose, Reverse, PadV2, Slice, Sum, Reshape). Also replaces BatchMatMul with the SIMD one of
  * `registerWasmMatmul` (5-10x faster for batched and transposed products; `unregisterWasmMatmul` undoes it).
  * Idempotent; can run before or after the wasm backend is initialised, but after

@@ -63,3 +63,4 @@ export {
 } from './weights';
 export { cyclicShift, reverseCyclicShift, windowPartition, windowReverse } from './window';
 export { shiftedWindowMask, shiftedWindowMaskValues } from './window-mask';
+export { checkpoint } from './checkpoint';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom } from './_random';
 import { describeShape, S2AttnInputError } from './_validate';
+import { checkpoint } from './checkpoint';
 import { Conv2d } from './conv2d';
 import { LayerNorm } from './layer-norm';
 import { Module } from './module';
@@ -89,13 +90,19 @@ export class S2TransformerStage extends Module {
     );
   }
 
-  /** z [batch, H, W, C] with H, W multiples of M; `mask` = the shifted-window mask for that size. */
-  apply(z: tf.Tensor4D, mask?: tf.Tensor): tf.Tensor4D {
+  /**
+   * z [batch, H, W, C] with H, W multiples of M; `mask` = the shifted-window mask for that size.
+   * `checkpointBlocks`: see {@link S2TransformerApplyOptions}; the blocks then make their own masks (the
+   * backward pass recomputes a block after the forward pass's tensors are gone).
+   */
+  apply(z: tf.Tensor4D, mask?: tf.Tensor, checkpointBlocks = false): tf.Tensor4D {
     this.assertLive();
     return tf.tidy(() => {
       let current: tf.Tensor4D = z;
       for (const block of this.blocks) {
-        const next = block.apply(current, { mask });
+        const next = checkpointBlocks
+          ? checkpoint((x: tf.Tensor4D) => block.apply(x), current, block.trainableVariables())
+          : block.apply(current, { mask });
         if (current !== z) current.dispose(); // keep the peak low (gradient tapes keep their own copies)
         current = next;
       }
@@ -167,6 +174,14 @@ export class MaskEncodingHead extends Module {
 export interface S2TransformerApplyOptions {
   /** Also return f_h's output (the mask-encoded prediction of M * F, for the L_ME / L_MA losses). */
   withIntermediate?: boolean;
+  /**
+   * Gradient checkpointing for training: a gradient tape keeps only each S2-attn block's input and the
+   * backward pass recomputes the block ({@link checkpoint}). Peak memory of a training step falls by
+   * roughly the number of blocks per stage (the attention maps of one block at a time instead of all),
+   * for about one extra forward pass. No effect on values or gradients (up to float summation order) or
+   * outside a gradient tape. Default false.
+   */
+  checkpointBlocks?: boolean;
 }
 
 export interface S2TransformerOutput {
@@ -254,14 +269,15 @@ export class S2Transformer extends Module {
       const padded = padToMultiple(y0 as tf.Tensor4D, m, c.padMode);
       const [, ph, pw] = padded.shape;
       const shift = Math.floor(m / 2);
+      const checkpointBlocks = options.checkpointBlocks === true;
       const mask =
-        c.shiftOddBlocks && c.blocksPerStage > 1 && shift > 0
+        c.shiftOddBlocks && c.blocksPerStage > 1 && shift > 0 && !checkpointBlocks
           ? shiftedWindowMask(ph, pw, m, shift, c.maskValue)
           : undefined;
       let z = this.embedding.apply(padded) as tf.Tensor4D;
       let maskEncoded: tf.Tensor4D | undefined;
       this.stages.forEach((stage, k) => {
-        const next = stage.apply(z, mask);
+        const next = stage.apply(z, mask, checkpointBlocks);
         z.dispose();
         z = next;
         if (withIntermediate && this.maskHead && k + 1 === c.maskEncodingStage) {
