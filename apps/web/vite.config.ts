@@ -3,7 +3,7 @@ import { defaultClientConditions, defineConfig } from 'vite';
 // `@s2cassi/backends/vite`, read from its source: Vite loads this file with plain Node resolution (no
 // `@s2cassi/source` condition), which would need the package's dist built first. Outside this
 // workspace: `import { tfjsWasm } from '@s2cassi/backends/vite'`.
-import { tfjsWasm } from '../../packages/backends/src/vite';
+import { tfjsWasm } from '../../packages/backends/src/vite.ts';
 
 // Workspace packages resolve to their TypeScript sources (no package build needed first).
 const conditions = ['@s2cassi/source', ...defaultClientConditions];
