@@ -1,28 +1,22 @@
 import react from '@vitejs/plugin-react';
 import { defaultClientConditions, defineConfig } from 'vite';
-import { tfjsWasmThreads } from './build/tfjs-wasm-threads.ts';
-
-/**
- * Cross-origin isolation (COOP same-origin + COEP require-corp) lets tfjs's wasm backend use threads
- * (SharedArrayBuffer). The same headers must be set by the static host in production: see README.md.
- */
-export const ISOLATION_HEADERS = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-};
+// `@s2cassi/backends/vite`, read from its source: Vite loads this file with plain Node resolution (no
+// `@s2cassi/source` condition), which would need the package's dist built first. Outside this
+// workspace: `import { tfjsWasm } from '@s2cassi/backends/vite'`.
+import { tfjsWasm } from '../../packages/backends/src/vite.ts';
 
 // Workspace packages resolve to their TypeScript sources (no package build needed first).
 const conditions = ['@s2cassi/source', ...defaultClientConditions];
 
 export default defineConfig({
   base: './',
-  plugins: [react(), tfjsWasmThreads()],
-  optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
+  // tfjsWasm: tfjs-backend-wasm's binaries as same-origin assets, its threaded build fixed for bundling
+  // (page and worker bundles), and cross-origin isolation headers (COOP same-origin + COEP require-corp,
+  // so wasm threads get SharedArrayBuffer) from `vite dev` and `vite preview`. The static host must send
+  // the same headers in production: see README.md.
+  plugins: [react(), tfjsWasm()],
   resolve: { conditions },
-  worker: { format: 'es', plugins: () => [tfjsWasmThreads()] },
-  server: { headers: ISOLATION_HEADERS },
-  preview: { headers: ISOLATION_HEADERS },
+  worker: { format: 'es' },
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4096,

@@ -23,3 +23,8 @@ export {
   wasmMatmulMode,
 } from './wasm-matmul';
 export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm-training-kernels';
+export {
+  registerWebGpuAddNChunking,
+  unregisterWebGpuAddNChunking,
+  webGpuAddNChunkingRegistered,
+} from './webgpu-add-n';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { IS_NODE_PLATFORM, importOptional, isInstalled } from '#platform';
+import { registerWebGpuAddNChunking } from './webgpu-add-n';
 
 /** Options of {@link setupNodeWebGpu}. */
 export interface NodeWebGpuOptions {
@@ -50,7 +51,9 @@ export const WEBGPU_INSTALL_HINT = 'npm install webgpu@0.6.2 @tensorflow/tfjs-ba
  * Makes tfjs-backend-webgpu usable in Node through the `webgpu` npm package (Dawn): sets EGL_PLATFORM,
  * creates a Dawn GPU (trying each flag set in `dawnFlags` with a 'core' then a 'compatibility' adapter
  * request), defines `globalThis.navigator.gpu` and the WebGPU globals (GPUBufferUsage, ...), imports
- * tfjs-backend-webgpu and registers the 'webgpu' backend with a factory that uses the adapter found.
+ * tfjs-backend-webgpu and registers the 'webgpu' backend with a factory that uses the adapter found,
+ * and replaces its `AddN` kernel with one that works for more than 7 tensors (see
+ * {@link registerWebGpuAddNChunking}).
  * Throws an Error saying what was tried when no adapter exists. Idempotent.
  */
 export async function setupNodeWebGpu(options: NodeWebGpuOptions = {}): Promise<NodeWebGpuInfo> {
@@ -111,6 +114,7 @@ export async function setupNodeWebGpu(options: NodeWebGpuOptions = {}): Promise<
     Object.defineProperty(nav, 'gpu', { value: found.gpu, configurable: true, writable: true });
   }
   const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
+  registerWebGpuAddNChunking();
   const adapter = found.adapter;
   const registry = (tf.engine() as unknown as { registry: Record<string, unknown> }).registry;
   if (registry.webgpu == null) {

@@ -12,6 +12,7 @@ import {
 import { type NodeWebGpuOptions, setupNodeWebGpu } from './node-webgpu';
 import { registerGradients } from './register-gradients';
 import { registerWasmTrainingKernels } from './wasm-training-kernels';
+import { registerWebGpuAddNChunking } from './webgpu-add-n';
 
 /** What {@link setupBackend} may be asked for. */
 export type BackendRequest = 'auto' | 'webgpu' | 'wasm' | 'cpu' | 'tensorflow';
@@ -56,7 +57,7 @@ const TENSORFLOW_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node
 
 /**
  * Loads, registers and activates a tfjs backend, then registers gradients (and, for wasm, the
- * training kernels). Backend packages are imported dynamically, so a browser bundle never pulls the
+ * training kernels; for webgpu, an `AddN` that works for more than 7 tensors). Backend packages are imported dynamically, so a browser bundle never pulls the
  * Node-only ones. 'auto' tries webgpu (a real, non-software adapter unless `allowSoftwareWebGpu`), then
  * tensorflow (only if installed), then wasm, then cpu, and the returned `reason` says why it stopped
  * where it did. Throws an Error naming the request and the cause when an explicit request fails.
@@ -242,6 +243,7 @@ async function setupWebGpu(
   const software = adapter.isFallbackAdapter === true || /swiftshader|llvmpipe|software/i.test(description);
   if (software && !allowSoftware) throw new Error(`software adapter '${description}'`);
   await import('@tensorflow/tfjs-backend-webgpu');
+  registerWebGpuAddNChunking();
   await activate('webgpu');
   return ` (adapter '${description || 'unknown'}'${software ? ', software' : ''})`;
 }

@@ -49,21 +49,94 @@ export function expectFiniteNumber(value: unknown, what: string, min = -Infinity
 }
 
 /**
+ * Backends whose tensors live on a GPU: a synchronous readback (`dataSync`) there blocks until the GPU
+ * queue drains (WebGL `readPixels`), or is not supported at all (WebGPU in a worker stalls; in Node it
+ * throws), so value checks are off by default on them.
+ */
+export const GPU_BACKENDS: ReadonlySet<string> = new Set(['webgl', 'webgpu']);
+
+/**
+ * Whether a synchronous function runs its value check: the caller's `validateValues` when given,
+ * otherwise true except on GPU backends ({@link GPU_BACKENDS}), where only shapes and dtypes are checked.
+ */
+export function checksValuesSynchronously(validateValues: boolean | undefined): boolean {
+  if (validateValues !== undefined) {
+    if (typeof validateValues !== 'boolean') {
+      throw new CassiInputError(`validateValues: expected a boolean, got ${String(validateValues)}`);
+    }
+    return validateValues;
+  }
+  return !GPU_BACKENDS.has(tf.getBackend());
+}
+
+/** [all finite (1 or 0), minimum] of x, computed on its backend (call outside tidy; caller disposes). */
+function summarise(x: tf.Tensor): tf.Tensor1D {
+  return tf.tidy(() => {
+    if (x.size === 0) return tf.tensor1d([1, 0]);
+    const flat = tf.reshape(tf.cast(x, 'float32'), [-1]);
+    const allFinite = tf.cast(tf.all(tf.logicalNot(tf.logicalOr(tf.isNaN(flat), tf.isInf(flat)))), 'float32');
+    return tf.stack([allFinite, tf.min(flat)]) as tf.Tensor1D;
+  });
+}
+
+function firstIndex(values: ArrayLike<number>, bad: (v: number) => boolean): number {
+  for (let i = 0; i < values.length; i++) if (bad(values[i])) return i;
+  return -1;
+}
+
+/** The error for a failed check; `values` (the whole tensor) locates the first offending element. */
+function valueError(
+  x: tf.Tensor,
+  what: string,
+  finite: boolean,
+  min: number,
+  values: ArrayLike<number>,
+): CassiInputError {
+  const where = (index: number) =>
+    `${values[index]} at flat index ${index} of shape ${describeShape(x.shape)}`;
+  if (!finite) {
+    const index = firstIndex(values, (v) => !Number.isFinite(v));
+    return new CassiInputError(
+      `${what}: expected finite values, found NaN or Infinity (the first: ${where(index)})`,
+    );
+  }
+  const index = firstIndex(values, (v) => v < 0);
+  return new CassiInputError(
+    `${what}: expected non-negative intensities, found a minimum of ${min} (the first negative: ${where(index)})`,
+  );
+}
+
+/**
  * Checks that every value is finite and, when `nonNegative`, >= 0. Reads the data back (synchronously),
- * so it is meant for inputs at the API boundary, not for every iteration.
+ * so it is meant for inputs at the API boundary, not for every iteration, and not for GPU backends
+ * (see {@link checksValuesSynchronously}; use {@link expectFiniteValuesAsync} there).
  */
 export function expectFiniteValues(x: tf.Tensor, what: string, nonNegative: boolean): void {
-  const [finite, min] = tf.tidy(() => {
-    const flat = tf.reshape(tf.cast(x, 'float32'), [-1]);
-    const allFinite = tf.all(tf.logicalNot(tf.logicalOr(tf.isNaN(flat), tf.isInf(flat))));
-    return [allFinite, flat.size > 0 ? tf.min(flat) : tf.scalar(0)];
-  });
-  const finiteValue = finite.dataSync()[0];
-  const minValue = min.dataSync()[0];
-  finite.dispose();
-  min.dispose();
-  if (!finiteValue) throw new CassiInputError(`${what}: expected finite values, found NaN or Infinity`);
-  if (nonNegative && minValue < 0) {
-    throw new CassiInputError(`${what}: expected non-negative intensities, found a minimum of ${minValue}`);
+  const summary = summarise(x);
+  const [finite, min] = summary.dataSync();
+  summary.dispose();
+  if (finite === 1 && (!nonNegative || min >= 0)) return;
+  throw valueError(x, what, finite === 1, min, x.dataSync());
+}
+
+/**
+ * {@link expectFiniteValues} without a synchronous readback (`await data()`), so it does not stall a
+ * GPU backend: the reduction runs on the backend and two numbers come back (the whole tensor only when
+ * the check fails, to name the first bad element).
+ */
+export async function expectFiniteValuesAsync(
+  x: tf.Tensor,
+  what: string,
+  nonNegative: boolean,
+): Promise<void> {
+  const summary = summarise(x);
+  let finite: number;
+  let min: number;
+  try {
+    [finite, min] = await summary.data();
+  } finally {
+    summary.dispose();
   }
+  if (finite === 1 && (!nonNegative || min >= 0)) return;
+  throw valueError(x, what, finite === 1, min, await x.data());
 }

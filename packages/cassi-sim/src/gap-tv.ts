@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   CassiInputError,
   expectFiniteNumber,
-  expectFiniteValues,
+  expectFiniteValuesAsync,
   expectNonNegativeInteger,
   expectRank,
 } from './_validate';
@@ -29,7 +29,8 @@ export interface GapTvOptions extends DispersionOptions {
   /** GAP iterations (default 100). */
   iterations?: number;
   /**
-   * TV weight theta of each denoising step (larger = smoother), for a cube in 0..1 (default 0.5, tuned on CAVE crops). The
+   * TV weight theta of each denoising step (larger = smoother), for a cube in 0..1 (default 0.5, tuned on
+   * CAVE crops). The
    * reference code's `tv_weight` is `1 / theta`.
    */
   tvWeight?: number;
@@ -54,7 +55,10 @@ export interface GapTvOptions extends DispersionOptions {
    * default `'none'` (the physical Y = sum_n shift(F * M)_n).
    */
   normalisation?: number | 'none';
-  /** Check that measurement and mask hold finite values, mask >= 0 (reads them back; default true). */
+  /**
+   * Check that measurement and mask hold finite values, mask >= 0. Default true on every backend: the
+   * check reads back asynchronously (`await data()`), so it does not stall GPU backends.
+   */
   validateValues?: boolean;
 }
 
@@ -117,8 +121,9 @@ export async function reconstructGapTv(
   }
   const scale = resolveNormalisation(options.normalisation, 'none');
   if (options.validateValues ?? true) {
-    expectFiniteValues(measurement, 'reconstructGapTv(measurement)', false);
-    expectFiniteValues(mask, 'reconstructGapTv(mask)', true);
+    // asynchronous readback: no stall on GPU backends, so on by default everywhere
+    await expectFiniteValuesAsync(measurement, 'reconstructGapTv(measurement)', false);
+    await expectFiniteValuesAsync(mask, 'reconstructGapTv(mask)', true);
   }
   throwIfAborted(options.signal);
 

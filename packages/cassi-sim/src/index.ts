@@ -1,4 +1,5 @@
-export { CassiInputError } from './_validate';
+export { CassiInputError, GPU_BACKENDS } from './_validate';
+export { type AssertFiniteValuesOptions, assertFiniteValues } from './assert-finite-values';
 export {
   bandOffset,
   type DispersionDirection,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { spreadBack } from './_forward';
-import { CassiInputError, expectFiniteValues, expectRank } from './_validate';
+import { CassiInputError, checksValuesSynchronously, expectFiniteValues, expectRank } from './_validate';
 import { type DispersionOptions, resolveDispersion } from './dispersion';
 import { assertMaskFits, type CassiMask, maskAsChannel, validateMask } from './mask';
 import { resolveNormalisation } from './simulate';
@@ -19,7 +19,12 @@ export interface InitialEstimateOptions extends DispersionOptions {
   normalisation?: number | 'none';
   /** Band count N; default inferred from W' = W + shiftStep * (N - 1) (28 when shiftStep is 0). */
   bandCount?: number;
-  /** Check that measurement and mask hold finite values, mask >= 0 (reads them back; default true). */
+  /**
+   * Check that measurement and mask hold finite values, mask >= 0 (reads them back synchronously; default:
+   * true on cpu, wasm and other CPU backends, false on the GPU backends webgl and webgpu, where a
+   * synchronous readback stalls, so only shapes and dtypes are checked: run `await assertFiniteValues(...)`
+   * there first).
+   */
   validateValues?: boolean;
 }
 
@@ -45,7 +50,7 @@ export function initialEstimate(
     throw new CassiInputError(`initialEstimate: mode: expected 'HM' or 'H', got ${String(mode)}`);
   }
   const scale = resolveNormalisation(options.normalisation, 2 / bandCount);
-  if (options.validateValues ?? true) {
+  if (checksValuesSynchronously(options.validateValues)) {
     expectFiniteValues(measurement, 'initialEstimate(measurement)', false);
     expectFiniteValues(mask, 'initialEstimate(mask)', true);
   }

@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { disperseAndSum, spreadBack } from './_forward';
-import { CassiInputError, describeShape, expectPositiveInteger, expectRank } from './_validate';
+import {
+  CassiInputError,
+  checksValuesSynchronously,
+  describeShape,
+  expectPositiveInteger,
+  expectRank,
+} from './_validate';
 import { type DispersionOptions, type ResolvedDispersion, resolveDispersion } from './dispersion';
 import { type CassiMask, maskAsChannel, validateMask } from './mask';
 import { buildPhi, computePhiSquaredSum } from './phi';
@@ -9,7 +15,12 @@ import { buildPhi, computePhiSquaredSum } from './phi';
 export interface CassiOperatorOptions extends DispersionOptions {
   /** Band count N (default 28). */
   bandCount?: number;
-  /** Check once, at creation, that the mask is finite and >= 0 (reads it back; default true). */
+  /**
+   * Check once, at creation, that the mask is finite and >= 0 (reads it back synchronously; default: true
+   * on cpu, wasm and other CPU backends, false on the GPU backends webgl and webgpu, where a synchronous
+   * readback stalls, so only shapes and dtypes are checked: run `await assertFiniteValues(...)` there
+   * first).
+   */
   validateValues?: boolean;
 }
 
@@ -61,7 +72,7 @@ export interface CassiOperator {
  * @param mask [H, W] (shared) or [B, H, W] (per sample), finite, >= 0. Copied; the caller keeps its own.
  */
 export function createCassiOperator(mask: CassiMask, options: CassiOperatorOptions = {}): CassiOperator {
-  validateMask(mask, 'createCassiOperator(mask)', options.validateValues ?? true);
+  validateMask(mask, 'createCassiOperator(mask)', checksValuesSynchronously(options.validateValues));
   const bandCount = expectPositiveInteger(options.bandCount ?? 28, 'bandCount');
   const dispersion = resolveDispersion(options);
   const [height, width] = mask.shape.slice(-2);

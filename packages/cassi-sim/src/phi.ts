@@ -1,12 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { disperseAndSum } from './_forward';
-import { expectFiniteValues, expectPositiveInteger } from './_validate';
+import { checksValuesSynchronously, expectFiniteValues, expectPositiveInteger } from './_validate';
 import { type DispersionOptions, resolveDispersion, shiftBands } from './dispersion';
 import { type CassiMask, maskAsChannel, validateMask } from './mask';
 
 /** Options of {@link buildPhi} and {@link phiSquaredSum}. */
 export interface PhiOptions extends DispersionOptions {
-  /** Check that the mask holds finite, non-negative values (reads it back; default true). */
+  /**
+   * Check that the mask holds finite, non-negative values (reads it back synchronously; default: true on
+   * cpu, wasm and other CPU backends, false on the GPU backends webgl and webgpu, where a synchronous
+   * readback stalls, so only shapes and dtypes are checked: run `await assertFiniteValues(...)` there
+   * first).
+   */
   validateValues?: boolean;
 }
 
@@ -19,7 +24,7 @@ export interface PhiOptions extends DispersionOptions {
  * @returns [Bm, H, W', N] float32 (Bm = 1 for a 2D mask), W' = W + shiftStep * (N - 1).
  */
 export function buildPhi(mask: CassiMask, bandCount = 28, options: PhiOptions = {}): tf.Tensor4D {
-  validateMask(mask, 'buildPhi(mask)', options.validateValues ?? true);
+  validateMask(mask, 'buildPhi(mask)', checksValuesSynchronously(options.validateValues));
   expectPositiveInteger(bandCount, 'bandCount');
   const dispersion = resolveDispersion(options);
   return tf.tidy(() => {
@@ -38,7 +43,8 @@ export function buildPhi(mask: CassiMask, bandCount = 28, options: PhiOptions = 
  */
 export function phiSquaredSum(mask: CassiMask, bandCount = 28, options: PhiOptions = {}): tf.Tensor3D {
   validateMask(mask, 'phiSquaredSum(mask)', false);
-  if (options.validateValues ?? true) expectFiniteValues(mask, 'phiSquaredSum(mask)', true);
+  if (checksValuesSynchronously(options.validateValues))
+    expectFiniteValues(mask, 'phiSquaredSum(mask)', true);
   expectPositiveInteger(bandCount, 'bandCount');
   const dispersion = resolveDispersion(options);
   return tf.tidy(() => computePhiSquaredSum(mask, bandCount, dispersion));

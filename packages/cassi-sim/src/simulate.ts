@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { disperseAndSum } from './_forward';
-import { CassiInputError, expectFiniteNumber, expectFiniteValues, expectRank } from './_validate';
+import {
+  CassiInputError,
+  checksValuesSynchronously,
+  expectFiniteNumber,
+  expectFiniteValues,
+  expectRank,
+} from './_validate';
 import { type DispersionOptions, resolveDispersion } from './dispersion';
 import { assertMaskFits, type CassiMask, maskAsChannel, validateMask } from './mask';
 import { applyNoise, type MeasurementNoise, type NoiseRandomOptions, resolveNoise } from './noise';
@@ -16,8 +22,11 @@ export interface SimulateOptions extends DispersionOptions, NoiseRandomOptions {
    */
   normalisation?: number | 'none';
   /**
-   * Check that cube and mask hold finite, non-negative values (reads them back; default true). Turn it
-   * off in a training loop whose data you already trust.
+   * Check that cube and mask hold finite, non-negative values (reads them back synchronously; default: true
+   * on cpu, wasm and other CPU backends, false on the GPU backends webgl and webgpu, where a synchronous
+   * readback stalls, so only shapes and dtypes are checked: run `await assertFiniteValues(...)` there
+   * first).
+   * Turn it off in a training loop whose data you already trust.
    */
   validateValues?: boolean;
 }
@@ -53,7 +62,7 @@ export function simulateMeasurement(
   assertMaskFits(mask, cube, dispersion);
   const noise = resolveNoise(options.noise);
   const scale = resolveNormalisation(options.normalisation, 'none');
-  if (options.validateValues ?? true) {
+  if (checksValuesSynchronously(options.validateValues)) {
     expectFiniteValues(cube, 'simulateMeasurement(cube)', true);
     expectFiniteValues(mask, 'simulateMeasurement(mask)', true);
   }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   CassiInputError,
+  checksValuesSynchronously,
   expectFiniteNumber,
   expectFiniteValues,
   expectNonNegativeInteger,
@@ -26,7 +27,11 @@ export interface TvDenoiseOptions {
    * column (horizontal term), so pixel (0, 0) is never changed. Offered to reproduce that code exactly.
    */
   boundary?: 'adjoint' | 'reference';
-  /** Check that the cube is finite (reads it back; default true). */
+  /**
+   * Check that the cube is finite (reads it back synchronously; default: true on cpu, wasm and other CPU
+   * backends, false on the GPU backends webgl and webgpu, where a synchronous readback stalls, so only
+   * shapes and dtypes are checked: run `await assertFiniteValues(...)` there first).
+   */
   validateValues?: boolean;
 }
 
@@ -172,7 +177,7 @@ export function tvDenoiseCore(x: tf.Tensor4D, tv: ResolvedTv, workspace?: TvWork
 export function denoiseTv(cube: tf.Tensor4D, options: TvDenoiseOptions = {}): tf.Tensor4D {
   expectRank(cube, [4], 'denoiseTv(cube)', '[batch, height, width, bands]');
   const tv = resolveTv(options, 'denoiseTv: ');
-  if (options.validateValues ?? true) expectFiniteValues(cube, 'denoiseTv(cube)', false);
+  if (checksValuesSynchronously(options.validateValues)) expectFiniteValues(cube, 'denoiseTv(cube)', false);
   const x = tf.tidy(() => tf.cast(cube, 'float32') as tf.Tensor4D);
   try {
     return tvDenoiseCore(x, tv);

@@ -1,18 +1,7 @@
 import { setupBackend } from '@s2cassi/backends';
-import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import * as tf from '@tensorflow/tfjs-core';
 import { orderFor, softwareRenderer } from '../lib/backend-order';
 import type { BackendPreference, BackendStatus } from '../lib/types';
-import { installWebGpuAddNChunking } from './webgpu-addn';
-
-/** The wasm binaries, emitted by Vite as same-origin assets (never a CDN). */
-const WASM_PATHS = {
-  'tfjs-backend-wasm.wasm': wasmPlainUrl,
-  'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
-  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
-};
 
 type Candidate = Exclude<BackendPreference, 'auto'>;
 
@@ -74,8 +63,8 @@ async function activateQuietly(candidate: Candidate, strict: boolean): Promise<s
     case 'webgpu': {
       const adapter = await webGpuAdapterName();
       if (adapter.software && !strict) throw new Error(`only a software adapter (${adapter.name})`);
+      // also replaces tfjs's webgpu AddN with one that works for more than 7 tensors (cassi-sim sums 28)
       await setupBackend('webgpu');
-      installWebGpuAddNChunking();
       return `WebGPU on ${adapter.name}${adapter.software ? ' (software)' : ''}`;
     }
     case 'webgl': {
@@ -84,7 +73,8 @@ async function activateQuietly(candidate: Candidate, strict: boolean): Promise<s
       return `WebGL2 on ${gl.detail}`;
     }
     case 'wasm': {
-      const choice = await setupBackend('wasm', { wasmPaths: WASM_PATHS });
+      // the wasm binaries are same-origin assets: tfjsWasm() in vite.config.ts (never a CDN)
+      const choice = await setupBackend('wasm');
       const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
       return `WebAssembly ${choice.reason.replace(/^requested 'wasm' /, '')}${isolated ? '' : ' (page not cross-origin isolated: no threads)'}`;
     }

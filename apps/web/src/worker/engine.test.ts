@@ -169,6 +169,44 @@ describeBackends('web engine', () => {
       ),
     ).rejects.toThrow(/no weights given/);
   });
+
+  it('rejects NaN, Infinity and negative intensities naming the first bad element, without leaking', async () => {
+    const cube = scene();
+    cube.data[37] = Number.NaN;
+    await expectNoLeaks(() =>
+      expect(simulate(cube, mask, { shiftStep: STEP, noiseSigma: 0, seed: 1 })).rejects.toThrow(
+        `simulate: cube: expected finite values, found NaN or Infinity (the first: NaN at flat index 37 of shape [1, ${H}, ${W}, ${N}])`,
+      ),
+    );
+    const width = W + STEP * (N - 1);
+    const measurement: PlaneData = { data: new Float32Array(H * width), shape: [H, width] };
+    measurement.data[3] = Number.POSITIVE_INFINITY;
+    const negativeMask: PlaneData = { data: mask.data.map((v, i) => (i === 9 ? -0.5 : v)), shape: [H, W] };
+    for (const method of ['gap-tv', 's2-user'] as const) {
+      await expectNoLeaks(() =>
+        expect(
+          reconstruct({ method, measurement, mask, shiftStep: STEP, iterations: 1, tvWeight: 0 }, () => {}),
+        ).rejects.toThrow(/measurement: expected finite values.*Infinity at flat index 3 of shape/),
+      );
+      await expectNoLeaks(() =>
+        expect(
+          reconstruct(
+            {
+              method,
+              measurement: { ...measurement, data: new Float32Array(H * width) },
+              mask: negativeMask,
+              shiftStep: STEP,
+              iterations: 1,
+              tvWeight: 0,
+            },
+            () => {},
+          ),
+        ).rejects.toThrow(
+          /mask: expected non-negative intensities, found a minimum of -0.5 \(the first negative: -0.5 at flat index 9/,
+        ),
+      );
+    }
+  });
 });
 
 describe('impliedBandCount', () => {

@@ -1,4 +1,5 @@
 import {
+  assertFiniteValues,
   initialEstimate,
   type MeasurementNoise,
   reconstructGapTv,
@@ -29,22 +30,6 @@ export interface SimulateParams {
   seed: number;
 }
 
-/**
- * Finite values (and >= 0 when `nonNegative`) checked on the plain arrays here, so that the tfjs
- * functions can skip their own check: theirs reads tensors back synchronously (dataSync), which stalls
- * the WebGPU backend in a worker.
- */
-export function expectFiniteArray(data: Float32Array, what: string, nonNegative: boolean): void {
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (!Number.isFinite(v) || (nonNegative && v < 0)) {
-      throw new Error(
-        `${what}: expected finite values${nonNegative ? ' >= 0' : ''}, found ${v} at index ${i}`,
-      );
-    }
-  }
-}
-
 function expectShift(shiftStep: number): number {
   if (!Number.isInteger(shiftStep) || shiftStep < 0 || shiftStep > 16) {
     throw new Error(`shift step: expected an integer 0..16 pixels per band, got ${shiftStep}`);
@@ -66,17 +51,18 @@ export async function simulate(cube: CubeData, mask: PlaneData, params: Simulate
   }
   const noise: MeasurementNoise =
     params.noiseSigma > 0 ? { type: 'gaussian', sigma: params.noiseSigma } : 'none';
-  expectFiniteArray(cube.data, 'simulate: cube', true);
-  expectFiniteArray(mask.data, 'simulate: mask', true);
-  const y = tf.tidy(() => {
-    const x = tf.tensor4d(cube.data, [1, height, width, bands]);
-    const m = tf.tensor2d(mask.data, mask.shape);
-    return simulateMeasurement(x, m, { shiftStep, noise, seed: params.seed, validateValues: false });
-  });
+  const x = tf.tensor4d(cube.data, [1, height, width, bands]);
+  const m = tf.tensor2d(mask.data, mask.shape);
+  let y: tf.Tensor3D | undefined;
   try {
+    // Value checks read back asynchronously (cassi-sim's synchronous ones would stall WebGPU), then
+    // the synchronous function is told they were done.
+    await assertFiniteValues(x, { name: 'simulate: cube', nonNegative: true });
+    await assertFiniteValues(m, { name: 'simulate: mask', nonNegative: true });
+    y = simulateMeasurement(x, m, { shiftStep, noise, seed: params.seed, validateValues: false });
     return { data: (await y.data()) as Float32Array, shape: [y.shape[1], y.shape[2]] };
   } finally {
-    y.dispose();
+    tf.dispose([x, m, ...(y ? [y] : [])]);
   }
 }
 
@@ -128,13 +114,14 @@ export async function reconstruct(
     );
   }
   const bandCount = impliedBandCount(measurementWidth, mask.shape[1], shiftStep);
-  expectFiniteArray(measurement.data, 'measurement', false);
-  expectFiniteArray(mask.data, 'mask', true);
   const started = performance.now();
   const y = tf.tensor3d(measurement.data, [1, height, measurementWidth]);
   const m = tf.tensor2d(mask.data, mask.shape);
   let out: tf.Tensor4D | undefined;
   try {
+    // asynchronous value checks (no WebGPU stall), done once for both methods
+    await assertFiniteValues(y, { name: 'measurement' });
+    await assertFiniteValues(m, { name: 'mask', nonNegative: true });
     if (job.method === 'gap-tv') {
       const iterations = job.iterations;
       if (!Number.isInteger(iterations) || iterations < 1 || iterations > 10_000) {
