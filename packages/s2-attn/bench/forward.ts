@@ -10,6 +10,7 @@
  * (Identity) of every tensor it saves, so on wasm each saved tensor is a full copy. (A candidate for
  * @s2cassi/backends; it does not make the 128 x 128 step fit the 4 GiB wasm heap on its own.)
  * --threads N: wasm threads through @s2cassi/backends' Node loader (default 1). --sizes 128,256: forward sizes.
+ * --checkpoint: the training step with gradient checkpointing (apply option checkpointBlocks).
  * --skip-forward: only the training step (and cpu unless --no-cpu). --train-size N: its input size (128).
  *
  * --compare: before/after at 128 x 128, interleaved: the first implementation (one qkv matMul + split,
@@ -150,7 +151,10 @@ if (!flag('--no-train')) {
     tf.tidy(() => {
       const loss = optimizer.minimize(
         () => {
-          const { reconstruction, maskEncoded } = model.apply(x, { withIntermediate: true });
+          const { reconstruction, maskEncoded } = model.apply(x, {
+            withIntermediate: true,
+            checkpointBlocks: flag('--checkpoint'),
+          });
           return tf.add(
             tf.mean(tf.abs(tf.sub(reconstruction, target))),
             tf.mul(1.5, tf.mean(tf.abs(tf.sub(maskEncoded as tf.Tensor, target)))),
@@ -173,7 +177,7 @@ if (!flag('--no-train')) {
   });
   profiles.train = profile;
   console.log(
-    `wasm training step ${trainSize}x${trainSize} (forward + backward + Adam): ${seconds(times)}, peak ${mb(profile.peakBytes)}`,
+    `wasm training step ${trainSize}x${trainSize} (forward + backward + Adam${flag('--checkpoint') ? ', checkpointBlocks' : ''}): ${seconds(times)}, peak ${mb(profile.peakBytes)}`,
   );
   optimizer.dispose();
   tf.dispose([x, target]);

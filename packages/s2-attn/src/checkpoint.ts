@@ -4,7 +4,8 @@ let nextId = 0;
 
 /** Whether a gradient tape is recording (tf.grad / variableGrads in progress, outside any kernel). */
 function tapeRecording(): boolean {
-  const state = (tf.engine() as unknown as { state?: { gradientDepth?: number; kernelDepth?: number } }).state;
+  const state = (tf.engine() as unknown as { state?: { gradientDepth?: number; kernelDepth?: number } })
+    .state;
   if (state?.gradientDepth === undefined) return true;
   return state.gradientDepth > 0 && (state.kernelDepth ?? 0) === 0;
 }

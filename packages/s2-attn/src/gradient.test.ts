@@ -264,7 +264,10 @@ describeBackends('gradient checkpointing (checkpointBlocks)', () => {
       expectNoLeaks(() => {
         let peak = 0;
         const { value, grads } = tf.variableGrads(() => {
-          const { reconstruction, maskEncoded } = model.apply(x, { withIntermediate: true, checkpointBlocks });
+          const { reconstruction, maskEncoded } = model.apply(x, {
+            withIntermediate: true,
+            checkpointBlocks,
+          });
           const loss = tf.add(
             tf.sum(tf.mul(reconstruction, r1)),
             tf.sum(tf.mul(maskEncoded as tf.Tensor, r2)),
@@ -272,7 +275,11 @@ describeBackends('gradient checkpointing (checkpointBlocks)', () => {
           peak = tf.memory().numTensors; // everything the tape holds at the end of the forward pass
           return loss;
         }, variables);
-        const out = { loss: value.dataSync()[0], grads: variables.map((v) => grads[v.name].dataSync()), peak };
+        const out = {
+          loss: value.dataSync()[0],
+          grads: variables.map((v) => grads[v.name].dataSync()),
+          peak,
+        };
         tf.dispose([value, ...Object.values(grads)]);
         return out;
       });
@@ -292,7 +299,11 @@ describeBackends('gradient checkpointing (checkpointBlocks)', () => {
   });
 
   it('checkpoint() of a plain function: value and gradients equal the unchecked ones', async () => {
-    const w = tf.variable(tf.tensor2d(uniformArray(12, 17, -1, 1), [3, 4]), true, `checkpoint_test_w_${tf.getBackend()}`);
+    const w = tf.variable(
+      tf.tensor2d(uniformArray(12, 17, -1, 1), [3, 4]),
+      true,
+      `checkpoint_test_w_${tf.getBackend()}`,
+    );
     const x = tf.tensor2d(uniformArray(6, 18, -1, 1), [2, 3]);
     const f = (input: tf.Tensor2D) => tf.tidy(() => tf.tanh(tf.matMul(tf.square(input), w)) as tf.Tensor2D);
     const grads = (useCheckpoint: boolean) =>

@@ -1,6 +1,7 @@
 import './_serialization';
 
 export { S2AttnInputError } from './_validate';
+export { checkpoint } from './checkpoint';
 export { Conv2d, type Conv2dConfig } from './conv2d';
 export { countMacs, countParameters, type MacCounts, type ParameterCounts } from './counts';
 export { FeedForward, type FeedForwardConfig } from './feed-forward';
@@ -63,4 +64,3 @@ export {
 } from './weights';
 export { cyclicShift, reverseCyclicShift, windowPartition, windowReverse } from './window';
 export { shiftedWindowMask, shiftedWindowMaskValues } from './window-mask';
-export { checkpoint } from './checkpoint';

@@ -71,6 +71,7 @@ const UNHASHED_PATHS = [
   ['checkpoint'],
   ['log'],
   ['memoryLimitBytes'],
+  ['training', 'checkpointBlocks'],
   ['data', 'source', 'root'],
   ['data', 'mask', 'path'],
 ] as const;
@@ -104,7 +105,8 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 
 /**
  * The hash that identifies what a configuration trains: SHA-256 of its canonical JSON without the
- * fields that may change on resume (backend, checkpoint and log settings, memory limit, data paths).
+ * fields that may change on resume (backend, checkpoint and log settings, memory limit, gradient
+ * checkpointing, data paths).
  */
 export async function configHash(config: TrainerConfig): Promise<string> {
   return sha256Hex(new TextEncoder().encode(canonicalJson(trainingDefinition(config))));

@@ -185,6 +185,13 @@ export const trainerConfigSchema = z
         epochs: positiveInt,
         samplesPerEpoch: positiveInt,
         batchSize: positiveInt,
+        /**
+         * Gradient checkpointing (S2Transformer apply option `checkpointBlocks`): keeps each block's input
+         * instead of its intermediates and recomputes the block in the backward pass. Same values and
+         * gradients; ~1/L of the activation memory for ~1/3 more compute. Default false. Not part of the
+         * configuration hash: a run may be resumed with it switched.
+         */
+        checkpointBlocks: z.boolean().optional(),
       })
       .strict(),
     optimizer: z

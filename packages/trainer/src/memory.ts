@@ -55,8 +55,14 @@ export function estimateTrainingMemory(
     CHANNEL_FACTOR * model.embeddingDim +
     ATTENTION_MAP_FACTOR * model.heads * model.windowSize ** 2 +
     BLOCK_BASE;
+  // With gradient checkpointing the tape keeps each block's input (and the backward pass holds its
+  // gradient) and one block's intermediates at a time, during its recomputation.
+  const blocks = model.stageCount * model.blocksPerStage;
+  const blockTerms = training.checkpointBlocks
+    ? blocks * 2 * model.embeddingDim + perBlock
+    : blocks * perBlock;
   const perPixel =
-    model.stageCount * model.blocksPerStage * perBlock +
+    blockTerms +
     model.stageCount * 4 * model.embeddingDim + // stage convs and residuals
     12 * model.bandCount + // input, heads, loss terms
     4 * model.embeddingDim; // first conv, last conv input
@@ -69,7 +75,7 @@ export function estimateTrainingMemory(
   const limitBytes = config.memoryLimitBytes ?? (backend === 'wasm' ? WASM_HEAP_LIMIT_BYTES : null);
   const summary = `estimated peak memory per step: ${formatBytes(peakBytes)} (activations ${formatBytes(
     activationBytes,
-  )} for batch ${training.batchSize} x ${data.cropSize}^2, parameters+Adam ${formatBytes(parameterBytes)})${
+  )} for batch ${training.batchSize} x ${data.cropSize}^2${training.checkpointBlocks ? ', checkpointBlocks' : ''}, parameters+Adam ${formatBytes(parameterBytes)})${
     limitBytes === null
       ? ''
       : `, limit ${formatBytes(limitBytes)} (${config.memoryLimitBytes ? 'memoryLimitBytes' : backend})`
@@ -82,15 +88,28 @@ export function estimateTrainingMemory(
  */
 export function assertMemoryFits(
   estimate: MemoryEstimate,
-  config: Pick<TrainerConfig, 'data' | 'training'>,
+  config: Pick<TrainerConfig, 'data' | 'training' | 'model' | 'memoryLimitBytes'>,
+  parameterCount?: number,
+  backend?: string,
 ): void {
   if (estimate.limitBytes === null || estimate.peakBytes <= estimate.limitBytes) return;
+  let checkpointHint = '';
+  if (!config.training.checkpointBlocks && parameterCount !== undefined && backend !== undefined) {
+    const withCheckpoints = estimateTrainingMemory(
+      { ...config, training: { ...config.training, checkpointBlocks: true } },
+      parameterCount,
+      backend,
+    );
+    if (withCheckpoints.limitBytes !== null && withCheckpoints.peakBytes <= withCheckpoints.limitBytes) {
+      checkpointHint = `training.checkpointBlocks: true (gradient checkpointing; estimated ${formatBytes(withCheckpoints.peakBytes)}), `;
+    }
+  }
   const ratio = estimate.peakBytes / estimate.limitBytes;
   const batch = Math.max(1, Math.floor(config.training.batchSize / ratio));
   const crop = Math.floor(config.data.cropSize / Math.sqrt(ratio) / 8) * 8;
   throw new Error(
     `configuration refused: ${estimate.summary}. It cannot fit: the peak is ${ratio.toFixed(1)}x the limit. ` +
-      `Use a smaller batch (training.batchSize <= ~${batch}) or crop (data.cropSize <= ~${Math.max(8, crop)}), ` +
+      `Use ${checkpointHint}a smaller batch (training.batchSize <= ~${batch}) or crop (data.cropSize <= ~${Math.max(8, crop)}), ` +
       'a smaller model, or a backend without the limit (webgpu / tensorflow on a GPU).',
   );
 }

@@ -14,7 +14,7 @@ export interface TrainableModel {
    */
   apply(
     input: tf.Tensor4D,
-    options: { withIntermediate?: boolean; training?: boolean },
+    options: { withIntermediate?: boolean; training?: boolean; checkpointBlocks?: boolean },
   ): { reconstruction: tf.Tensor4D; maskEncoded?: tf.Tensor4D };
   /** Every weight under a stable, unique name (the checkpoint keys). */
   namedWeights(): NamedVariable[];
@@ -31,7 +31,11 @@ export interface TrainableModel {
 export function createModel(model: TrainerConfig['model'], seed: number): TrainableModel {
   const network = new S2Transformer({ ...model, seed });
   return {
-    apply: (input, options) => network.apply(input, { withIntermediate: options.withIntermediate === true }),
+    apply: (input, options) =>
+      network.apply(input, {
+        withIntermediate: options.withIntermediate === true,
+        checkpointBlocks: options.checkpointBlocks === true,
+      }),
     namedWeights: () => network.namedWeights(),
     parameterCount: () => network.parameterCount(),
     encodeWeights: () => encodeModelWeights(network),

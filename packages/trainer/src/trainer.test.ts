@@ -2,6 +2,7 @@ import { setupBackend } from '@s2cassi/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tinyConfig } from './_test-helpers';
+import { configHash } from './checkpoint';
 import type { TrainerConfig } from './config';
 import type { StepRecord } from './events';
 import { configuredMask } from './mask-source';
@@ -103,6 +104,37 @@ describe('Trainer end to end (tiny S2-Transformer, synthetic 16 x 16 x 4 data)',
     expect(at(199).numTensors).toBe(at(20).numTensors);
     expect(at(199).tensorBytes).toBe(at(20).tensorBytes);
     expect(at(199).backendBytes).toBe(at(20).backendBytes);
+  });
+
+  it('checkpointBlocks trains the same steps (same losses) on wasm and is not part of the config hash', async () => {
+    const config = tinyConfig();
+    const plain = await losses('wasm', config, 4);
+    const checkpointed = await losses(
+      'wasm',
+      deepMerge(config, { training: { checkpointBlocks: true } }) as TrainerConfig,
+      4,
+    );
+    for (const [i, loss] of plain.entries()) expect(Math.abs(checkpointed[i] - loss)).toBeLessThan(1e-5);
+    expect(
+      await configHash(deepMerge(config, { training: { checkpointBlocks: true } }) as TrainerConfig),
+    ).toBe(await configHash(config));
+  });
+
+  it('the default model at 128 x 128 on wasm: refused without checkpointBlocks (the refusal says so), fits with it', () => {
+    const config = deepMerge(preset('paper'), {
+      data: { cropSize: 128 },
+      training: { batchSize: 1 },
+    }) as TrainerConfig;
+    const plain = estimateTrainingMemory(config, 1_793_420, 'wasm');
+    expect(() => assertMemoryFits(plain, config, 1_793_420, 'wasm')).toThrow(
+      /training\.checkpointBlocks: true/,
+    );
+    const withCheckpoints = deepMerge(config, { training: { checkpointBlocks: true } }) as TrainerConfig;
+    const estimate = estimateTrainingMemory(withCheckpoints, 1_793_420, 'wasm');
+    // bench: s2-attn/bench/forward.ts --skip-forward --checkpoint measured a 1957 MiB peak for this step
+    expect(estimate.peakBytes).toBeGreaterThan(1.5 * 1024 ** 3);
+    expect(estimate.peakBytes).toBeLessThan(2.5 * 1024 ** 3);
+    expect(() => assertMemoryFits(estimate, withCheckpoints)).not.toThrow();
   });
 
   it('refuses a configuration that cannot fit in wasm memory, saying why', () => {

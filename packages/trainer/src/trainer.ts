@@ -201,7 +201,12 @@ export class Trainer {
     let trainer: Trainer | undefined;
     try {
       if (!options.skipMemoryCheck) {
-        assertMemoryFits(estimateTrainingMemory(config, model.parameterCount(), tf.getBackend()), config);
+        assertMemoryFits(
+          estimateTrainingMemory(config, model.parameterCount(), tf.getBackend()),
+          config,
+          model.parameterCount(),
+          tf.getBackend(),
+        );
       }
       trainer = new Trainer({ ...options, config }, model, trainScenes, validationScenes);
       if (options.checkpoint) trainer.restore(options.checkpoint, options.checkpointLocation ?? 'checkpoint');
@@ -347,7 +352,11 @@ export class Trainer {
     try {
       const variables = this.weights.map((w) => w.variable);
       const { value, grads } = tf.variableGrads(() => {
-        output = this.model.apply(batch.input, { withIntermediate, training: true });
+        output = this.model.apply(batch.input, {
+          withIntermediate,
+          training: true,
+          checkpointBlocks: this.config.training.checkpointBlocks === true,
+        });
         const parts = scheduledLoss(lossStep, {
           prediction: output.reconstruction,
           truth: batch.truth,
