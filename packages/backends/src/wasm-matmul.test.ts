@@ -67,6 +67,7 @@ function bruteForce(
 }
 
 // [a shape, b shape, transposeA, transposeB]: every micro-kernel edge (m mod 4; n mod 8 = 0..7), k = 1,
+// k-blocking,
 // batch broadcasting either way, rank 2 (the XNNPACK route when transposed) and rank 4-5.
 const CASES: Array<[number[], number[], boolean, boolean]> = [
   [[3, 5, 7], [3, 7, 13], false, false],
@@ -88,6 +89,11 @@ const CASES: Array<[number[], number[], boolean, boolean]> = [
   [[3, 7, 5], [3, 5, 6], false, false],
   [[3, 9, 4], [3, 4, 7], false, false],
   [[2, 10, 64], [2, 10, 64], false, true],
+  // k > 128: several passes over C (k-blocking), every edge width, A read transposed in place
+  [[1, 300, 13], [1, 300, 9], true, false],
+  [[2, 5, 260], [2, 260, 11], false, false],
+  [[700, 6], [700, 10], true, false],
+  [[700, 7], [3, 700], true, true],
 ];
 
 describe('wasm BatchMatMul (SIMD kernel)', () => {

@@ -10,9 +10,11 @@ type KernelArgs = Parameters<tf.KernelFunc>[0];
  * and neither is transposed; everything else (every attention product, and the gradients of every linear
  * layer, which are transposed products) runs a scalar triple loop at ~0.7 GMAC/s, 5-15x slower than the
  * XNNPACK path. This kernel replaces BatchMatMul on wasm:
- * - batch 1 on both sides: transposes explicitly (tfjs's Transpose kernel) and hands the untransposed
- *   product to the original kernel, i.e. to XNNPACK;
- * - otherwise: transposes explicitly if asked, then runs a register-blocked WebAssembly SIMD kernel
+ * - batch 1 on both sides and A not transposed (the forward pass and the input gradient of a linear layer):
+ *   transposes B explicitly (tfjs's Transpose kernel) and hands the untransposed product to the original
+ *   kernel, i.e. to XNNPACK;
+ * - otherwise (attention products, weight gradients X^T dY): transposes B explicitly if asked and runs a
+ *   register-blocked, k-blocked WebAssembly SIMD kernel that reads A transposed in place
  *   (scripts/build-matmul-wasm.mjs) over the batch, in place in tfjs's own memory where tfjs exposes it, or
  *   through a private memory (copy in, copy out) where it does not (the threaded build).
  * Batch broadcasting: equal batches, or a batch of 1 on either side; anything else, non-float32 operands and
@@ -41,6 +43,7 @@ type MatmulFn = (
   n: number,
   strideA: number,
   strideB: number,
+  transposeA: number,
 ) => void;
 
 /** How the SIMD kernel reaches tensor data: in place in tfjs's memory, or through a copy. */
@@ -162,11 +165,11 @@ function batchMatMul(args: KernelArgs): Info {
 
   const ops = new WasmOps(backend);
   const outShape = [...outer, m, n];
-  if (batchA === 1 && batchB === 1) {
-    // XNNPACK's fully-connected path: untransposed operands of batch 1.
-    if (!transposeA && !transposeB) return fallback();
-    const a2 = transposeA ? ops.transpose(ops.reshape(a, [k, m]), [1, 0]) : ops.reshape(a, [m, k]);
-    const b2 = transposeB ? ops.transpose(ops.reshape(b, [n, k]), [1, 0]) : ops.reshape(b, [k, n]);
+  if (batchA === 1 && batchB === 1 && !transposeA) {
+    // XNNPACK's fully-connected path: untransposed operands of batch 1 (B transposed explicitly).
+    if (!transposeB) return fallback();
+    const a2 = ops.reshape(a, [m, k]);
+    const b2 = ops.transpose(ops.reshape(b, [n, k]), [1, 0]);
     const out2 = (original as tf.KernelFunc)({
       inputs: { a: a2, b: b2 },
       attrs: { transposeA: false, transposeB: false },
@@ -178,7 +181,8 @@ function batchMatMul(args: KernelArgs): Info {
     return out;
   }
 
-  const a3 = transposeA ? ops.transpose(ops.reshape(a, [batchA, k, m]), [0, 2, 1]) : a;
+  // The SIMD kernel reads A transposed in place; B must be row-major [k, n].
+  const a3 = a;
   const b3 = transposeB ? ops.transpose(ops.reshape(b, [batchB, n, k]), [0, 2, 1]) : b;
   const out = backend.makeOutput(outShape, 'float32');
   const runner = runnerFor(backend);
@@ -195,6 +199,7 @@ function batchMatMul(args: KernelArgs): Info {
       n,
       strideA,
       strideB,
+      transposeA ? 1 : 0,
     );
   } else {
     const sizeA = batchA * m * k;
@@ -209,7 +214,7 @@ function batchMatMul(args: KernelArgs): Info {
     const pb = offsetOf(backend, b3) / 4;
     own.set(heap.subarray(pa, pa + sizeA), 0);
     own.set(heap.subarray(pb, pb + sizeB), sizeA);
-    runner.matmul(0, sizeA * 4, (sizeA + sizeB) * 4, batch, m, k, n, strideA, strideB);
+    runner.matmul(0, sizeA * 4, (sizeA + sizeB) * 4, batch, m, k, n, strideA, strideB, transposeA ? 1 : 0);
     const pc = offsetOf(backend, out) / 4;
     backend.wasm.HEAPF32.set(own.subarray(sizeA + sizeB, sizeA + sizeB + sizeC), pc);
   }
