@@ -50,7 +50,7 @@ function partialStore(width, ptr, value) {
  */
 function kernel(rows, width) {
   const vectors = width === 8 ? 2 : 1;
-  const lanes = (v) => (width === 8 ? 4 : width);
+  const lanes = width === 8 ? 4 : width;
   const locals = [];
   for (let r = 0; r < rows; r++) locals.push(`(local $a${r} i32)`);
   for (let r = 0; r < rows; r++) for (let v = 0; v < vectors; v++) locals.push(`(local $acc${r}_${v} v128)`);
@@ -66,7 +66,7 @@ function kernel(rows, width) {
       r === 0 ? '(local.get $c)' : `(i32.add (local.get $c) (i32.mul (local.get $ldb) (i32.const ${r})))`;
     for (let v = 0; v < vectors; v++) {
       const ptr = v === 0 ? row : `(i32.add ${row} (i32.const ${16 * v}))`;
-      init.push(`(local.set $acc${r}_${v} ${partialLoad(lanes(v), ptr)})`);
+      init.push(`(local.set $acc${r}_${v} ${partialLoad(lanes, ptr)})`);
     }
   }
   body.push(`(if (local.get $acc) (then\n      ${init.join('\n      ')}))`);
@@ -74,7 +74,7 @@ function kernel(rows, width) {
   const inner = [];
   for (let v = 0; v < vectors; v++) {
     const ptr = v === 0 ? '(local.get $b)' : `(i32.add (local.get $b) (i32.const ${16 * v}))`;
-    inner.push(`(local.set $b${v} ${partialLoad(lanes(v), ptr)})`);
+    inner.push(`(local.set $b${v} ${partialLoad(lanes, ptr)})`);
   }
   for (let r = 0; r < rows; r++) {
     inner.push(`(local.set $s (v128.load32_splat align=4 (local.get $a${r})))`);
@@ -91,7 +91,7 @@ function kernel(rows, width) {
   for (let r = 0; r < rows; r++) {
     for (let v = 0; v < vectors; v++) {
       const ptr = v === 0 ? '(local.get $c)' : `(i32.add (local.get $c) (i32.const ${16 * v}))`;
-      body.push(...partialStore(lanes(v), ptr, `(local.get $acc${r}_${v})`));
+      body.push(...partialStore(lanes, ptr, `(local.get $acc${r}_${v})`));
     }
     if (r < rows - 1) body.push('(local.set $c (i32.add (local.get $c) (local.get $ldb)))');
   }
