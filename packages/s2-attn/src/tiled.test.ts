@@ -31,6 +31,43 @@ describeBackends('tiled inference', () => {
     model.dispose();
   });
 
+  it('reports progress per tile and cancels between tiles through an AbortSignal, freeing everything', async () => {
+    const model = new S2Transformer({ ...TINY, seed: 4 });
+    const x = tf.tensor4d(uniformArray(40 * 40 * 3, 3), [1, 40, 40, 3]);
+    const layout = planTiles(model.config, 40, 40, { tile: 16, overlap: 4 });
+    const total = layout.rowStarts.length * layout.colStarts.length;
+    expect(total).toBeGreaterThan(2);
+    const seen: Array<[number, number]> = [];
+    await expectNoLeaks(async () => {
+      const out = await reconstructTiled(model, x, {
+        tile: 16,
+        overlap: 4,
+        onProgress: (done, all) => seen.push([done, all]),
+      });
+      out.dispose();
+    });
+    expect(seen).toEqual(Array.from({ length: total }, (_, i) => [i + 1, total]));
+    const controller = new AbortController();
+    let calls = 0;
+    await expectNoLeaks(async () => {
+      await expect(
+        reconstructTiled(model, x, {
+          tile: 16,
+          overlap: 4,
+          signal: controller.signal,
+          onProgress: (done) => {
+            calls = done;
+            if (done === 2) controller.abort();
+          },
+        }),
+      ).rejects.toThrow(/abort/i);
+    });
+    expect(calls).toBe(2);
+    await expect(reconstructTiled(model, x, { signal: AbortSignal.abort() })).rejects.toThrow(/abort/i);
+    tf.dispose(x);
+    model.dispose();
+  });
+
   it('tile weights: zero margin, complementary raised-cosine ramps', () => {
     const a = tileAxisWeights(0, 48, 0, 32); // right neighbour starts at 32: shared 16, margin 4
     const b = tileAxisWeights(32, 80, 48, 80);

@@ -48,6 +48,13 @@ export interface TiledOptions {
   overlap?: number;
   /** tfjs memory budget for one tile's forward pass (default 512 MiB), via {@link estimateForwardBytes}. */
   memoryBudgetBytes?: number;
+  /** Called after each tile with the tiles done and the total (for progress bars). */
+  onProgress?: (done: number, total: number) => void;
+  /**
+   * Cancels between tiles: the promise rejects with the signal's reason (an AbortError by default) and
+   * every tensor made so far is freed.
+   */
+  signal?: AbortSignal;
 }
 
 export interface TileLayout {
@@ -161,6 +168,10 @@ export async function reconstructTiled(
   const [batch, height, width] = y0.shape;
   const layout = planTiles(model.config, height, width, options, batch);
   const { tile, rowStarts, colStarts } = layout;
+  const { onProgress, signal } = options;
+  const total = rowStarts.length * colStarts.length;
+  let done = 0;
+  signal?.throwIfAborted();
   const sum = new Float32Array(batch * height * width * n);
   const weightSum = new Float32Array(height * width);
   let fallback: Float32Array | undefined;
@@ -186,8 +197,12 @@ export async function reconstructTiled(
         const input = tf.slice(y0, [0, r0, c0, 0], [batch, r1 - r0, c1 - c0, n]);
         return model.apply(input).reconstruction;
       });
-      const values = await patch.data();
-      patch.dispose();
+      let values: Float32Array;
+      try {
+        values = (await patch.data()) as Float32Array;
+      } finally {
+        patch.dispose();
+      }
       const th = r1 - r0;
       const tw = c1 - c0;
       for (let b = 0; b < batch; b++) {
@@ -207,6 +222,9 @@ export async function reconstructTiled(
           }
         }
       }
+      done++;
+      onProgress?.(done, total);
+      signal?.throwIfAborted();
     }
   }
   for (let b = 0; b < batch; b++) {

@@ -152,7 +152,11 @@ export async function reconstruct(
       await new Promise((resolve) => setTimeout(resolve, 0));
       const y0 = initialEstimate(y, m, { shiftStep, bandCount, mode: 'HM', validateValues: false });
       try {
-        out = await reconstructTiled(model, y0);
+        out = await reconstructTiled(model, y0, {
+          signal,
+          onProgress: (done, total) =>
+            onProgress({ done, total, message: `S2-Transformer tile ${done} of ${total}` }),
+        });
       } finally {
         y0.dispose();
       }
