@@ -105,6 +105,22 @@ describe('Node runner: checkpoints, exact resume, refused checkpoints', () => {
     expect(log.steps.map((s) => s.loss.total)).toEqual(straight.steps.map((s) => s.loss.total));
   });
 
+  it('an external AbortSignal stops the run with a checkpoint, and the run resumes from it', async () => {
+    const dir = join(root, 'external-signal');
+    const controller = new AbortController();
+    const run = await openTraining(config, dir, { ...options, signal: controller.signal });
+    run.trainer.events.on('step', (r) => {
+      if (r.step === 4) controller.abort();
+    });
+    const result = await run.start();
+    expect(result.stopped).toBe(true);
+    expect(result.step).toBe(5);
+    const resumed = await openResume(dir, { ...options, untilStep: 7 });
+    expect(resumed.trainer.step).toBe(5);
+    const again = await resumed.start();
+    expect(again.step).toBe(7);
+  });
+
   it('refuses to resume with a configuration that trains something else, naming the fields', async () => {
     const dir = join(root, 'other-config');
     const first = await openTraining(config, dir, { ...options, untilStep: 3 });

@@ -63,6 +63,12 @@ export interface NodeRunOptions {
   model?: TrainableModel;
   /** Save a checkpoint and stop cleanly on SIGINT / SIGTERM (default true). */
   handleSignals?: boolean;
+  /**
+   * Stops the run like a first SIGINT does (the current step finishes, a checkpoint is saved, `start()`
+   * resolves with `stopped: true`): for callers that own the process's signals or stop on their own terms
+   * (a UI, a time budget). Works with or without `handleSignals`.
+   */
+  signal?: AbortSignal;
   /** Stop after this many global steps (tests, time-boxed sessions). */
   untilStep?: number;
   /** Skip setting up the backend (the caller already did; the current tfjs backend is used). */
@@ -229,6 +235,10 @@ async function prepare(
     manifest: runManifest,
     async start(): Promise<RunResult> {
       const controller = new AbortController();
+      const external = options.signal;
+      const onExternalAbort = () => controller.abort(external?.reason);
+      if (external?.aborted) controller.abort(external.reason);
+      else external?.addEventListener('abort', onExternalAbort, { once: true });
       let signals = 0;
       const onSignal = (signal: NodeJS.Signals) => {
         signals++;
@@ -253,6 +263,7 @@ async function prepare(
         }
         return result;
       } finally {
+        external?.removeEventListener('abort', onExternalAbort);
         if (handle) {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
