@@ -135,7 +135,8 @@ if (flag('--compare')) {
 const profiles: Record<string, tf.ProfileInfo> = {};
 for (const size of flag('--skip-forward') ? [] : sizes) {
   const { times, peakBytes, profile } = await timeForward(model, size, repeat);
-  profiles[size] = profile;
+  // tf.profile returns the engine's one profile object, reused by the next call: keep a copy.
+  profiles[size] = { ...profile, kernels: [...profile.kernels] };
   const macs = countMacs({}, size, size).total;
   console.log(
     `wasm forward ${size}x${size}: ${seconds(times)}, ${(macs / 1e9 / (Math.min(...times) / 1000)).toFixed(2)} GMAC/s, peak ${mb(peakBytes)}`,
@@ -175,7 +176,7 @@ if (!flag('--no-train')) {
   const profile = await tf.profile(() => {
     step();
   });
-  profiles.train = profile;
+  profiles.train = { ...profile, kernels: [...profile.kernels] };
   console.log(
     `wasm training step ${trainSize}x${trainSize} (forward + backward + Adam${flag('--checkpoint') ? ', checkpointBlocks' : ''}): ${seconds(times)}, peak ${mb(profile.peakBytes)}`,
   );
