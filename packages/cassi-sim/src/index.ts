@@ -1,4 +1,5 @@
 export { CassiInputError } from './_validate';
+export { type CubeScaleOptions, estimateCubeScale } from './cube-scale';
 export {
   bandOffset,
   type DispersionDirection,
