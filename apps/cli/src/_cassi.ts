@@ -90,6 +90,8 @@ export interface ReconstructOptions {
   /** GAP-TV iterations. */
   iterations: number;
   tvWeight?: number;
+  /** GAP-TV: the cube value tvWeight is relative to, or 'auto' (estimated from the measurement); default 1. */
+  tvWeightScale?: number | 'auto';
   /** S2: the model (owned by the caller). */
   model?: S2Transformer;
   /** S2: tfjs memory budget per tile, bytes. */
@@ -117,6 +119,7 @@ export async function reconstruct(
         bandCount: bands,
         iterations: options.iterations,
         tvWeight: options.tvWeight,
+        tvWeightScale: options.tvWeightScale,
         signal: options.signal,
         onProgress: options.onProgress ? (p) => options.onProgress?.(p.iteration, p.total) : undefined,
       });

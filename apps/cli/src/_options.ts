@@ -19,6 +19,16 @@ export function numberAtLeast(min: number) {
   };
 }
 
+/** 'auto' or a number > 0 (GAP-TV --tv-scale). */
+export function parseTvScale(value: string): number | 'auto' {
+  if (value.trim().toLowerCase() === 'auto') return 'auto';
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new InvalidArgumentError(`expected 'auto' or a number > 0, got '${value}'.`);
+  }
+  return n;
+}
+
 const UNITS: Record<string, number> = {
   '': 1,
   b: 1,

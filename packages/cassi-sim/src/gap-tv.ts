@@ -6,6 +6,7 @@ import {
   expectNonNegativeInteger,
   expectRank,
 } from './_validate';
+import { estimateCubeScale } from './cube-scale';
 import { type DispersionOptions, resolveDispersion } from './dispersion';
 import { assertMaskFits, type CassiMask, validateMask } from './mask';
 import { createCassiOperator } from './operator';
@@ -55,6 +56,17 @@ export interface GapTvOptions extends DispersionOptions {
    * default `'none'` (the physical Y = sum_n shift(F * M)_n).
    */
   normalisation?: number | 'none';
+  /**
+   * The cube value that `tvWeight` is relative to: the TV step uses theta = tvWeight * tvWeightScale.
+   * Default 1: `tvWeight` is in the cube's own units, right for simulations of cubes in 0..1 (and the
+   * tuned default 0.5 assumes them). `'auto'`: {@link estimateCubeScale} of the (normalised)
+   * measurement, for measurements of unknown scale such as a real camera's frame normalised to peak 1,
+   * whose cube is ~10x darker than the simulations: there an absolute theta is ~10x too strong relative to
+   * the data, and the few Chambolle iterations per step then act as a linear filter that no longer damps
+   * the highest spatial frequencies, so GAP amplifies per-band noise (strong colour noise). GAP-TV is
+   * exactly scale-equivariant with 'auto': y * c gives the cube * c.
+   */
+  tvWeightScale?: number | 'auto';
   /**
    * Check that measurement and mask hold finite values, mask >= 0. Default true on every backend: the
    * check reads back asynchronously (`await data()`), so it does not stall GPU backends.
@@ -120,6 +132,15 @@ export async function reconstructGapTv(
     );
   }
   const scale = resolveNormalisation(options.normalisation, 'none');
+  const weightScale = options.tvWeightScale ?? 1;
+  if (weightScale !== 'auto') {
+    expectFiniteNumber(weightScale, 'reconstructGapTv: tvWeightScale', 0);
+    if (weightScale <= 0) {
+      throw new CassiInputError(
+        `reconstructGapTv: tvWeightScale: expected a number > 0 or 'auto', got ${weightScale}`,
+      );
+    }
+  }
   if (options.validateValues ?? true) {
     // asynchronous readback: no stall on GPU backends, so on by default everywhere
     await expectFiniteValuesAsync(measurement, 'reconstructGapTv(measurement)', false);
@@ -127,11 +148,22 @@ export async function reconstructGapTv(
   }
   throwIfAborted(options.signal);
 
-  const operator = createCassiOperator(mask, { ...dispersion, bandCount, validateValues: false });
   const y = tf.tidy(() => {
     const m = tf.cast(measurement, 'float32') as tf.Tensor3D;
     return scale === 1 ? m : (tf.div(m, scale) as tf.Tensor3D);
   });
+  if (weightScale !== 1) {
+    let factor: number;
+    try {
+      factor =
+        weightScale === 'auto' ? await estimateCubeScale(y, mask, { ...dispersion, bandCount }) : weightScale;
+    } catch (error) {
+      y.dispose();
+      throw error;
+    }
+    tv.weight *= factor;
+  }
+  const operator = createCassiOperator(mask, { ...dispersion, bandCount, validateValues: false });
   let x = operator.adjoint(y);
   let y1 = accelerate ? tf.zerosLike(y) : undefined;
   const phiS = operator.phiSquaredSum();

@@ -1,5 +1,6 @@
 export { CassiInputError, GPU_BACKENDS } from './_validate';
 export { type AssertFiniteValuesOptions, assertFiniteValues } from './assert-finite-values';
+export { type CubeScaleOptions, estimateCubeScale } from './cube-scale';
 export {
   bandOffset,
   type DispersionDirection,

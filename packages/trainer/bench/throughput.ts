@@ -1,5 +1,7 @@
 // Training throughput (samples/s) on the current machine:
-//   npx tsx --conditions=@s2cassi/source packages/trainer/bench/throughput.ts [--quick] [--backend wasm|cpu|webgpu]
+//   npx tsx --conditions=@s2cassi/source packages/trainer/bench/throughput.ts [--quick] [--backend wasm|cpu|webgpu] [--threads N]
+// (--threads: wasm threads through @s2cassi/backends' Node loader.) The default model trains with
+// training.checkpointBlocks (gradient checkpointing): without it the 128^2 step does not fit wasm's heap.
 // Prints one line per configuration: parameters, step time (median of the timed steps after warm-up),
 // samples/s, and how much of a step is data preparation. Synthetic 28-band scenes, the standard mask.
 import { setupBackend } from '@s2cassi/backends';
@@ -19,7 +21,9 @@ const backendIndex = args.indexOf('--backend');
 const backend = (backendIndex >= 0 ? args[backendIndex + 1] : 'wasm') as 'wasm';
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 
-const choice = await setupBackend(backend);
+const threadsIndex = args.indexOf('--threads');
+const threads = threadsIndex >= 0 ? Number(args[threadsIndex + 1]) : undefined;
+const choice = await setupBackend(backend, threads === undefined ? {} : { threads });
 console.log(`backend: ${choice.backend} (${choice.reason})`);
 console.log(
   `machine: ${(await import('node:os')).cpus().length} logical CPUs, shared with other work (numbers taken under load)`,
@@ -62,8 +66,7 @@ async function measure(name: string, config: TrainerConfig, timed: number): Prom
 const cpuSmall = preset('cpu-small');
 const defaultModel = deepMerge(preset('paper'), {
   data: { cropSize: 128 },
-  training: { batchSize: 1 },
-  memoryLimitBytes: null,
+  training: { batchSize: 1, checkpointBlocks: true },
 }) as TrainerConfig;
 const candidates: [string, TrainerConfig][] = [
   ['cpu-small (preset)', cpuSmall],

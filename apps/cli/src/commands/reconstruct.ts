@@ -14,6 +14,7 @@ import {
   numberAtLeast,
   parseBytes,
   parseShard,
+  parseTvScale,
   type Shard,
   shardItems,
   withExtension,
@@ -35,6 +36,7 @@ interface ReconstructCliOptions {
   weights?: string;
   iterations: number;
   tvWeight?: number;
+  tvScale: number | 'auto';
   memoryBudget?: number;
   tile?: number;
   overlap?: number;
@@ -115,7 +117,17 @@ registerCommand((program, run) => {
         'S2-Transformer weights (.safetensors with its config; default: the bundled demo weights)',
       )
       .option('--iterations <n>', 'GAP-TV iterations', integerAtLeast(1), 100)
-      .option('--tv-weight <theta>', 'GAP-TV TV weight (default 0.08)', numberAtLeast(0))
+      .option(
+        '--tv-weight <theta>',
+        'GAP-TV TV weight, relative to --tv-scale (default 0.5, tuned on 0..1 CAVE simulations)',
+        numberAtLeast(0),
+      )
+      .option(
+        '--tv-scale <auto|value>',
+        "GAP-TV: the cube value the TV weight is relative to. 'auto' (default) estimates it from the measurement (99.9th percentile of y / sum of the dispersed mask), so a measurement of any scale (a real camera frame normalised to 1) gets the same relative smoothing; 1 uses the TV weight as it is, like evaluate and demo",
+        parseTvScale,
+        'auto',
+      )
       .option(
         '--memory-budget <size>',
         'S2: tfjs memory for one tile, e.g. 512MiB or 2GB (default 512MiB)',
@@ -230,6 +242,7 @@ async function reconstructCommand(
           shiftStep: options.shiftStep,
           iterations: options.iterations,
           tvWeight: options.tvWeight,
+          tvWeightScale: options.tvScale,
           model,
           memoryBudgetBytes: options.memoryBudget,
           tile: options.tile,
@@ -265,6 +278,15 @@ async function reconstructCommand(
     method: options.method,
     backend: backend.backend,
     ...(modelSource ? { weights: modelSource } : {}),
+    ...(options.method === 'gap-tv'
+      ? {
+          gapTv: {
+            iterations: options.iterations,
+            tvWeight: options.tvWeight ?? 0.5,
+            tvScale: options.tvScale,
+          },
+        }
+      : {}),
     mask: { source: mask.source, shape: [mask.height, mask.width] },
     ...(batch
       ? { shard: options.shard ? `${options.shard.index}/${options.shard.count}` : undefined, skipped }
