@@ -18,7 +18,11 @@ export interface CliResult {
 /** Runs the CLI from source in a real Node process (tsx, @s2cassi/source condition). */
 export function cli(
   args: string[],
-  options: { cwd?: string; signalAfterMs?: number } = {},
+  options: {
+    cwd?: string;
+    signalAfterMs?: number /** Sends SIGINT once stderr matches. */;
+    interruptOn?: RegExp;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--conditions=@s2cassi/source', '--import', TSX, BIN, ...args], {
