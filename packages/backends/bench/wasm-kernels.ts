@@ -56,7 +56,7 @@ for (const [size, channels, runs] of [
     strides: 1,
     pad: 'same',
     dataFormat: 'NHWC',
-    dimRoundingMode: undefined,
+
     inputShape: x.shape,
   };
   const shape = `3x3 ${channels}->${channels} @ ${size}x${size}`;
@@ -95,7 +95,7 @@ for (const [size, channels, runs] of [
   const x = tf.randomNormal([1, 128, 128, 240]) as tf.Tensor4D;
   const w = tf.randomNormal([3, 3, 240, 1]) as tf.Tensor4D;
   const dy = tf.randomNormal([1, 128, 128, 240]) as tf.Tensor4D;
-  const attrs = { strides: 1, pad: 'same', dilations: 1, dimRoundingMode: undefined };
+  const attrs = { strides: 1, pad: 'same', dilations: 1 };
   const shape = 'depthwise 3x3 x240 @ 128x128';
   await time(`depthwiseConv2d forward (reference) ${shape}`, 3, () => tf.depthwiseConv2d(x, w, 1, 'same'));
   await time(

@@ -79,7 +79,7 @@ async function child(threads: number, runs: number): Promise<void> {
     strides: 1,
     pad: 'same',
     dataFormat: 'NHWC',
-    dimRoundingMode: undefined,
+
     inputShape: x.shape,
   };
   const a = tf.randomNormal([6144, 64, 10]);

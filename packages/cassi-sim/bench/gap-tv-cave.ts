@@ -95,7 +95,7 @@ for (const scene of scenes) {
   // Baseline for context: the adjoint A^T y scaled to the right mean (what GAP starts from).
   const operator = createCassiOperator(mask);
   const start = operator.adjoint(measurement);
-  const startData = await start.data();
+  const startData = (await start.data()) as Float32Array;
   const scale = truth.reduce((a, b) => a + b, 0) / startData.reduce((a, b) => a + b, 0);
   const startPsnr = psnrMatlab(
     startData.map((v) => v * scale),

@@ -21,6 +21,9 @@
  */
 import { setupBackend } from '@s2cassi/backends';
 import * as tf from '@tensorflow/tfjs-core';
+
+type ProfileInfo = Awaited<ReturnType<typeof tf.profile>>;
+
 import { setQkvImplementation } from '../src/_heads';
 import { countMacs, countParameters, S2Transformer } from '../src/index';
 import { setSpatialProductImplementation } from '../src/spatial-window-msa';
@@ -58,7 +61,7 @@ async function timeForward(model: S2Transformer, size: number, runs: number) {
   return { times, peakBytes: profile.peakBytes, profile };
 }
 
-function groupKernels(profile: tf.ProfileInfo) {
+function groupKernels(profile: ProfileInfo) {
   const groups = new Map<string, { ms: number; count: number }>();
   for (const k of profile.kernels) {
     const g = groups.get(k.name) ?? { ms: 0, count: 0 };
@@ -70,7 +73,7 @@ function groupKernels(profile: tf.ProfileInfo) {
   return { total, rows: [...groups.entries()].sort((a, b) => b[1].ms - a[1].ms) };
 }
 
-function printProfile(title: string, profile: tf.ProfileInfo) {
+function printProfile(title: string, profile: ProfileInfo) {
   const { total, rows } = groupKernels(profile);
   console.log(`\n${title}: kernel time ${(total / 1000).toFixed(2)} s`);
   console.log('| kernel | calls | ms | share |');
@@ -132,7 +135,7 @@ if (flag('--compare')) {
     console.log(`compare 128x128 forward ${variant}: ${seconds(times[variant])}`);
   x.dispose();
 }
-const profiles: Record<string, tf.ProfileInfo> = {};
+const profiles: Record<string, ProfileInfo> = {};
 for (const size of flag('--skip-forward') ? [] : sizes) {
   const { times, peakBytes, profile } = await timeForward(model, size, repeat);
   // tf.profile returns the engine's one profile object, reused by the next call: keep a copy.
