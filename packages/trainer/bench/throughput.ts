@@ -128,5 +128,5 @@ for (const [name, config] of candidates) {
   }
 }
 console.log(
-  'wasm threads: tfjs 4.22 runs wasm single-threaded in Node and @s2cassi/backends ignores `threads` there, so only 1 thread is measured.',
+  `wasm threads: ${choice.reason.match(/(\d+) thread/)?.[1] ?? '?'} (tfjs runs wasm single-threaded in Node; --threads N uses @s2cassi/backends' threaded loader, whose SIMD BatchMatMul then runs single-threaded through a copy)`,
 );
