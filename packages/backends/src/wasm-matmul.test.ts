@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expectNoLeaks, setBackend, uniformArray } from '@s2cassi/testing';
+import { backendBuffers, expectNoLeaks, setBackend, uniformArray } from '@s2cassi/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerGradients } from './register-gradients';
@@ -15,10 +15,6 @@ import {
 import { registerWasmTrainingKernels } from './wasm-training-kernels';
 
 const here = dirname(fileURLToPath(import.meta.url));
-
-function wasmBuffers(): number {
-  return (tf.backend() as unknown as { dataIdMap: { numDataIds(): number } }).dataIdMap.numDataIds();
-}
 
 /** out[t] = op(a[t]) op(b[t]) by an explicit triple loop in float64, with batch broadcasting of 1. */
 function bruteForce(
@@ -136,7 +132,7 @@ describe('wasm BatchMatMul (SIMD kernel)', () => {
           1,
         );
         const expected = bruteForce(aValues, aShape, bValues, bShape, transposeA, transposeB);
-        const buffers = wasmBuffers();
+        const buffers = backendBuffers();
         const { values, shape } = await expectNoLeaks(async () => {
           const a = tf.tensor(aValues, aShape);
           const b = tf.tensor(bValues, bShape);
@@ -145,7 +141,7 @@ describe('wasm BatchMatMul (SIMD kernel)', () => {
           tf.dispose([a, b, out]);
           return result;
         });
-        expect(wasmBuffers()).toBe(buffers);
+        expect(backendBuffers()).toBe(buffers);
         expect(shape).toEqual(expected.shape);
         const k = transposeA ? aShape[aShape.length - 2] : aShape[aShape.length - 1];
         for (let i = 0; i < values.length; i++) {

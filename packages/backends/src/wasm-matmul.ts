@@ -182,7 +182,6 @@ function batchMatMul(args: KernelArgs): Info {
   }
 
   // The SIMD kernel reads A transposed in place; B must be row-major [k, n].
-  const a3 = a;
   const b3 = transposeB ? ops.transpose(ops.reshape(b, [batchB, n, k]), [0, 2, 1]) : b;
   const out = backend.makeOutput(outShape, 'float32');
   const runner = runnerFor(backend);
@@ -190,7 +189,7 @@ function batchMatMul(args: KernelArgs): Info {
   const strideB = batchB === 1 ? 0 : k * n * 4;
   if (runner.mode === 'in-place') {
     runner.matmul(
-      offsetOf(backend, a3),
+      offsetOf(backend, a),
       offsetOf(backend, b3),
       offsetOf(backend, out),
       batch,
@@ -210,7 +209,7 @@ function batchMatMul(args: KernelArgs): Info {
     if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
     const own = new Float32Array(memory.buffer);
     const heap = backend.wasm.HEAPF32;
-    const pa = offsetOf(backend, a3) / 4;
+    const pa = offsetOf(backend, a) / 4;
     const pb = offsetOf(backend, b3) / 4;
     own.set(heap.subarray(pa, pa + sizeA), 0);
     own.set(heap.subarray(pb, pb + sizeB), sizeA);

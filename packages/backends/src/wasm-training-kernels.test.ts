@@ -1,14 +1,9 @@
-import { expectNoLeaks, setBackend, uniformArray } from '@s2cassi/testing';
+import { backendBuffers, expectNoLeaks, setBackend, uniformArray } from '@s2cassi/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateCase, OP_CASES, relativeError } from './_test-cases';
 import { registerGradients } from './register-gradients';
 import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm-training-kernels';
-
-/** Live buffers inside the wasm backend (catches intermediates a composed kernel forgot to free). */
-function wasmBuffers(): number {
-  return (tf.backend() as unknown as { dataIdMap: { numDataIds(): number } }).dataIdMap.numDataIds();
-}
 
 describe('registerWasmTrainingKernels', () => {
   beforeAll(async () => {
@@ -37,16 +32,16 @@ describe('registerWasmTrainingKernels', () => {
   it('Identity (tf.clone, and every tensor a gradient tape saves) shares the buffer instead of copying it', async () => {
     await setBackend('wasm');
     const x = tf.tensor1d([1, 2, 3]);
-    const buffers = wasmBuffers();
+    const buffers = backendBuffers();
     const y = tf.clone(x);
-    expect(wasmBuffers()).toBe(buffers);
+    expect(backendBuffers()).toBe(buffers);
     x.dispose();
     expect(Array.from(await y.data())).toEqual([1, 2, 3]);
     const z = tf.add(y, 1);
     y.dispose();
     expect(Array.from(await z.data())).toEqual([2, 3, 4]);
     z.dispose();
-    expect(wasmBuffers()).toBe(buffers - 1);
+    expect(backendBuffers()).toBe(buffers - 1);
   });
 
   const agreement: string[] = [];
@@ -59,9 +54,9 @@ describe('registerWasmTrainingKernels', () => {
       await setBackend('cpu');
       const reference = await expectNoLeaks(() => evaluateCase(opCase));
       await setBackend('wasm');
-      const buffers = wasmBuffers();
+      const buffers = backendBuffers();
       const actual = await expectNoLeaks(() => evaluateCase(opCase));
-      expect(wasmBuffers()).toBe(buffers);
+      expect(backendBuffers()).toBe(buffers);
       expect(actual.length).toBe(reference.length);
       const errors = actual.map((a, i) => relativeError(a, reference[i]));
       agreement.push(`  ${opCase.name}: ${errors.map((e) => e.toExponential(1)).join(', ')}`);

@@ -4,7 +4,7 @@
 // training.checkpointBlocks (gradient checkpointing): without it the 128^2 step does not fit wasm's heap.
 // Prints one line per configuration: parameters, step time (median of the timed steps after warm-up),
 // samples/s, and how much of a step is data preparation. Synthetic 28-band scenes, the standard mask.
-import { setupBackend } from '@s2cassi/backends';
+import { backendInfo, setupBackend } from '@s2cassi/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   configuredMask,
@@ -128,5 +128,5 @@ for (const [name, config] of candidates) {
   }
 }
 console.log(
-  `wasm threads: ${choice.reason.match(/(\d+) thread/)?.[1] ?? '?'} (tfjs runs wasm single-threaded in Node; --threads N uses @s2cassi/backends' threaded loader, whose SIMD BatchMatMul then runs single-threaded through a copy)`,
+  `wasm threads: ${backendInfo().threads ?? '-'} (tfjs runs wasm single-threaded in Node; --threads N uses @s2cassi/backends' threaded loader, whose SIMD BatchMatMul then runs single-threaded through a copy)`,
 );

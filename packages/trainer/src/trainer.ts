@@ -201,11 +201,13 @@ export class Trainer {
     let trainer: Trainer | undefined;
     try {
       if (!options.skipMemoryCheck) {
+        const parameterCount = model.parameterCount();
+        const backend = tf.getBackend();
         assertMemoryFits(
-          estimateTrainingMemory(config, model.parameterCount(), tf.getBackend()),
+          estimateTrainingMemory(config, parameterCount, backend),
           config,
-          model.parameterCount(),
-          tf.getBackend(),
+          parameterCount,
+          backend,
         );
       }
       trainer = new Trainer({ ...options, config }, model, trainScenes, validationScenes);

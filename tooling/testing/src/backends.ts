@@ -55,3 +55,11 @@ export async function expectNoLeaks<T>(fn: () => T | Promise<T>): Promise<T> {
   }
   return result;
 }
+
+/**
+ * Live data buffers inside the active backend (`numDataIds`): catches intermediates that a composed kernel
+ * made and forgot to free, which the tensor count cannot see.
+ */
+export function backendBuffers(): number {
+  return (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+}

@@ -6,11 +6,11 @@ import { type Cube, createCube, encodeMat, toColumnMajor } from '@s2cassi/hsi-io
 import { qualityReport } from '@s2cassi/metrics';
 import type { S2Transformer } from '@s2cassi/s2-attn';
 import { useBackend } from '../_backend';
-import { type Method, reconstruct, simulate } from '../_cassi';
+import { type Method, simulate } from '../_cassi';
 import type { Plane } from '../_io';
 import { DEMO_WEIGHTS_MISSING, demoWeightsAvailable, loadModel } from '../_model';
 import { integerAtLeast, numberAtLeast } from '../_options';
-import { createProgress, formatSeconds } from '../_progress';
+import { formatSeconds } from '../_progress';
 import {
   bandBarsSvg,
   bandGridPng,
@@ -21,6 +21,7 @@ import {
   srgbPng,
 } from '../_render';
 import { type ReportImage, reportHtml } from '../_report-html';
+import { timedReconstruct } from '../_timed-reconstruct';
 import { checkOutputPath, writeFolderAtomic } from '../output';
 import { addCommonOptions, registerCommand } from '../program';
 import { formatTable } from '../table';
@@ -89,28 +90,11 @@ registerCommand((program, run) => {
       const results: MethodResult[] = [];
       try {
         for (const method of methods) {
-          const total = method === 'gap-tv' ? options.iterations : 1;
-          const progress = createProgress(
-            context,
-            LABELS[method],
-            total,
-            method === 'gap-tv' ? 'iterations' : 'pass',
-          );
-          const start = performance.now();
-          let cube: Cube;
-          try {
-            cube = await reconstruct(measurement, mask, {
-              method,
-              shiftStep: 2,
-              iterations: options.iterations,
-              model,
-              signal: context.signal,
-              onProgress: (done) => progress.update(done),
-            });
-          } finally {
-            progress.stop();
-          }
-          const seconds = (performance.now() - start) / 1000;
+          const { cube, seconds } = await timedReconstruct(context, LABELS[method], measurement, mask, {
+            method,
+            iterations: options.iterations,
+            model,
+          });
           const report = qualityReport(truth, cube);
           const scores = report.scenes[0];
           results.push({

@@ -1,7 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import {
   CASSI_28_BAND_CENTRES,
   CAVE_31_BAND_CENTRES,
@@ -13,13 +12,13 @@ import { qualityReport, type ReportPreset } from '@s2cassi/metrics';
 import type { S2Transformer } from '@s2cassi/s2-attn';
 import { Option } from 'commander';
 import { useBackend } from '../_backend';
-import { METHODS, type Method, reconstruct, simulate } from '../_cassi';
+import { METHODS, type Method, simulate } from '../_cassi';
 import { formatOption, printResult } from '../_format';
 import { loadMask, PREFERRED_KEYS, readArray } from '../_io';
 import { loadModel } from '../_model';
 import { integerAtLeast, numberAtLeast } from '../_options';
-import { createProgress } from '../_progress';
 import { PUBLISHED_TABLE_1 } from '../_published';
+import { timedReconstruct } from '../_timed-reconstruct';
 import { UsageError } from '../errors';
 import { addCommonOptions, registerCommand } from '../program';
 import type { Cell, TableFormat } from '../table';
@@ -145,28 +144,13 @@ registerCommand((program, run) => {
             seed: options.seed,
           });
           for (const method of methods) {
-            const total = method === 'gap-tv' ? options.iterations : 1;
-            const progress = createProgress(
+            const { cube: estimate, seconds } = await timedReconstruct(
               context,
               `${sceneName(path)} ${method}`,
-              total,
-              method === 'gap-tv' ? 'iterations' : 'pass',
+              measurement,
+              mask,
+              { method, iterations: options.iterations, model },
             );
-            const start = performance.now();
-            let estimate: Cube;
-            try {
-              estimate = await reconstruct(measurement, mask, {
-                method,
-                shiftStep: 2,
-                iterations: options.iterations,
-                model,
-                signal: context.signal,
-                onProgress: (done) => progress.update(done),
-              });
-            } finally {
-              progress.stop();
-            }
-            const seconds = (performance.now() - start) / 1000;
             const scores = qualityReport(cube, estimate, { preset: options.preset as ReportPreset })
               .scenes[0];
             perScene[method][sceneName(path)] = {
