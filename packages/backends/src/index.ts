@@ -22,6 +22,7 @@ export {
   type WasmMatmulMode,
   wasmMatmulMode,
 } from './wasm-matmul';
+export { registerWasmSimdKernels, unregisterWasmSimdKernels, WASM_SIMD_KERNELS } from './wasm-simd-kernels';
 export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm-training-kernels';
 export {
   registerWebGpuAddNChunking,

@@ -103,8 +103,8 @@ describe('wasm BatchMatMul (SIMD kernel)', () => {
     await setBackend('cpu');
   });
 
-  it('the committed module is what scripts/build-matmul-wasm.mjs generates', () => {
-    const script = resolve(here, '../scripts/build-matmul-wasm.mjs');
+  it('the committed module is what scripts/build-simd-wasm.mjs generates', () => {
+    const script = resolve(here, '../scripts/build-simd-wasm.mjs');
     const out = execFileSync(process.execPath, [script, '--check'], { encoding: 'utf8' });
     expect(out).toMatch(/up to date/);
   });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { type SimdExports, simdOn, tfjsMemory, type WasmModuleLike } from './_simd-module';
 import { WasmOps } from './_wasm-ops';
-import { MATMUL_WASM, MATMUL_WASM_SHARED } from './matmul-wasm.generated';
 
 type Info = tf.TensorInfo;
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -15,17 +15,11 @@ type KernelArgs = Parameters<tf.KernelFunc>[0];
  *   kernel, i.e. to XNNPACK;
  * - otherwise (attention products, weight gradients X^T dY): transposes B explicitly if asked and runs a
  *   register-blocked, k-blocked WebAssembly SIMD kernel that reads A transposed in place
- *   (scripts/build-matmul-wasm.mjs) over the batch, in place in tfjs's own memory where tfjs exposes it, or
+ *   (scripts/build-simd-wasm.mjs) over the batch, in place in tfjs's own memory where tfjs exposes it, or
  *   through a private memory (copy in, copy out) where it does not (the threaded build).
  * Batch broadcasting: equal batches, or a batch of 1 on either side; anything else, non-float32 operands and
  * empty products go to the original kernel unchanged.
  */
-
-interface WasmModuleLike {
-  HEAPF32: Float32Array;
-  asm?: { memory?: WebAssembly.Memory };
-  wasmMemory?: WebAssembly.Memory;
-}
 
 interface WasmBackendLike extends tf.KernelBackend {
   wasm: WasmModuleLike;
@@ -33,18 +27,7 @@ interface WasmBackendLike extends tf.KernelBackend {
   makeOutput(shape: number[], dtype: tf.DataType): Info;
 }
 
-type MatmulFn = (
-  a: number,
-  b: number,
-  c: number,
-  batch: number,
-  m: number,
-  k: number,
-  n: number,
-  strideA: number,
-  strideB: number,
-  transposeA: number,
-) => void;
+type MatmulFn = SimdExports['matmul'];
 
 /** How the SIMD kernel reaches tensor data: in place in tfjs's memory, or through a copy. */
 export type WasmMatmulMode = 'in-place' | 'copy';
@@ -59,28 +42,6 @@ interface Runner {
 const runners = new WeakMap<object, Partial<Record<WasmMatmulMode | 'auto', Runner>>>();
 let forcedMode: WasmMatmulMode | undefined;
 
-function decode(base64: string): Uint8Array {
-  if (typeof atob === 'function') {
-    const text = atob(base64);
-    const bytes = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-    return bytes;
-  }
-  throw new Error('wasm BatchMatMul: no base64 decoder (atob) in this runtime');
-}
-
-function instantiate(bytes: Uint8Array, memory: WebAssembly.Memory): MatmulFn {
-  const module = new WebAssembly.Module(bytes as BufferSource);
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
-  return instance.exports.matmul as MatmulFn;
-}
-
-function tfjsMemory(wasm: WasmModuleLike): WebAssembly.Memory | undefined {
-  const memory = wasm.asm?.memory ?? wasm.wasmMemory;
-  if (memory instanceof WebAssembly.Memory && memory.buffer === wasm.HEAPF32.buffer) return memory;
-  return undefined;
-}
-
 function runnerFor(backend: WasmBackendLike): Runner {
   let cache = runners.get(backend);
   if (cache == null) {
@@ -93,14 +54,10 @@ function runnerFor(backend: WasmBackendLike): Runner {
   const memory = forcedMode === 'copy' ? undefined : tfjsMemory(backend.wasm);
   let runner: Runner;
   if (memory != null) {
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    runner = {
-      mode: 'in-place',
-      matmul: instantiate(decode(shared ? MATMUL_WASM_SHARED : MATMUL_WASM), memory),
-    };
+    runner = { mode: 'in-place', matmul: simdOn(memory).matmul };
   } else {
     const own = new WebAssembly.Memory({ initial: 1 });
-    runner = { mode: 'copy', matmul: instantiate(decode(MATMUL_WASM), own), memory: own };
+    runner = { mode: 'copy', matmul: simdOn(own).matmul, memory: own };
   }
   cache[key] = runner;
   return runner;

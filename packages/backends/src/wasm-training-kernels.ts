@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { WasmOps } from './_wasm-ops';
 import { registerWasmMatmul } from './wasm-matmul';
+import { registerWasmSimdKernels } from './wasm-simd-kernels';
 
 type Info = tf.TensorInfo;
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -270,7 +271,8 @@ export const WASM_TRAINING_KERNELS: readonly string[] = KERNELS.map((k) => k.ker
  * (Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter/Input, UnsortedSegmentSum), replaces
  * its slow Conv2DBackpropInput, and replaces its copying Identity with one that shares the buffer. Each is composed from wasm kernels (Conv2D, DepthwiseConv2dNative,
  * Transpose, Reverse, PadV2, Slice, Sum, Reshape). Also replaces BatchMatMul with the SIMD one of
- * `registerWasmMatmul` (5-10x faster for batched and transposed products; `unregisterWasmMatmul` undoes it).
+ * `registerWasmMatmul` (5-10x faster for batched and transposed products; `unregisterWasmMatmul` undoes it),
+ * and Erf, Transpose, Sum and Slice with the vectorised ones of `registerWasmSimdKernels`.
  * Idempotent; can run before or after the wasm backend is initialised, but after
  * `@tensorflow/tfjs-backend-wasm` is imported.
  */
@@ -282,4 +284,5 @@ export function registerWasmTrainingKernels(): void {
     tf.registerKernel(config);
   }
   if (tf.getKernel(tf.BatchMatMul, 'wasm') != null) registerWasmMatmul();
+  if (tf.getKernel(tf.Erf, 'wasm') != null) registerWasmSimdKernels();
 }

@@ -1,14 +1,22 @@
-// Generates src/matmul-wasm.generated.ts: a WebAssembly SIMD batched matrix multiply for the wasm backend's
-// BatchMatMul (see src/wasm-matmul.ts for why tfjs-backend-wasm's own is slow).
+// Generates src/simd-wasm.generated.ts: the WebAssembly SIMD kernels that replace slow tfjs-backend-wasm
+// kernels (see src/wasm-matmul.ts and src/wasm-simd-kernels.ts for why each is needed).
 //
-//   node packages/backends/scripts/build-matmul-wasm.mjs          # writes src/matmul-wasm.generated.ts
-//   node packages/backends/scripts/build-matmul-wasm.mjs --check  # exits 1 if the committed file is stale
+//   node packages/backends/scripts/build-simd-wasm.mjs          # writes src/simd-wasm.generated.ts
+//   node packages/backends/scripts/build-simd-wasm.mjs --check  # exits 1 if the committed file is stale
 //
 // The module is written in WebAssembly text (generated below, so the register-blocked micro-kernels are not
 // copied by hand) and assembled with wabt. Two variants: one imports a plain memory (tfjs's own, so kernels
 // read and write tensors in place), one a shared memory (the threaded tfjs build's).
 //
-// Exported function: matmul(a, b, c, batch, m, k, n, strideA, strideB, transposeA)
+// Exported functions (pointers and strides in bytes, counts in elements, float32 throughout):
+// - erf(x, y, count): y[i] = erf(x[i]) by a rational minimax approximation on [-4, 4] (Eigen's float erf),
+//   clamped to [-1, 1]; NaN stays NaN, +-Infinity gives +-1.
+// - swap(src, dst, outer, a, b, inner): dst[o][j][i][:] = src[o][i][j][:], rows of `inner` floats (a
+//   transpose that exchanges two adjacent axes and keeps the last one).
+// - sumRows(x, y, outer, rows, cols): y[o][c] = sum over r of x[o][r][c] (a reduction over middle axes),
+//   accumulated in float32, four rows at a time ((x0 + x1) + (x2 + x3) added to the running sum).
+//
+// matmul(a, b, c, batch, m, k, n, strideA, strideB, transposeA)
 //   for each batch index t: C_t = op(A_t) B_t with A_t at a + t * strideA (m x k, or k x m read transposed
 //   when transposeA), B_t = k x n at b + t * strideB, C_t = m x n at c + t * m * n * 4; row-major float32,
 //   pointers and strides in bytes, k >= 1.
@@ -21,7 +29,7 @@ import { fileURLToPath } from 'node:url';
 import wabtFactory from 'wabt';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const target = resolve(here, '../src/matmul-wasm.generated.ts');
+const target = resolve(here, '../src/simd-wasm.generated.ts');
 
 /** Loads `width` (1-4) floats at `ptr` into the low lanes of a vector (the rest zero). */
 function partialLoad(width, ptr) {
@@ -123,6 +131,161 @@ function rowsLoop(width) {
         (br $R1)))`;
 }
 
+const f4 = (value) => `(v128.const f32x4 ${value} ${value} ${value} ${value})`;
+/** Horner's scheme on vectors: coefficients highest power first. */
+function horner(variable, coefficients) {
+  let acc = f4(coefficients[0]);
+  for (const c of coefficients.slice(1)) acc = `(f32x4.add (f32x4.mul ${acc} ${variable}) ${f4(c)})`;
+  return acc;
+}
+
+// erf(x) = x P(x^2) / Q(x^2) on x clamped to [-4, 4]: the rational minimax approximation of Eigen's
+// generic_fast_erf_float (also XLA's and TVM's float32 erf), coefficients highest power first.
+const ERF_ALPHA = [
+  '-2.72614225801306e-10',
+  '2.77068142495902e-08',
+  '-2.10102402082508e-06',
+  '-5.69250639462346e-05',
+  '-7.34990630326855e-04',
+  '-2.95459980854025e-03',
+  '-1.60960333262415e-02',
+];
+const ERF_BETA = [
+  '-1.45660718464996e-05',
+  '-2.13374055278905e-04',
+  '-1.68282697438203e-03',
+  '-7.37332916720468e-03',
+  '-1.42647390514189e-02',
+];
+function erfText() {
+  const tail = [];
+  for (const width of [1, 2, 3]) {
+    tail.push(`(if (i32.eq (local.get $rest) (i32.const ${width})) (then
+      ${partialStore(width, '(local.get $y)', `(call $erf4 ${partialLoad(width, '(local.get $x)')})`).join('\n      ')}))`);
+  }
+  return `
+  (func $erf4 (param $v v128) (result v128)
+    (local $x v128) (local $x2 v128)
+    ;; pmin/pmax (one instruction each, unlike min/max) with x first, so that NaN passes through
+    (local.set $x (f32x4.pmin (f32x4.pmax (local.get $v) ${f4(-4)}) ${f4(4)}))
+    (local.set $x2 (f32x4.mul (local.get $x) (local.get $x)))
+    ;; clamped to [-1, 1]: the fit overshoots 1 by up to 6e-8 near |x| = 4
+    (f32x4.pmin (f32x4.pmax (f32x4.div
+      (f32x4.mul (local.get $x) ${horner('(local.get $x2)', ERF_ALPHA)})
+      ${horner('(local.get $x2)', ERF_BETA)}) ${f4(-1)}) ${f4(1)}))
+  (func (export "erf") (param $x i32) (param $y i32) (param $count i32)
+    (local $i i32) (local $rest i32)
+    (block $done (loop $L
+      (br_if $done (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $count)))
+      (v128.store align=4 (local.get $y) (call $erf4 (v128.load align=4 (local.get $x))))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (local.set $y (i32.add (local.get $y) (i32.const 16)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $L)))
+    (local.set $rest (i32.sub (local.get $count) (local.get $i)))
+    ${tail.join('\n    ')})`;
+}
+
+/** Copies $bytes (a multiple of 4) from $s to $d: memory.copy for long rows, else vectors and a float tail. */
+const copyRow = `
+          (if (i32.ge_u (local.get $bytes) (i32.const 256))
+            (then (memory.copy (local.get $d) (local.get $s) (local.get $bytes)))
+            (else
+              (local.set $q (i32.const 0))
+              (block $Vdone (loop $V
+                (br_if $Vdone (i32.gt_u (i32.add (local.get $q) (i32.const 16)) (local.get $bytes)))
+                (v128.store align=4 (i32.add (local.get $d) (local.get $q)) (v128.load align=4 (i32.add (local.get $s) (local.get $q))))
+                (local.set $q (i32.add (local.get $q) (i32.const 16)))
+                (br $V)))
+              (block $Fdone (loop $F
+                (br_if $Fdone (i32.ge_u (local.get $q) (local.get $bytes)))
+                (f32.store align=4 (i32.add (local.get $d) (local.get $q)) (f32.load align=4 (i32.add (local.get $s) (local.get $q))))
+                (local.set $q (i32.add (local.get $q) (i32.const 4)))
+                (br $F)))))`;
+
+function swapText() {
+  return `
+  (func (export "swap") (param $src i32) (param $dst i32) (param $outer i32) (param $a i32) (param $b i32)
+      (param $inner i32)
+    (local $o i32) (local $i i32) (local $j i32) (local $bytes i32) (local $stride i32) (local $base i32)
+    (local $s i32) (local $d i32) (local $q i32)
+    (local.set $bytes (i32.shl (local.get $inner) (i32.const 2)))
+    (local.set $stride (i32.mul (local.get $b) (local.get $bytes)))
+    (local.set $d (local.get $dst))
+    (block $Odone (loop $O
+      (br_if $Odone (i32.ge_u (local.get $o) (local.get $outer)))
+      (local.set $base (i32.add (local.get $src) (i32.mul (local.get $o) (i32.mul (local.get $a) (local.get $stride)))))
+      (local.set $j (i32.const 0))
+      (block $Jdone (loop $J
+        (br_if $Jdone (i32.ge_u (local.get $j) (local.get $b)))
+        (local.set $s (i32.add (local.get $base) (i32.mul (local.get $j) (local.get $bytes))))
+        (local.set $i (i32.const 0))
+        (block $Idone (loop $I
+          (br_if $Idone (i32.ge_u (local.get $i) (local.get $a)))${copyRow}
+          (local.set $s (i32.add (local.get $s) (local.get $stride)))
+          (local.set $d (i32.add (local.get $d) (local.get $bytes)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $I)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $J)))
+      (local.set $o (i32.add (local.get $o) (i32.const 1)))
+      (br $O))))`;
+}
+
+/**
+ * One pass over the columns of y (the $ld bytes at $y): each column's new value is `vector(q)` four columns at
+ * a time, then `scalar(q)` for the last cols mod 4 ($q = the column's byte offset).
+ */
+function columnsPass(label, vector, scalar) {
+  return `
+        (local.set $q (i32.const 0))
+        (block $${label}Vdone (loop $${label}V
+          (br_if $${label}Vdone (i32.gt_u (i32.add (local.get $q) (i32.const 16)) (local.get $ld)))
+          (v128.store align=4 (i32.add (local.get $y) (local.get $q)) ${vector})
+          (local.set $q (i32.add (local.get $q) (i32.const 16)))
+          (br $${label}V)))
+        (block $${label}Fdone (loop $${label}F
+          (br_if $${label}Fdone (i32.ge_u (local.get $q) (local.get $ld)))
+          (f32.store align=4 (i32.add (local.get $y) (local.get $q)) ${scalar})
+          (local.set $q (i32.add (local.get $q) (i32.const 4)))
+          (br $${label}F)))`;
+}
+
+function sumRowsText() {
+  const at = (base) => `(i32.add (local.get ${base}) (local.get $q))`;
+  const v = (base) => `(v128.load align=4 ${at(base)})`;
+  const f = (base) => `(f32.load align=4 ${at(base)})`;
+  // y += (x0 + x1) + (x2 + x3), then y += x0 for the last rows mod 4
+  const four = (load, add) =>
+    `(${add} ${load('$y')} (${add} (${add} ${load('$x0')} ${load('$x1')}) (${add} ${load('$x2')} ${load('$x3')})))`;
+  const one = (load, add) => `(${add} ${load('$y')} ${load('$x0')})`;
+  return `
+  (func (export "sumRows") (param $x i32) (param $y i32) (param $outer i32) (param $rows i32) (param $cols i32)
+    (local $o i32) (local $r i32) (local $q i32) (local $ld i32)
+    (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32)
+    (local.set $ld (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $x0 (local.get $x))
+    (block $Odone (loop $O
+      (br_if $Odone (i32.ge_u (local.get $o) (local.get $outer)))${columnsPass('Z', f4(0), '(f32.const 0)')}
+      (local.set $r (i32.const 0))
+      (block $R4done (loop $R4
+        (br_if $R4done (i32.gt_u (i32.add (local.get $r) (i32.const 4)) (local.get $rows)))
+        (local.set $x1 (i32.add (local.get $x0) (local.get $ld)))
+        (local.set $x2 (i32.add (local.get $x1) (local.get $ld)))
+        (local.set $x3 (i32.add (local.get $x2) (local.get $ld)))${columnsPass('A', four(v, 'f32x4.add'), four(f, 'f32.add'))}
+        (local.set $x0 (i32.add (local.get $x3) (local.get $ld)))
+        (local.set $r (i32.add (local.get $r) (i32.const 4)))
+        (br $R4)))
+      (block $R1done (loop $R1
+        (br_if $R1done (i32.ge_u (local.get $r) (local.get $rows)))${columnsPass('B', one(v, 'f32x4.add'), one(f, 'f32.add'))}
+        (local.set $x0 (i32.add (local.get $x0) (local.get $ld)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $R1)))
+      (local.set $y (i32.add (local.get $y) (local.get $ld)))
+      (local.set $o (i32.add (local.get $o) (i32.const 1)))
+      (br $O))))`;
+}
+
 /** Steps of p per pass over C: a 128-row slice of B (and of A) stays in cache while every block of C uses it. */
 const KC = 128;
 
@@ -184,35 +347,38 @@ ${kernels.join('\n')}
       (local.set $c (i32.add (local.get $c) (local.get $strideC)))
       (local.set $t (i32.add (local.get $t) (i32.const 1)))
       (br $T))))
+${erfText()}
+${swapText()}
+${sumRowsText()}
 )
 `;
 }
 
 const wabt = await wabtFactory();
 function assemble(shared) {
-  const parsed = wabt.parseWat('matmul.wat', moduleText(shared), { simd: true, threads: true });
+  const parsed = wabt.parseWat('simd.wat', moduleText(shared), { simd: true, threads: true });
   // Validated by the engine itself: wabt.js's validator rejects shared memories even with threads on.
   const { buffer } = parsed.toBinary({});
   parsed.destroy();
   if (!WebAssembly.validate(buffer))
-    throw new Error(`the ${shared ? 'shared' : 'plain'} matmul module does not validate`);
+    throw new Error(`the ${shared ? 'shared' : 'plain'} SIMD module does not validate`);
   return Buffer.from(buffer).toString('base64');
 }
 
-const text = `// Generated by scripts/build-matmul-wasm.mjs (WebAssembly text assembled with wabt); do not edit.
+const text = `// Generated by scripts/build-simd-wasm.mjs (WebAssembly text assembled with wabt); do not edit.
 // A test checks that this file matches the generator.
 
 /** The module importing a plain memory (base64). */
-export const MATMUL_WASM = '${assemble(false)}';
+export const SIMD_WASM = '${assemble(false)}';
 
 /** The module importing a shared memory (base64). */
-export const MATMUL_WASM_SHARED = '${assemble(true)}';
+export const SIMD_WASM_SHARED = '${assemble(true)}';
 `;
 
 if (process.argv.includes('--check')) {
   const current = readFileSync(target, 'utf8');
   if (current !== text) {
-    console.error(`${target} is stale: run node packages/backends/scripts/build-matmul-wasm.mjs`);
+    console.error(`${target} is stale: run node packages/backends/scripts/build-simd-wasm.mjs`);
     process.exit(1);
   }
   console.log(`${target} is up to date`);

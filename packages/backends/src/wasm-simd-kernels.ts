@@ -1,0 +1,250 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type SimdExports, simdOn, tfjsMemory, type WasmModuleLike } from './_simd-module';
+
+type Info = tf.TensorInfo;
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+/**
+ * Faster versions of four tfjs-backend-wasm 4.22 kernels that the S2-Transformer spends seconds in
+ * (profiles in packages/s2-attn/bench/results-forward.md), each falling back to the original kernel for
+ * the cases it does not cover:
+ * - Erf: tfjs calls the C library's scalar erf, ~5 ns per element (12 % of a forward pass, through the
+ *   exact GELU). Replaced by a vectorised rational approximation (the float32 erf of Eigen, XLA and TVM;
+ *   scripts/build-simd-wasm.mjs), 6x faster: absolute error < 4e-7 (up to ~5 float32 steps just below 1,
+ *   where libm's is within one), relative error < 3e-7 below 0.5, never outside [-1, 1]. float32 only.
+ * - Transpose: tfjs's loops move one element at a time, ~2.7 ns per element. Every permutation that,
+ *   once size-1 axes are dropped and axes that stay neighbours are merged, exchanges two adjacent axes
+ *   (the head split [tokens, heads, ch] -> [heads, tokens, ch], window partition [.., a, b, c] ->
+ *   [.., b, a, c], a matrix or batch of matrices transposed) becomes whole-row copies. 4-byte dtypes.
+ * - Sum: tfjs transposes the reduced axes to the end first, ~5 ns per element for bias gradients
+ *   ([rows, C] -> [C]). Reductions over one block of adjacent axes that is not the last are summed row
+ *   by row with vectors ((x0 + x1) + (x2 + x3) added to a float32 running sum per column). float32 only.
+ * - Slice: tfjs copies non-contiguous slices element by element in JavaScript, ~4.6 ns per element (the
+ *   cyclic shift of shifted windows). Slices whose contiguous runs are at least 16 elements long are
+ *   copied run by run (TypedArray.copyWithin). 4-byte dtypes.
+ * Results are bit-identical to the originals for Transpose and Slice; Erf and Sum differ by rounding.
+ */
+
+interface WasmBackendLike extends tf.KernelBackend {
+  wasm: WasmModuleLike;
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): Info;
+}
+
+const originals = new Map<string, tf.KernelConfig>();
+
+function fallback(name: string, args: KernelArgs): Info {
+  const original = originals.get(name);
+  if (original == null) throw new Error(`wasm ${name}: the original kernel is not registered`);
+  return original.kernelFunc(args) as Info;
+}
+
+/** The SIMD module on tfjs's own memory, or undefined where tfjs does not expose it. */
+function simd(backend: WasmBackendLike): SimdExports | undefined {
+  const memory = tfjsMemory(backend.wasm);
+  return memory == null ? undefined : simdOn(memory);
+}
+
+function offsetOf(backend: WasmBackendLike, info: Info): number {
+  const data = backend.dataIdMap.get(info.dataId);
+  if (data == null) throw new Error('wasm kernel: an input has no data on the wasm backend');
+  return data.memoryOffset;
+}
+
+const FOUR_BYTE: ReadonlySet<tf.DataType> = new Set<tf.DataType>(['float32', 'int32']);
+
+function erf(args: KernelArgs): Info {
+  const backend = args.backend as WasmBackendLike;
+  const { x } = args.inputs as { x: Info };
+  const kernels = simd(backend);
+  const size = tf.util.sizeFromShape(x.shape);
+  if (kernels == null || x.dtype !== 'float32' || size === 0) return fallback(tf.Erf, args);
+  const out = backend.makeOutput([...x.shape], 'float32');
+  kernels.erf(offsetOf(backend, x), offsetOf(backend, out), size);
+  return out;
+}
+
+/**
+ * `perm` on `shape` as an exchange of two adjacent axes: [outer, a, b, inner] -> [outer, b, a, inner], or
+ * undefined when it is something else. Size-1 axes are dropped and runs of axes that stay adjacent merged.
+ * @internal exported for tests
+ */
+export function asAxisSwap(
+  shape: readonly number[],
+  perm: readonly number[],
+): { outer: number; a: number; b: number; inner: number } | undefined {
+  const kept = perm.filter((axis) => shape[axis] !== 1);
+  const order = [...kept].sort((p, q) => p - q);
+  // Groups of input axes that stay adjacent and in order in the output.
+  const groups: number[][] = [];
+  for (const axis of kept) {
+    const last = groups[groups.length - 1];
+    const previous = last?.[last.length - 1];
+    if (previous != null && order.indexOf(axis) === order.indexOf(previous) + 1) last.push(axis);
+    else groups.push([axis]);
+  }
+  const sizes = groups.map((g) => g.reduce((p, axis) => p * shape[axis], 1));
+  const rank = (g: number[]) => order.indexOf(g[0]);
+  // Output group i came from input position rank(group i); a swap is the identity with one adjacent exchange.
+  const positions = groups.map(rank);
+  const inputOrder = [...positions].sort((p, q) => p - q);
+  const at = positions.map((p) => inputOrder.indexOf(p)); // input index of each output group
+  let swapAt = -1;
+  for (let i = 0; i < at.length; i++) {
+    if (at[i] === i) continue;
+    if (swapAt >= 0 || at[i] !== i + 1 || at[i + 1] !== i) return undefined;
+    swapAt = i;
+    i++;
+  }
+  if (swapAt < 0) return undefined;
+  const product = (list: number[]) => list.reduce((p, d) => p * d, 1);
+  return {
+    outer: product(sizes.slice(0, swapAt)),
+    // input order: [..., group at swapAt + 1 (a), group at swapAt (b), ...]
+    a: sizes[swapAt + 1],
+    b: sizes[swapAt],
+    inner: product(sizes.slice(swapAt + 2)),
+  };
+}
+
+function transpose(args: KernelArgs): Info {
+  const backend = args.backend as WasmBackendLike;
+  const { x } = args.inputs as { x: Info };
+  const { perm } = args.attrs as unknown as { perm: number[] };
+  const kernels = simd(backend);
+  const size = tf.util.sizeFromShape(x.shape);
+  if (kernels == null || !FOUR_BYTE.has(x.dtype) || size === 0) return fallback(tf.Transpose, args);
+  const swap = asAxisSwap(x.shape, perm);
+  if (swap == null) return fallback(tf.Transpose, args);
+  const out = backend.makeOutput(
+    perm.map((axis) => x.shape[axis]),
+    x.dtype,
+  );
+  kernels.swap(offsetOf(backend, x), offsetOf(backend, out), swap.outer, swap.a, swap.b, swap.inner);
+  return out;
+}
+
+/**
+ * A reduction over `axes` of `shape` as [outer, rows, cols] -> [outer, cols] (the reduced axes one
+ * adjacent block, ignoring size-1 axes, with at least one axis after it), or undefined.
+ * @internal exported for tests
+ */
+export function asRowReduction(
+  shape: readonly number[],
+  axes: readonly number[],
+): { outer: number; rows: number; cols: number } | undefined {
+  const reduced = new Set(axes.map((axis) => (axis < 0 ? axis + shape.length : axis)));
+  let outer = 1;
+  let rows = 1;
+  let cols = 1;
+  let phase = 0; // 0: before the reduced block, 1: inside it, 2: after it
+  for (let axis = 0; axis < shape.length; axis++) {
+    if (shape[axis] === 1) continue;
+    const isReduced = reduced.has(axis);
+    if (phase === 0 && isReduced) phase = 1;
+    else if (phase === 1 && !isReduced) phase = 2;
+    else if (phase === 2 && isReduced) return undefined;
+    if (phase === 0) outer *= shape[axis];
+    else if (phase === 1) rows *= shape[axis];
+    else cols *= shape[axis];
+  }
+  return phase === 2 ? { outer, rows, cols } : undefined;
+}
+
+function sum(args: KernelArgs): Info {
+  const backend = args.backend as WasmBackendLike;
+  const { x } = args.inputs as { x: Info };
+  const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+  const kernels = simd(backend);
+  if (kernels == null || x.dtype !== 'float32' || tf.util.sizeFromShape(x.shape) === 0) {
+    return fallback(tf.Sum, args);
+  }
+  const axes = tf.util.parseAxisParam(axis, x.shape);
+  const rows = asRowReduction(x.shape, axes);
+  if (rows == null || rows.cols < 4) return fallback(tf.Sum, args);
+  const reduced = new Set(axes);
+  const outShape = keepDims
+    ? x.shape.map((d, i) => (reduced.has(i) ? 1 : d))
+    : x.shape.filter((_, i) => !reduced.has(i));
+  const out = backend.makeOutput(outShape, 'float32');
+  kernels.sumRows(offsetOf(backend, x), offsetOf(backend, out), rows.outer, rows.rows, rows.cols);
+  return out;
+}
+
+/** Shortest contiguous run Slice copies with copyWithin (shorter ones go to the original kernel). */
+const MIN_SLICE_RUN = 16;
+
+function slice(args: KernelArgs): Info {
+  const backend = args.backend as WasmBackendLike;
+  const { x } = args.inputs as { x: Info };
+  const attrs = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
+  if (!FOUR_BYTE.has(x.dtype) || x.shape.length === 0) return fallback(tf.Slice, args);
+  const [begin, size] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, attrs.begin, attrs.size);
+  const rank = x.shape.length;
+  const total = tf.util.sizeFromShape(size);
+  if (total === 0) return fallback(tf.Slice, args);
+  // The last axis not taken whole; everything after it is one contiguous run per index before it.
+  let cut = rank - 1;
+  while (cut > 0 && size[cut] === x.shape[cut]) cut--;
+  const run = size.slice(cut).reduce((p, d) => p * d, 1);
+  if (run < MIN_SLICE_RUN) return fallback(tf.Slice, args);
+  const strides = tf.util.computeStrides(x.shape);
+  const out = backend.makeOutput([...size], x.dtype);
+  const heap = backend.wasm.HEAPF32; // after makeOutput: allocating may grow (and replace) the heap view
+  const source = offsetOf(backend, x) / 4;
+  let target = offsetOf(backend, out) / 4;
+  // Odometer over the axes before `cut`.
+  const index = new Array<number>(cut).fill(0);
+  const runs = total / run;
+  for (let r = 0; r < runs; r++) {
+    let from = source + begin[cut] * (cut < rank - 1 ? strides[cut] : 1); // strides omit the last axis (1)
+    for (let d = 0; d < cut; d++) from += (begin[d] + index[d]) * strides[d];
+    heap.copyWithin(target, from, from + run);
+    target += run;
+    for (let d = cut - 1; d >= 0; d--) {
+      if (++index[d] < size[d]) break;
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+const KERNELS: Array<[string, tf.KernelFunc]> = [
+  [tf.Erf, erf],
+  [tf.Transpose, transpose],
+  [tf.Sum, sum],
+  [tf.Slice, slice],
+];
+
+/** Names of the kernels `registerWasmSimdKernels` replaces on the wasm backend. */
+export const WASM_SIMD_KERNELS: readonly string[] = KERNELS.map(([name]) => name);
+
+/**
+ * Replaces the wasm backend's Erf, Transpose, Sum and Slice with the faster ones described above
+ * (idempotent; after `@tensorflow/tfjs-backend-wasm` is imported, before or after it initialises).
+ * `setupBackend('wasm')` and `registerWasmTrainingKernels` call it.
+ */
+export function registerWasmSimdKernels(): void {
+  for (const [name, kernelFunc] of KERNELS) {
+    const current = tf.getKernel(name, 'wasm');
+    if (current == null) {
+      throw new Error(
+        `registerWasmSimdKernels: the wasm backend has no ${name} kernel (import @tensorflow/tfjs-backend-wasm first)`,
+      );
+    }
+    if (current.kernelFunc === kernelFunc) continue;
+    originals.set(name, current);
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc, setupFunc: current.setupFunc });
+  }
+}
+
+/** Puts tfjs-backend-wasm's own Erf, Transpose, Sum and Slice back (for comparisons). */
+export function unregisterWasmSimdKernels(): void {
+  for (const [name, kernelFunc] of KERNELS) {
+    const original = originals.get(name);
+    if (tf.getKernel(name, 'wasm')?.kernelFunc !== kernelFunc || original == null) continue;
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(original);
+  }
+}
