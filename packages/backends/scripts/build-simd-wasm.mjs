@@ -11,8 +11,11 @@
 // Exported functions (pointers and strides in bytes, counts in elements, float32 throughout):
 // - erf(x, y, count): y[i] = erf(x[i]) by a rational minimax approximation on [-4, 4] (Eigen's float erf),
 //   clamped to [-1, 1]; NaN stays NaN, +-Infinity gives +-1.
-// - swap(src, dst, outer, a, b, inner): dst[o][j][i][:] = src[o][i][j][:], rows of `inner` floats (a
-//   transpose that exchanges two adjacent axes and keeps the last one).
+// - swap(src, dst, outer, a, b, inner, j0, j1): dst[o][j][i][:] = src[o][i][j][:] for j0 <= j < j1, rows of
+//   `inner` floats (a transpose that exchanges two adjacent axes and keeps the last one; j0 = 0, j1 = b
+//   for all of it, a part of the j range per thread otherwise).
+// - gemm(a, b, c, m, k, n, sRow, sCol): one product of matmul below with A's element (r, p) at
+//   a + r * sRow + p * sCol (a block of rows of a larger product, per thread).
 // - sumRows(x, y, outer, rows, cols): y[o][c] = sum over r of x[o][r][c] (a reduction over middle axes),
 //   accumulated in float32, four rows at a time ((x0 + x1) + (x2 + x3) added to the running sum).
 //
@@ -206,19 +209,20 @@ const copyRow = `
 function swapText() {
   return `
   (func (export "swap") (param $src i32) (param $dst i32) (param $outer i32) (param $a i32) (param $b i32)
-      (param $inner i32)
+      (param $inner i32) (param $j0 i32) (param $j1 i32)
     (local $o i32) (local $i i32) (local $j i32) (local $bytes i32) (local $stride i32) (local $base i32)
     (local $s i32) (local $d i32) (local $q i32)
     (local.set $bytes (i32.shl (local.get $inner) (i32.const 2)))
     (local.set $stride (i32.mul (local.get $b) (local.get $bytes)))
-    (local.set $d (local.get $dst))
     (block $Odone (loop $O
       (br_if $Odone (i32.ge_u (local.get $o) (local.get $outer)))
       (local.set $base (i32.add (local.get $src) (i32.mul (local.get $o) (i32.mul (local.get $a) (local.get $stride)))))
-      (local.set $j (i32.const 0))
+      (local.set $j (local.get $j0))
       (block $Jdone (loop $J
-        (br_if $Jdone (i32.ge_u (local.get $j) (local.get $b)))
+        (br_if $Jdone (i32.ge_u (local.get $j) (local.get $j1)))
         (local.set $s (i32.add (local.get $base) (i32.mul (local.get $j) (local.get $bytes))))
+        ;; output block (o, j) starts at dst + ((o b + j) a) * bytes
+        (local.set $d (i32.add (local.get $dst) (i32.mul (i32.mul (i32.add (i32.mul (local.get $o) (local.get $b)) (local.get $j)) (local.get $a)) (local.get $bytes))))
         (local.set $i (i32.const 0))
         (block $Idone (loop $I
           (br_if $Idone (i32.ge_u (local.get $i) (local.get $a)))${copyRow}
@@ -312,7 +316,7 @@ ${kernels.join('\n')}
     (if (i32.eq (i32.sub (local.get $n) (local.get $j)) (i32.const 2)) (then${rowsLoop(2)}))
     (if (i32.eq (i32.sub (local.get $n) (local.get $j)) (i32.const 1)) (then${rowsLoop(1)})))
   ;; One matrix product C = A B in passes of at most ${KC} steps of p.
-  (func $gemm (param $a i32) (param $b i32) (param $c i32) (param $m i32) (param $k i32) (param $n i32)
+  (func $gemm (export "gemm") (param $a i32) (param $b i32) (param $c i32) (param $m i32) (param $k i32) (param $n i32)
       (param $sRow i32) (param $sCol i32)
     (local $p i32) (local $kk i32)
     (block $done (loop $P

@@ -5,6 +5,7 @@
  */
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 // Types only (erased): the Node loader's signatures, so setup-backend type-checks against either file.
+import type { SimdPool } from './_simd-module';
 import type { ThreadedWasmModule, ThreadedWasmOptions } from './_wasm-threads-node';
 
 export type { ThreadedWasmModule, ThreadedWasmOptions };
@@ -36,4 +37,9 @@ export async function startThreadedWasm(_options: ThreadedWasmOptions): Promise<
 
 export function releasePthreadWorkers(_module: ThreadedWasmModule): number {
   return 0;
+}
+
+/** Browsers cannot block their main thread on Atomics.wait; SIMD kernels stay single-threaded there. */
+export async function startSimdPool(_memory: WebAssembly.Memory, _threads: number): Promise<SimdPool> {
+  throw new Error('the SIMD worker pool is Node only');
 }

@@ -43,6 +43,7 @@ export async function importOptional<T = unknown>(name: string): Promise<T> {
   return (await import(/* @vite-ignore */ name)) as T;
 }
 
+export { startSimdPool } from './_simd-pool-node';
 export {
   MAX_WASM_THREADS,
   releasePthreadWorkers,

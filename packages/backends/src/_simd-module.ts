@@ -15,8 +15,60 @@ export interface SimdExports {
     transposeA: number,
   ): void;
   erf(x: number, y: number, count: number): void;
-  swap(src: number, dst: number, outer: number, a: number, b: number, inner: number): void;
+  swap(
+    src: number,
+    dst: number,
+    outer: number,
+    a: number,
+    b: number,
+    inner: number,
+    j0: number,
+    j1: number,
+  ): void;
+  gemm(a: number, b: number, c: number, m: number, k: number, n: number, sRow: number, sCol: number): void;
   sumRows(x: number, y: number, outer: number, rows: number, cols: number): void;
+}
+
+/** The module's functions in a fixed order (worker threads address them by index). */
+export const SIMD_FUNCTIONS = ['matmul', 'gemm', 'erf', 'swap', 'sumRows'] as const;
+export type SimdFunctionName = (typeof SIMD_FUNCTIONS)[number];
+
+/** Threads that run SIMD kernels on one shared memory (Node: `_simd-pool-node.ts`). */
+export interface SimdPool {
+  /** Threads including the caller's. */
+  readonly threads: number;
+  /** Runs `name(...parts[i])` on thread i (part 0 on the caller) and returns when every part is done. */
+  run(name: SimdFunctionName, parts: number[][]): void;
+  close(): Promise<void>;
+}
+
+const pools = new WeakMap<WebAssembly.Memory, SimdPool>();
+
+/** Makes kernels on `memory` split their work across `pool` (undefined: single-threaded again). */
+export function setSimdPool(memory: WebAssembly.Memory, pool: SimdPool | undefined): void {
+  if (pool == null) pools.delete(memory);
+  else pools.set(memory, pool);
+}
+
+/** The pool registered for `memory`, if any. */
+export function simdPoolOn(memory: WebAssembly.Memory): SimdPool | undefined {
+  return pools.get(memory);
+}
+
+/**
+ * Splits [0, total) into at most `parts` contiguous ranges whose starts are multiples of `align` (the last
+ * range takes the remainder); fewer ranges when there is too little work.
+ */
+export function splitRange(total: number, parts: number, align = 1): Array<[number, number]> {
+  const units = Math.ceil(total / align);
+  const count = Math.max(1, Math.min(parts, units));
+  const ranges: Array<[number, number]> = [];
+  for (let p = 0; p < count; p++) {
+    const start = Math.min(total, Math.round((units * p) / count) * align);
+    const end = p === count - 1 ? total : Math.min(total, Math.round((units * (p + 1)) / count) * align);
+    if (end > start) ranges.push([start, end]);
+  }
+  return ranges;
 }
 
 /** What the kernels need of tfjs-backend-wasm's emscripten module. */
@@ -66,4 +118,10 @@ export function tfjsMemory(wasm: WasmModuleLike): WebAssembly.Memory | undefined
   const memory = wasm.asm?.memory ?? wasm.wasmMemory;
   if (memory instanceof WebAssembly.Memory && memory.buffer === wasm.HEAPF32.buffer) return memory;
   return undefined;
+}
+
+/** The pool for tfjs's memory, if one was started (the threaded build in Node). */
+export function simdPoolFor(wasm: WasmModuleLike): SimdPool | undefined {
+  const memory = tfjsMemory(wasm);
+  return memory == null ? undefined : pools.get(memory);
 }

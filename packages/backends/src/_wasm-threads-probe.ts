@@ -3,7 +3,8 @@
  * so each thread count runs in its own process). Usage:
  *   node --conditions=@s2cassi/source --import tsx src/_wasm-threads-probe.ts <threads|default> [cpu] [missing-binary]
  * Sets up wasm (with `threads` unless 'default'), computes conv2d forward and both gradients, matMul,
- * batchMatMul and softmax on seeded inputs, optionally the same on cpu, and prints one JSON line. It
+ * batchMatMul, softmax, and products, erf and a transpose large enough to be split across the SIMD worker
+ * pool on seeded inputs, optionally the same on cpu, and prints one JSON line. It
  * never calls process.exit: the test checks that the process ends on its own.
  */
 import { createRequire } from 'node:module';
@@ -43,6 +44,12 @@ function compute(): Record<string, number[]> {
       matMul: tf.matMul(a, b),
       batchMatMul: tf.matMul(batchA, batchB),
       softmax: tf.softmax(logits),
+      // big enough for the SIMD worker pool: products split by batch and by rows (A transposed), erf
+      // split by elements (not a multiple of 4), a transpose split along the moved axis
+      pooledBatchMatMul: tf.matMul(tensor([48, 64, 32], 9), tensor([48, 64, 32], 10), false, true),
+      pooledRowsMatMul: tf.matMul(tensor([2000, 61], 11), tensor([2000, 60], 12), true, false),
+      pooledErf: tf.erf(tf.mul(tensor([100003], 13), 3)),
+      pooledTranspose: tf.transpose(tensor([70001, 3, 5], 14), [1, 0, 2]),
     };
     return Object.fromEntries(Object.entries(outputs).map(([name, t]) => [name, Array.from(t.dataSync())]));
   });

@@ -5,10 +5,12 @@ import {
   isInstalled,
   MAX_WASM_THREADS,
   releasePthreadWorkers,
+  startSimdPool,
   startThreadedWasm,
   type ThreadedWasmModule,
   wasmBinaryDirectory,
 } from '#platform';
+import { setSimdPool, simdPoolOn, tfjsMemory, type WasmModuleLike } from './_simd-module';
 import { type NodeWebGpuOptions, setupNodeWebGpu } from './node-webgpu';
 import { registerGradients } from './register-gradients';
 import { registerWasmTrainingKernels } from './wasm-training-kernels';
@@ -140,7 +142,17 @@ async function setupWasm(options: SetupBackendOptions, log: (message: string) =>
   }
   registerWasmTrainingKernels();
   await activate('wasm');
-  notes.push(`${wasm.getThreadsCount()} thread(s)`);
+  const threads = wasm.getThreadsCount();
+  notes.push(`${threads} thread(s)`);
+  if (IS_NODE_PLATFORM && threads > 1) {
+    // The SIMD kernels (matmul, erf, transpose) split across the same number of threads; XNNPACK's
+    // own pool serves the kernels tfjs runs natively.
+    const memory = tfjsMemory((tf.backend() as unknown as { wasm: WasmModuleLike }).wasm);
+    if (memory != null && memory.buffer instanceof SharedArrayBuffer && simdPoolOn(memory) == null) {
+      setSimdPool(memory, await startSimdPool(memory, threads));
+      notes.push(`SIMD kernels on ${threads} threads`);
+    }
+  }
   return ` (${notes.join(', ')})`;
 }
 

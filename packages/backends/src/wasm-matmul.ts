@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type SimdExports, simdOn, tfjsMemory, type WasmModuleLike } from './_simd-module';
+import {
+  type SimdExports,
+  simdOn,
+  simdPoolFor,
+  splitRange,
+  tfjsMemory,
+  type WasmModuleLike,
+} from './_simd-module';
 import { WasmOps } from './_wasm-ops';
 
 type Info = tf.TensorInfo;
@@ -86,6 +93,9 @@ function offsetOf(backend: WasmBackendLike, info: Info): number {
 
 const product = (dims: readonly number[]) => dims.reduce((p, d) => p * d, 1);
 
+/** Products smaller than this many multiply-adds stay on one thread (waking a worker costs ~10-50 us). */
+const PARALLEL_MIN_MACS = 1 << 20;
+
 let original: tf.KernelFunc | undefined;
 /** The original kernel's setup (it binds the C function when the backend initialises); kept on ours. */
 let originalSetup: tf.KernelSetupFunc | undefined;
@@ -144,7 +154,47 @@ function batchMatMul(args: KernelArgs): Info {
   const runner = runnerFor(backend);
   const strideA = batchA === 1 ? 0 : m * k * 4;
   const strideB = batchB === 1 ? 0 : k * n * 4;
-  if (runner.mode === 'in-place') {
+  const pool =
+    runner.mode === 'in-place' && batch * m * k * n >= PARALLEL_MIN_MACS
+      ? simdPoolFor(backend.wasm)
+      : undefined;
+  if (pool != null) {
+    const [pa, pb, pc] = [offsetOf(backend, a), offsetOf(backend, b3), offsetOf(backend, out)];
+    const tA = transposeA ? 1 : 0;
+    if (batch >= pool.threads) {
+      // whole products per thread
+      const parts = splitRange(batch, pool.threads).map(([t0, t1]) => [
+        pa + t0 * strideA,
+        pb + t0 * strideB,
+        pc + t0 * m * n * 4,
+        t1 - t0,
+        m,
+        k,
+        n,
+        strideA,
+        strideB,
+        tA,
+      ]);
+      pool.run('matmul', parts);
+    } else {
+      // blocks of rows of each product per thread
+      const sRow = transposeA ? 4 : k * 4;
+      const sCol = transposeA ? m * 4 : 4;
+      for (let t = 0; t < batch; t++) {
+        const parts = splitRange(m, pool.threads, 4).map(([i0, i1]) => [
+          pa + t * strideA + i0 * sRow,
+          pb + t * strideB,
+          pc + (t * m + i0) * n * 4,
+          i1 - i0,
+          k,
+          n,
+          sRow,
+          sCol,
+        ]);
+        pool.run('gemm', parts);
+      }
+    }
+  } else if (runner.mode === 'in-place') {
     runner.matmul(
       offsetOf(backend, a),
       offsetOf(backend, b3),

@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type SimdExports, simdOn, tfjsMemory, type WasmModuleLike } from './_simd-module';
+import {
+  type SimdExports,
+  simdOn,
+  simdPoolFor,
+  splitRange,
+  tfjsMemory,
+  type WasmModuleLike,
+} from './_simd-module';
 
 type Info = tf.TensorInfo;
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -51,6 +58,9 @@ function offsetOf(backend: WasmBackendLike, info: Info): number {
   return data.memoryOffset;
 }
 
+/** Smaller tensors stay on one thread where a worker pool exists (waking a worker costs ~10-50 us). */
+const PARALLEL_MIN_ELEMENTS = 1 << 16;
+
 const FOUR_BYTE: ReadonlySet<tf.DataType> = new Set<tf.DataType>(['float32', 'int32']);
 
 function erf(args: KernelArgs): Info {
@@ -60,7 +70,16 @@ function erf(args: KernelArgs): Info {
   const size = tf.util.sizeFromShape(x.shape);
   if (kernels == null || x.dtype !== 'float32' || size === 0) return fallback(tf.Erf, args);
   const out = backend.makeOutput([...x.shape], 'float32');
-  kernels.erf(offsetOf(backend, x), offsetOf(backend, out), size);
+  const [px, py] = [offsetOf(backend, x), offsetOf(backend, out)];
+  const pool = size >= PARALLEL_MIN_ELEMENTS ? simdPoolFor(backend.wasm) : undefined;
+  if (pool != null) {
+    pool.run(
+      'erf',
+      splitRange(size, pool.threads, 4).map(([s, e]) => [px + s * 4, py + s * 4, e - s]),
+    );
+  } else {
+    kernels.erf(px, py, size);
+  }
   return out;
 }
 
@@ -120,7 +139,23 @@ function transpose(args: KernelArgs): Info {
     perm.map((axis) => x.shape[axis]),
     x.dtype,
   );
-  kernels.swap(offsetOf(backend, x), offsetOf(backend, out), swap.outer, swap.a, swap.b, swap.inner);
+  const head = [
+    offsetOf(backend, x),
+    offsetOf(backend, out),
+    swap.outer,
+    swap.a,
+    swap.b,
+    swap.inner,
+  ] as const;
+  const pool = size >= PARALLEL_MIN_ELEMENTS ? simdPoolFor(backend.wasm) : undefined;
+  if (pool != null) {
+    pool.run(
+      'swap',
+      splitRange(swap.b, pool.threads).map(([j0, j1]) => [...head, j0, j1]),
+    );
+  } else {
+    kernels.swap(...head, 0, swap.b);
+  }
   return out;
 }
 

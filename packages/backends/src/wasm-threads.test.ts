@@ -77,7 +77,18 @@ function relativeDifference(a: number[], b: number[]): number {
   return difference / Math.max(scale, 1e-30);
 }
 
-const OUTPUTS = ['conv2d', 'conv2dInputGradient', 'conv2dFilterGradient', 'matMul', 'batchMatMul', 'softmax'];
+const OUTPUTS = [
+  'conv2d',
+  'conv2dInputGradient',
+  'conv2dFilterGradient',
+  'matMul',
+  'batchMatMul',
+  'softmax',
+  'pooledBatchMatMul',
+  'pooledRowsMatMul',
+  'pooledErf',
+  'pooledTranspose',
+];
 
 describe('wasm threads in Node (child processes)', () => {
   let threaded: ProbeRun;
@@ -98,6 +109,7 @@ describe('wasm threads in Node (child processes)', () => {
     expect(threaded.result.threads).toBe(2);
     expect(threaded.result.choice.reason).toContain('2 thread(s)');
     expect(threaded.result.log).toContain('wasm: threaded build started in Node with 2 thread(s)');
+    expect(threaded.result.choice.reason).toContain('SIMD kernels on 2 threads');
     expect(threaded.result.numTensors).toBe(0);
   });
 
@@ -106,9 +118,10 @@ describe('wasm threads in Node (child processes)', () => {
     expect(single.result.threads).toBe(1);
     expect(single.result.choice.reason).toContain('1 thread(s)');
     expect(single.result.log.join('\n')).not.toContain('threaded');
+    expect(single.result.choice.reason).not.toContain('SIMD kernels on');
   });
 
-  it('conv2d forward/backward, matMul, batchMatMul and softmax match single-threaded wasm and cpu within 1e-5', () => {
+  it('conv2d forward/backward, matMul, batchMatMul, softmax and the pooled SIMD kernels match single-threaded wasm and cpu within 1e-5', () => {
     const { wasm, cpu } = threaded.result;
     expect(Object.keys(wasm).sort()).toEqual([...OUTPUTS].sort());
     for (const name of OUTPUTS) {
