@@ -11,6 +11,8 @@
 // Exported functions (pointers and strides in bytes, counts in elements, float32 throughout):
 // - erf(x, y, count): y[i] = erf(x[i]) by a rational minimax approximation on [-4, 4] (Eigen's float erf),
 //   clamped to [-1, 1]; NaN stays NaN, +-Infinity gives +-1.
+// - exp(x, y, count): y[i] = exp(x[i]) by Cephes expf (about 1 float32 step); +Infinity above 88.72283, 0
+//   below -87.33654 (no subnormal results), NaN stays NaN.
 // - swap(src, dst, outer, a, b, inner, j0, j1): dst[o][j][i][:] = src[o][i][j][:] for j0 <= j < j1, rows of
 //   `inner` floats (a transpose that exchanges two adjacent axes and keeps the last one; j0 = 0, j1 = b
 //   for all of it, a part of the j range per thread otherwise).
@@ -189,6 +191,59 @@ function erfText() {
     ${tail.join('\n    ')})`;
 }
 
+// exp: Cephes expf. x = n ln 2 + r with |r| <= ln(2) / 2 (ln 2 in two parts), exp(r) = 1 + r + r^2 P(r),
+// then 2^n applied as 2^(n >> 1) * 2^(n - (n >> 1)) so that both factors are normal numbers.
+const EXP_P = [
+  '1.9875691500e-4',
+  '1.3981999507e-3',
+  '8.3334519073e-3',
+  '4.1665795894e-2',
+  '1.6666665459e-1',
+  '5.0000001201e-1',
+];
+/** Largest x with a finite float32 exp, and the smallest with a normal one (below it: 0). */
+const EXP_HI = '88.72283';
+const EXP_LO = '-87.33654';
+
+function expText() {
+  const i4 = (value) => `(v128.const i32x4 ${value} ${value} ${value} ${value})`;
+  const pow2 = (n) => `(i32x4.shl (i32x4.add ${n} ${i4(127)}) (i32.const 23))`;
+  const tail = [];
+  for (const width of [1, 2, 3]) {
+    tail.push(`(if (i32.eq (local.get $rest) (i32.const ${width})) (then
+      ${partialStore(width, '(local.get $y)', `(call $exp4 ${partialLoad(width, '(local.get $x)')})`).join('\n      ')}))`);
+  }
+  return `
+  (func $exp4 (param $v v128) (result v128)
+    (local $z v128) (local $n v128) (local $r v128) (local $e v128) (local $ni v128) (local $half v128)
+    ;; pmax/pmin with v first: NaN passes through
+    (local.set $z (f32x4.pmin (f32x4.pmax (local.get $v) ${f4(EXP_LO)}) ${f4(EXP_HI)}))
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $z) ${f4('1.44269504088896341')})))
+    (local.set $r (f32x4.sub (f32x4.sub (local.get $z) (f32x4.mul (local.get $n) ${f4('0.693359375')}))
+      (f32x4.mul (local.get $n) ${f4('-2.12194440e-4')})))
+    (local.set $e (f32x4.add (f32x4.add
+      (f32x4.mul ${horner('(local.get $r)', EXP_P)} (f32x4.mul (local.get $r) (local.get $r)))
+      (local.get $r)) ${f4(1)}))
+    (local.set $ni (i32x4.trunc_sat_f32x4_s (local.get $n)))
+    (local.set $half (i32x4.shr_s (local.get $ni) (i32.const 1)))
+    (local.set $e (f32x4.mul (f32x4.mul (local.get $e) ${pow2('(local.get $half)')})
+      ${pow2('(i32x4.sub (local.get $ni) (local.get $half))')}))
+    ;; beyond the range: +Infinity above, 0 below (no subnormal results)
+    (local.set $e (v128.bitselect ${f4('inf')} (local.get $e) (f32x4.gt (local.get $v) ${f4(EXP_HI)})))
+    (v128.bitselect ${f4(0)} (local.get $e) (f32x4.lt (local.get $v) ${f4(EXP_LO)})))
+  (func (export "exp") (param $x i32) (param $y i32) (param $count i32)
+    (local $i i32) (local $rest i32)
+    (block $done (loop $L
+      (br_if $done (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $count)))
+      (v128.store align=4 (local.get $y) (call $exp4 (v128.load align=4 (local.get $x))))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (local.set $y (i32.add (local.get $y) (i32.const 16)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $L)))
+    (local.set $rest (i32.sub (local.get $count) (local.get $i)))
+    ${tail.join('\n    ')})`;
+}
+
 /** Copies $bytes (a multiple of 4) from $s to $d: memory.copy for long rows, else vectors and a float tail. */
 const copyRow = `
           (if (i32.ge_u (local.get $bytes) (i32.const 256))
@@ -352,6 +407,7 @@ ${kernels.join('\n')}
       (local.set $t (i32.add (local.get $t) (i32.const 1)))
       (br $T))))
 ${erfText()}
+${expText()}
 ${swapText()}
 ${sumRowsText()}
 )

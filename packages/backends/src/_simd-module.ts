@@ -15,6 +15,7 @@ export interface SimdExports {
     transposeA: number,
   ): void;
   erf(x: number, y: number, count: number): void;
+  exp(x: number, y: number, count: number): void;
   swap(
     src: number,
     dst: number,
@@ -30,7 +31,7 @@ export interface SimdExports {
 }
 
 /** The module's functions in a fixed order (worker threads address them by index). */
-export const SIMD_FUNCTIONS = ['matmul', 'gemm', 'erf', 'swap', 'sumRows'] as const;
+export const SIMD_FUNCTIONS = ['matmul', 'gemm', 'erf', 'exp', 'swap', 'sumRows'] as const;
 export type SimdFunctionName = (typeof SIMD_FUNCTIONS)[number];
 
 /** Threads that run SIMD kernels on one shared memory (Node: `_simd-pool-node.ts`). */
@@ -124,4 +125,40 @@ export function tfjsMemory(wasm: WasmModuleLike): WebAssembly.Memory | undefined
 export function simdPoolFor(wasm: WasmModuleLike): SimdPool | undefined {
   const memory = tfjsMemory(wasm);
   return memory == null ? undefined : pools.get(memory);
+}
+
+interface OutputMaker {
+  makeOutput(
+    shape: number[],
+    dtype: 'float32' | 'int32' | 'bool' | 'complex64' | 'string',
+  ): {
+    dataId: object;
+    shape: number[];
+    dtype: string;
+  };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  disposeData(dataId: object, force?: boolean): boolean;
+}
+
+/**
+ * backend.makeOutput for a kernel that writes the output itself: when the wasm heap cannot grow (4 GiB),
+ * tfjs's malloc returns 0 and tfjs hands out offset 0, so writing there would overwrite the heap's start.
+ * Throws instead, naming the size.
+ */
+export function makeCheckedOutput<T extends OutputMaker>(
+  backend: T,
+  shape: number[],
+  dtype: 'float32' | 'int32',
+  kernel: string,
+): ReturnType<T['makeOutput']> {
+  const out = backend.makeOutput(shape, dtype) as ReturnType<T['makeOutput']>;
+  const size = shape.reduce((p, d) => p * d, 1);
+  if (size > 0 && backend.dataIdMap.get(out.dataId)?.memoryOffset === 0) {
+    backend.disposeData(out.dataId, true);
+    throw new Error(
+      `wasm ${kernel}: could not allocate ${(size * 4) / 2 ** 20} MiB for its output [${shape.join(', ')}]: ` +
+        'the wasm heap is full (tfjs-backend-wasm grows it to at most 4 GiB); use smaller inputs, tiles or gradient checkpointing',
+    );
+  }
+  return out;
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  makeCheckedOutput,
   type SimdExports,
   simdOn,
   simdPoolFor,
@@ -30,6 +31,7 @@ type KernelArgs = Parameters<tf.KernelFunc>[0];
 
 interface WasmBackendLike extends tf.KernelBackend {
   wasm: WasmModuleLike;
+  disposeData(dataId: object, force?: boolean): boolean;
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): Info;
 }
@@ -150,7 +152,7 @@ function batchMatMul(args: KernelArgs): Info {
 
   // The SIMD kernel reads A transposed in place; B must be row-major [k, n].
   const b3 = transposeB ? ops.transpose(ops.reshape(b, [batchB, n, k]), [0, 2, 1]) : b;
-  const out = backend.makeOutput(outShape, 'float32');
+  const out = makeCheckedOutput(backend, outShape, 'float32', tf.BatchMatMul);
   const runner = runnerFor(backend);
   const strideA = batchA === 1 ? 0 : m * k * 4;
   const strideB = batchB === 1 ? 0 : k * n * 4;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  makeCheckedOutput,
   type SimdExports,
   simdOn,
   simdPoolFor,
@@ -12,13 +13,16 @@ type Info = tf.TensorInfo;
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
 /**
- * Faster versions of four tfjs-backend-wasm 4.22 kernels that the S2-Transformer spends seconds in
+ * Faster versions of five tfjs-backend-wasm 4.22 kernels that the S2-Transformer spends seconds in
  * (profiles in packages/s2-attn/bench/results-forward.md), each falling back to the original kernel for
  * the cases it does not cover:
  * - Erf: tfjs calls the C library's scalar erf, ~5 ns per element (12 % of a forward pass, through the
  *   exact GELU). Replaced by a vectorised rational approximation (the float32 erf of Eigen, XLA and TVM;
  *   scripts/build-simd-wasm.mjs), 6x faster: absolute error < 4e-7 (up to ~5 float32 steps just below 1,
  *   where libm's is within one), relative error < 3e-7 below 0.5, never outside [-1, 1]. float32 only.
+ * - Exp: also libm's scalar exp, ~4.5 ns per element (the gradient of erf in training). Replaced by Cephes
+ *   expf vectorised (relative error < 3e-7); +Infinity above 88.72283, 0 below -87.33654 (where libm gives
+ *   subnormal numbers). float32 only.
  * - Transpose: tfjs's loops move one element at a time, ~2.7 ns per element. Every permutation that,
  *   once size-1 axes are dropped and axes that stay neighbours are merged, exchanges two adjacent axes
  *   (the head split [tokens, heads, ch] -> [heads, tokens, ch], window partition [.., a, b, c] ->
@@ -34,6 +38,7 @@ type KernelArgs = Parameters<tf.KernelFunc>[0];
 
 interface WasmBackendLike extends tf.KernelBackend {
   wasm: WasmModuleLike;
+  disposeData(dataId: object, force?: boolean): boolean;
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): Info;
 }
@@ -63,24 +68,29 @@ const PARALLEL_MIN_ELEMENTS = 1 << 16;
 
 const FOUR_BYTE: ReadonlySet<tf.DataType> = new Set<tf.DataType>(['float32', 'int32']);
 
-function erf(args: KernelArgs): Info {
-  const backend = args.backend as WasmBackendLike;
-  const { x } = args.inputs as { x: Info };
-  const kernels = simd(backend);
-  const size = tf.util.sizeFromShape(x.shape);
-  if (kernels == null || x.dtype !== 'float32' || size === 0) return fallback(tf.Erf, args);
-  const out = backend.makeOutput([...x.shape], 'float32');
-  const [px, py] = [offsetOf(backend, x), offsetOf(backend, out)];
-  const pool = size >= PARALLEL_MIN_ELEMENTS ? simdPoolFor(backend.wasm) : undefined;
-  if (pool != null) {
-    pool.run(
-      'erf',
-      splitRange(size, pool.threads, 4).map(([s, e]) => [px + s * 4, py + s * 4, e - s]),
-    );
-  } else {
-    kernels.erf(px, py, size);
-  }
-  return out;
+/** An elementwise float32 kernel from the SIMD module (split across the worker pool where one exists). */
+function unary(kernelName: string, fn: 'erf' | 'exp'): tf.KernelFunc {
+  const kernel = (args: KernelArgs): Info => {
+    const backend = args.backend as WasmBackendLike;
+    const { x } = args.inputs as { x: Info };
+    const kernels = simd(backend);
+    const size = tf.util.sizeFromShape(x.shape);
+    if (kernels == null || x.dtype !== 'float32' || size === 0) return fallback(kernelName, args);
+    const out = makeCheckedOutput(backend, [...x.shape], 'float32', kernelName);
+    const [px, py] = [offsetOf(backend, x), offsetOf(backend, out)];
+    const pool = size >= PARALLEL_MIN_ELEMENTS ? simdPoolFor(backend.wasm) : undefined;
+    if (pool != null) {
+      pool.run(
+        fn,
+        splitRange(size, pool.threads, 4).map(([s, e]) => [px + s * 4, py + s * 4, e - s]),
+      );
+    } else {
+      kernels[fn](px, py, size);
+    }
+    return out;
+  };
+  Object.defineProperty(kernel, 'name', { value: fn });
+  return kernel as tf.KernelFunc;
 }
 
 /**
@@ -135,9 +145,11 @@ function transpose(args: KernelArgs): Info {
   if (kernels == null || !FOUR_BYTE.has(x.dtype) || size === 0) return fallback(tf.Transpose, args);
   const swap = asAxisSwap(x.shape, perm);
   if (swap == null) return fallback(tf.Transpose, args);
-  const out = backend.makeOutput(
+  const out = makeCheckedOutput(
+    backend,
     perm.map((axis) => x.shape[axis]),
-    x.dtype,
+    x.dtype as 'float32' | 'int32',
+    tf.Transpose,
   );
   const head = [
     offsetOf(backend, x),
@@ -201,7 +213,7 @@ function sum(args: KernelArgs): Info {
   const outShape = keepDims
     ? x.shape.map((d, i) => (reduced.has(i) ? 1 : d))
     : x.shape.filter((_, i) => !reduced.has(i));
-  const out = backend.makeOutput(outShape, 'float32');
+  const out = makeCheckedOutput(backend, outShape, 'float32', tf.Sum);
   kernels.sumRows(offsetOf(backend, x), offsetOf(backend, out), rows.outer, rows.rows, rows.cols);
   return out;
 }
@@ -224,7 +236,7 @@ function slice(args: KernelArgs): Info {
   const run = size.slice(cut).reduce((p, d) => p * d, 1);
   if (run < MIN_SLICE_RUN) return fallback(tf.Slice, args);
   const strides = tf.util.computeStrides(x.shape);
-  const out = backend.makeOutput([...size], x.dtype);
+  const out = makeCheckedOutput(backend, [...size], x.dtype as 'float32' | 'int32', tf.Slice);
   const heap = backend.wasm.HEAPF32; // after makeOutput: allocating may grow (and replace) the heap view
   const source = offsetOf(backend, x) / 4;
   let target = offsetOf(backend, out) / 4;
@@ -245,7 +257,8 @@ function slice(args: KernelArgs): Info {
 }
 
 const KERNELS: Array<[string, tf.KernelFunc]> = [
-  [tf.Erf, erf],
+  [tf.Erf, unary(tf.Erf, 'erf')],
+  [tf.Exp, unary(tf.Exp, 'exp')],
   [tf.Transpose, transpose],
   [tf.Sum, sum],
   [tf.Slice, slice],
@@ -255,7 +268,7 @@ const KERNELS: Array<[string, tf.KernelFunc]> = [
 export const WASM_SIMD_KERNELS: readonly string[] = KERNELS.map(([name]) => name);
 
 /**
- * Replaces the wasm backend's Erf, Transpose, Sum and Slice with the faster ones described above
+ * Replaces the wasm backend's Erf, Exp, Transpose, Sum and Slice with the faster ones described above
  * (idempotent; after `@tensorflow/tfjs-backend-wasm` is imported, before or after it initialises).
  * `setupBackend('wasm')` and `registerWasmTrainingKernels` call it.
  */
@@ -274,7 +287,7 @@ export function registerWasmSimdKernels(): void {
   }
 }
 
-/** Puts tfjs-backend-wasm's own Erf, Transpose, Sum and Slice back (for comparisons). */
+/** Puts tfjs-backend-wasm's own Erf, Exp, Transpose, Sum and Slice back (for comparisons). */
 export function unregisterWasmSimdKernels(): void {
   for (const [name, kernelFunc] of KERNELS) {
     const original = originals.get(name);
