@@ -4,6 +4,8 @@ export interface CommandContext {
   json: boolean;
   /** tfjs backend request: auto | webgpu | wasm | cpu | tensorflow. */
   backend: string;
+  /** wasm threads (1 = single-threaded). */
+  threads: number;
   verbose: boolean;
   /** Whether stderr is a terminal (progress bars) or not (plain log lines). */
   interactive: boolean;
@@ -15,13 +17,14 @@ export interface CommandContext {
 }
 
 export function createContext(
-  options: { json?: boolean; backend?: string; verbose?: boolean },
+  options: { json?: boolean; backend?: string; threads?: number; verbose?: boolean },
   signal: AbortSignal,
 ): CommandContext {
   const json = options.json === true;
   return {
     json,
     backend: options.backend ?? 'auto',
+    threads: options.threads ?? 1,
     verbose: options.verbose === true,
     interactive: Boolean(process.stderr.isTTY) && !json,
     out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),

@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type CommandContext, createContext } from './context';
 import { EXIT_OK, EXIT_USAGE, exitCodeFor, formatError } from './errors';
 
@@ -14,10 +14,26 @@ export function registerCommand(registrar: CommandRegistrar): void {
 
 export const BACKENDS = ['auto', 'webgpu', 'wasm', 'cpu', 'tensorflow'] as const;
 
+function parseThreads(value: string): number {
+  const threads = Number(value);
+  if (!/^\d+$/.test(value) || threads < 1 || threads > 8) {
+    throw new InvalidArgumentError(`expected an integer from 1 to 8, got '${value}'`);
+  }
+  return threads;
+}
+
 /** Global options every command accepts. */
 export function addCommonOptions(command: Command): Command {
   return command
     .addOption(new Option('--backend <name>', 'tfjs backend').choices([...BACKENDS]).default('auto'))
+    .addOption(
+      new Option(
+        '--threads <n>',
+        'wasm threads, 1-8 (Node: tfjs threaded build; XNNPACK and the SIMD kernels split work across them)',
+      )
+        .argParser(parseThreads)
+        .default(1),
+    )
     .option('--json', 'machine-readable JSON on stdout')
     .option('--verbose', 'print stack traces on errors');
 }

@@ -107,6 +107,37 @@ describe('s2cassi (real processes)', () => {
     expect(worst).toBeLessThan(1e-4);
   });
 
+  it('--threads 2 runs wasm on the threaded build (with the SIMD worker pool) to the same result; bad counts are usage errors', async () => {
+    const args = ['simulate', join(dir, 'truth.mat'), '--mask', join(dir, 'mask.npy'), '--verbose'];
+    const threaded = await cli([
+      ...args,
+      '-o',
+      join(dir, 'meas-threads.mat'),
+      '--backend',
+      'wasm',
+      '--threads',
+      '2',
+    ]);
+    expect(threaded.code, threaded.stderr).toBe(0);
+    expect(threaded.stderr).toMatch(/backend: wasm \(.*2 thread\(s\), SIMD kernels on 2 threads\)/);
+    const one = await cli([...args, '-o', join(dir, 'meas-one.mat'), '--backend', 'wasm']);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stderr).toContain('1 thread(s)');
+    const single = await readCubeFile(join(dir, 'meas-one.mat'));
+    const written = await readCubeFile(join(dir, 'meas-threads.mat'));
+    expect(written.shape).toEqual(single.shape);
+    let worst = 0;
+    for (let i = 0; i < single.data.length; i++)
+      worst = Math.max(worst, Math.abs(written.data[i] - single.data[i]));
+    expect(worst).toBeLessThan(1e-5);
+    for (const bad of ['0', '9', '1.5', 'two']) {
+      const r = await cli([...args, '-o', join(dir, 'never.mat'), '--threads', bad]);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr).toContain(`expected an integer from 1 to 8, got '${bad}'`);
+    }
+    expect(existsSync(join(dir, 'never.mat'))).toBe(false);
+  });
+
   it('simulate keeps an existing output unless --force, and never writes over an input', async () => {
     const args = [
       'simulate',

@@ -103,7 +103,7 @@ describe('asAxisSwap / asRowReduction (how a permutation or a reduction maps ont
   });
 });
 
-describe('wasm SIMD Erf, Exp, Transpose, Sum and Slice', () => {
+describe('wasm SIMD Erf, Exp, Transpose, Sum, Slice, SplitV and Concat', () => {
   beforeAll(async () => {
     registerGradients();
     registerWasmTrainingKernels();
@@ -114,9 +114,9 @@ describe('wasm SIMD Erf, Exp, Transpose, Sum and Slice', () => {
   });
 
   it('are registered by registerWasmTrainingKernels', () => {
-    expect(WASM_SIMD_KERNELS).toEqual(['Erf', 'Exp', 'Transpose', 'Sum', 'Slice']);
+    expect(WASM_SIMD_KERNELS).toEqual(['Erf', 'Exp', 'Transpose', 'Sum', 'Slice', 'SplitV', 'Concat']);
     for (const name of WASM_SIMD_KERNELS)
-      expect(tf.getKernel(name, 'wasm')?.kernelFunc.name).toBe(name.toLowerCase());
+      expect(tf.getKernel(name, 'wasm')?.kernelFunc.name.toLowerCase()).toBe(name.toLowerCase());
   });
 
   it('Erf is within 4e-7 of a float64 integral everywhere (float32 spacing near 1 is 6e-8), never leaves [-1, 1] and keeps relative accuracy near 0', async () => {
@@ -329,6 +329,110 @@ describe('wasm SIMD Erf, Exp, Transpose, Sum and Slice', () => {
           return result;
         });
         expect(got.shape).toEqual(fullSize);
+        expect(got.data).toEqual(expected);
+      });
+    }
+  }
+
+  const splitCases: Array<[number[], number[] | number, number]> = [
+    [[50, 180], [60, 60, 60], 1], // the qkv split
+    [[4, 6, 40], [1, 2, 3], 1],
+    [[6, 40], 3, 0],
+    [[3, 5, 2], [2, -1], 1], // runs of 4 / 6: tfjs's own slice
+  ];
+  for (const [shape, splits, axis] of splitCases) {
+    it(`SplitV of ${JSON.stringify(shape)} into ${JSON.stringify(splits)} on axis ${axis} equals index loops`, async () => {
+      const values = uniformArray(sizeOf(shape), 25, -100, 100).map((v) => Math.round(v) + 0);
+      const got = await expectNoLeaks(async () => {
+        const x = tf.tensor(values, shape);
+        const parts = tf.split(x, splits, axis);
+        const result = await Promise.all(
+          parts.map(async (p) => ({ shape: p.shape, data: Array.from(await p.data()) })),
+        );
+        x.dispose();
+        for (const p of parts) p.dispose();
+        return result;
+      });
+      const sizes = typeof splits === 'number' ? new Array(splits).fill(shape[axis] / splits) : [...splits];
+      const known = sizes.filter((s) => s >= 0).reduce((p, s) => p + s, 0);
+      let start = 0;
+      for (const [i, raw] of sizes.entries()) {
+        const part = raw < 0 ? shape[axis] - known : raw;
+        const begin = shape.map((_, d) => (d === axis ? start : 0));
+        const size = shape.map((s, d) => (d === axis ? part : s));
+        expect(got[i].shape).toEqual(size);
+        expect(got[i].data).toEqual(sliceReference(values, shape, begin, size));
+        start += part;
+      }
+    });
+  }
+
+  const concatCases: Array<[number[][], number]> = [
+    [
+      [
+        [1, 20, 21, 6],
+        [1, 20, 3, 6],
+      ],
+      2,
+    ], // the cyclic shift put back together
+    [
+      [
+        [2, 30],
+        [5, 30],
+        [1, 30],
+      ],
+      0,
+    ],
+    [
+      [
+        [3, 20],
+        [3, 0],
+        [3, 17],
+      ],
+      1,
+    ], // an empty input is skipped
+    [
+      [
+        [4, 2, 3],
+        [4, 1, 3],
+      ],
+      1,
+    ], // runs of 6 / 3: tfjs's own kernel
+  ];
+  for (const [shapes, axis] of concatCases) {
+    for (const dtype of ['float32', 'int32'] as const) {
+      it(`Concat of ${JSON.stringify(shapes)} on axis ${axis} (${dtype}) equals an index loop`, async () => {
+        const inputs = shapes.map((shape, i) =>
+          uniformArray(sizeOf(shape), 26 + i, -100, 100).map((v) => Math.round(v) + 0),
+        );
+        const got = await expectNoLeaks(async () => {
+          const xs = inputs.map((values, i) => tf.tensor(values, shapes[i], dtype));
+          const y = tf.concat(xs, axis);
+          const result = { shape: y.shape, data: Array.from(await y.data()) };
+          for (const x of xs) x.dispose();
+          y.dispose();
+          return result;
+        });
+        const outShape = [...shapes[0]];
+        outShape[axis] = shapes.reduce((p, s) => p + s[axis], 0);
+        expect(got.shape).toEqual(outShape);
+        // out[..., j, ...] = input k at j - offset_k along the axis
+        const expected: number[] = [];
+        const index = new Array<number>(outShape.length).fill(0);
+        for (let flat = 0; flat < sizeOf(outShape); flat++) {
+          let rest = flat;
+          for (let d = outShape.length - 1; d >= 0; d--) {
+            index[d] = rest % outShape[d];
+            rest = Math.floor(rest / outShape[d]);
+          }
+          let k = 0;
+          let j = index[axis];
+          while (j >= shapes[k][axis]) j -= shapes[k++][axis];
+          let source = 0;
+          for (let d = 0; d < outShape.length; d++)
+            source = source * shapes[k][d] + (d === axis ? j : index[d]);
+          expected.push(inputs[k][source]);
+        }
         expect(got.data).toEqual(expected);
       });
     }

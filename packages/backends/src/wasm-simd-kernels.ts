@@ -13,7 +13,7 @@ type Info = tf.TensorInfo;
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
 /**
- * Faster versions of five tfjs-backend-wasm 4.22 kernels that the S2-Transformer spends seconds in
+ * Faster versions of seven tfjs-backend-wasm 4.22 kernels that the S2-Transformer spends seconds in
  * (profiles in packages/s2-attn/bench/results-forward.md), each falling back to the original kernel for
  * the cases it does not cover:
  * - Erf: tfjs calls the C library's scalar erf, ~5 ns per element (12 % of a forward pass, through the
@@ -32,7 +32,8 @@ type KernelArgs = Parameters<tf.KernelFunc>[0];
  *   by row with vectors ((x0 + x1) + (x2 + x3) added to a float32 running sum per column). float32 only.
  * - Slice: tfjs copies non-contiguous slices element by element in JavaScript, ~4.6 ns per element (the
  *   cyclic shift of shifted windows). Slices whose contiguous runs are at least 16 elements long are
- *   copied run by run (TypedArray.copyWithin). 4-byte dtypes.
+ *   copied run by run (TypedArray.copyWithin). 4-byte dtypes. SplitV (which calls tfjs's slow slice
+ *   directly) becomes one such Slice per part, and Concat whose runs are that long is copied run by run.
  * Results are bit-identical to the originals for Transpose and Slice; Erf and Sum differ by rounding.
  */
 
@@ -256,19 +257,72 @@ function slice(args: KernelArgs): Info {
   return out;
 }
 
+/** SplitV as one Slice per part (tfjs-backend-wasm's calls its slow JavaScript slice directly). */
+function splitV(args: KernelArgs): Info[] {
+  const { x } = args.inputs as { x: Info };
+  const { numOrSizeSplits, axis } = args.attrs as unknown as {
+    numOrSizeSplits: number | number[];
+    axis: number;
+  };
+  const $axis = tf.util.parseAxisParam(axis, x.shape)[0];
+  const sizes = tf.backend_util.prepareSplitSize(x as unknown as tf.Tensor, numOrSizeSplits, $axis);
+  const begin = new Array<number>(x.shape.length).fill(0);
+  const size = [...x.shape];
+  return sizes.map((part) => {
+    size[$axis] = part;
+    const out = slice({ ...args, inputs: { x }, attrs: { begin: [...begin], size: [...size] } });
+    begin[$axis] += part;
+    return out;
+  });
+}
+
+/** Concat by contiguous runs (one per input per index before `axis`) when every run is long enough. */
+function concat(args: KernelArgs): Info {
+  const backend = args.backend as WasmBackendLike;
+  const inputs = args.inputs as unknown as Info[];
+  const { axis } = args.attrs as unknown as { axis: number };
+  const dtype = inputs[0]?.dtype;
+  if (inputs.length === 0 || !FOUR_BYTE.has(dtype) || inputs.some((t) => t.dtype !== dtype)) {
+    return fallback(tf.Concat, args);
+  }
+  const $axis = tf.util.parseAxisParam(axis, inputs[0].shape)[0];
+  const shapes = inputs.map((t) => t.shape);
+  tf.backend_util.assertParamsConsistent(shapes, $axis);
+  const outShape = tf.backend_util.computeOutShape(shapes, $axis);
+  const parts = inputs.filter((t) => tf.util.sizeFromShape(t.shape) > 0);
+  const inner = outShape.slice($axis + 1).reduce((p, d) => p * d, 1);
+  const runs = parts.map((t) => t.shape[$axis] * inner);
+  if (parts.length === 0 || Math.min(...runs) < MIN_SLICE_RUN) return fallback(tf.Concat, args);
+  const out = makeCheckedOutput(backend, outShape, dtype as 'float32' | 'int32', tf.Concat);
+  const heap = backend.wasm.HEAPF32; // after makeOutput
+  const sources = parts.map((t) => offsetOf(backend, t) / 4);
+  let target = offsetOf(backend, out) / 4;
+  const outer = outShape.slice(0, $axis).reduce((p, d) => p * d, 1);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < parts.length; i++) {
+      const from = sources[i] + o * runs[i];
+      heap.copyWithin(target, from, from + runs[i]);
+      target += runs[i];
+    }
+  }
+  return out;
+}
+
 const KERNELS: Array<[string, tf.KernelFunc]> = [
   [tf.Erf, unary(tf.Erf, 'erf')],
   [tf.Exp, unary(tf.Exp, 'exp')],
   [tf.Transpose, transpose],
   [tf.Sum, sum],
   [tf.Slice, slice],
+  [tf.SplitV, splitV as unknown as tf.KernelFunc],
+  [tf.Concat, concat],
 ];
 
 /** Names of the kernels `registerWasmSimdKernels` replaces on the wasm backend. */
 export const WASM_SIMD_KERNELS: readonly string[] = KERNELS.map(([name]) => name);
 
 /**
- * Replaces the wasm backend's Erf, Exp, Transpose, Sum and Slice with the faster ones described above
+ * Replaces the wasm backend's Erf, Exp, Transpose, Sum, Slice, SplitV and Concat with the faster ones described above
  * (idempotent; after `@tensorflow/tfjs-backend-wasm` is imported, before or after it initialises).
  * `setupBackend('wasm')` and `registerWasmTrainingKernels` call it.
  */
@@ -287,7 +341,7 @@ export function registerWasmSimdKernels(): void {
   }
 }
 
-/** Puts tfjs-backend-wasm's own Erf, Exp, Transpose, Sum and Slice back (for comparisons). */
+/** Puts tfjs-backend-wasm's own Erf, Exp, Transpose, Sum, Slice, SplitV and Concat back (for comparisons). */
 export function unregisterWasmSimdKernels(): void {
   for (const [name, kernelFunc] of KERNELS) {
     const original = originals.get(name);

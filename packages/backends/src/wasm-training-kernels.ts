@@ -272,7 +272,7 @@ export const WASM_TRAINING_KERNELS: readonly string[] = KERNELS.map((k) => k.ker
  * its slow Conv2DBackpropInput, and replaces its copying Identity with one that shares the buffer. Each is composed from wasm kernels (Conv2D, DepthwiseConv2dNative,
  * Transpose, Reverse, PadV2, Slice, Sum, Reshape). Also replaces BatchMatMul with the SIMD one of
  * `registerWasmMatmul` (5-10x faster for batched and transposed products; `unregisterWasmMatmul` undoes it),
- * and Erf, Exp, Transpose, Sum and Slice with the vectorised ones of `registerWasmSimdKernels`.
+ * and Erf, Exp, Transpose, Sum, Slice, SplitV and Concat with the faster ones of `registerWasmSimdKernels`.
  * Idempotent; can run before or after the wasm backend is initialised, but after
  * `@tensorflow/tfjs-backend-wasm` is imported.
  */
