@@ -162,3 +162,36 @@ export function makeCheckedOutput<T extends OutputMaker>(
   }
   return out;
 }
+
+interface MallocModule {
+  _malloc(bytes: number): number;
+  _free(pointer: number): void;
+}
+
+const GUARDED = Symbol('s2cassi.guardedMalloc');
+
+/**
+ * Makes tfjs-backend-wasm's `_malloc` throw when the wasm heap cannot grow, instead of returning 0. tfjs
+ * does not check: it would hand out offset 0 and its kernels would write over the start of the heap (seen
+ * as "memory access out of bounds" single-threaded, and as a never-ending spin in the threaded build).
+ * Idempotent. Returns true if it installed the guard now.
+ */
+export function guardWasmMalloc(module: MallocModule): boolean {
+  if ((module._malloc as unknown as Record<symbol, boolean>)[GUARDED]) return false;
+  // Emscripten binds `_malloc` lazily (the first call replaces the property): bind it first.
+  module._free(module._malloc(16));
+  const raw = module._malloc.bind(module);
+  const guarded = (bytes: number): number => {
+    const pointer = raw(bytes);
+    if (pointer === 0 && bytes > 0) {
+      throw new Error(
+        `wasm backend: could not allocate ${(bytes / 2 ** 20).toFixed(1)} MiB: the wasm heap is full ` +
+          '(tfjs-backend-wasm grows it to at most 4 GiB); use smaller inputs, tiles or gradient checkpointing',
+      );
+    }
+    return pointer;
+  };
+  Object.defineProperty(guarded, GUARDED, { value: true });
+  module._malloc = guarded;
+  return true;
+}

@@ -1,9 +1,35 @@
 import { expectNoLeaks, setBackend } from '@s2cassi/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { guardWasmMalloc } from './_simd-module';
 import { backendInfo } from './backend-info';
 import { setupBackend, TENSORFLOW_INSTALL_HINT } from './setup-backend';
 import { WASM_TRAINING_KERNELS } from './wasm-training-kernels';
+
+describe('guardWasmMalloc', () => {
+  it("binds emscripten's lazy _malloc, then throws instead of returning 0, once", () => {
+    const calls: number[] = [];
+    let next = 64;
+    const raw = (bytes: number) => {
+      calls.push(bytes);
+      return bytes > 1000 ? 0 : (next += 64);
+    };
+    const module = {
+      // like emscripten: the first call replaces the property with the raw export
+      _malloc(bytes: number): number {
+        module._malloc = raw;
+        return raw(bytes);
+      },
+      _free: (_pointer: number) => {},
+    };
+    expect(guardWasmMalloc(module)).toBe(true);
+    expect(guardWasmMalloc(module)).toBe(false);
+    expect(module._malloc(100)).toBeGreaterThan(0);
+    expect(() => module._malloc(5 * 2 ** 20)).toThrow(/could not allocate 5\.0 MiB: the wasm heap is full/);
+    expect(module._malloc(0 + 8)).toBeGreaterThan(0);
+    expect(calls).toEqual([16, 100, 5 * 2 ** 20, 8]);
+  });
+});
 
 describe('setupBackend', () => {
   afterAll(async () => {
@@ -43,6 +69,21 @@ describe('setupBackend', () => {
       }),
     );
     expect(shape).toEqual([3, 3, 2, 4]);
+  });
+
+  it("'wasm' guards tfjs's malloc (a failed allocation throws instead of handing out offset 0)", async () => {
+    await setupBackend('wasm', { log: () => {} });
+    const module = (
+      tf.backend() as unknown as { wasm: { _malloc(bytes: number): number; _free(p: number): void } }
+    ).wasm;
+    // guardWasmMalloc reports false when the guard is already there
+    expect(guardWasmMalloc(module)).toBe(false);
+    const pointer = module._malloc(1024);
+    expect(pointer).toBeGreaterThan(0);
+    module._free(pointer);
+    const sum = tf.tidy(() => tf.sum(tf.ones([100, 100])));
+    expect(await sum.data()).toEqual(new Float32Array([10000]));
+    sum.dispose();
   });
 
   it("'tensorflow' without tfjs-node installed says how to install it", async () => {

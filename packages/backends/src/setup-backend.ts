@@ -10,7 +10,7 @@ import {
   type ThreadedWasmModule,
   wasmBinaryDirectory,
 } from '#platform';
-import { setSimdPool, simdPoolOn, tfjsMemory, type WasmModuleLike } from './_simd-module';
+import { guardWasmMalloc, setSimdPool, simdPoolOn, tfjsMemory, type WasmModuleLike } from './_simd-module';
 import { type NodeWebGpuOptions, setupNodeWebGpu } from './node-webgpu';
 import { registerGradients } from './register-gradients';
 import { registerWasmTrainingKernels } from './wasm-training-kernels';
@@ -142,6 +142,7 @@ async function setupWasm(options: SetupBackendOptions, log: (message: string) =>
   }
   registerWasmTrainingKernels();
   await activate('wasm');
+  guardWasmMalloc((tf.backend() as unknown as { wasm: Parameters<typeof guardWasmMalloc>[0] }).wasm);
   const threads = wasm.getThreadsCount();
   notes.push(`${threads} thread(s)`);
   if (IS_NODE_PLATFORM && threads > 1) {
