@@ -128,5 +128,5 @@ for (const [name, config] of candidates) {
   }
 }
 console.log(
-  `wasm threads: ${backendInfo().threads ?? '-'} (tfjs runs wasm single-threaded in Node; --threads N uses @s2cassi/backends' threaded loader, whose SIMD BatchMatMul then runs single-threaded through a copy)`,
+  `wasm threads: ${backendInfo().threads ?? '-'} (tfjs runs wasm single-threaded in Node; --threads N uses @s2cassi/backends' threaded loader, with XNNPACK and the SIMD worker pool on N threads)`,
 );
