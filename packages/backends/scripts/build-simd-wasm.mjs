@@ -144,6 +144,29 @@ function horner(variable, coefficients) {
   return acc;
 }
 
+/**
+ * Exported `name(x, y, count)`: y[i] = f(x[i]) for `count` floats, four at a time through the vector function
+ * `fn4`, the last count mod 4 through partial loads and stores.
+ */
+function elementwiseExport(name, fn4) {
+  const tail = [];
+  for (const width of [1, 2, 3]) {
+    tail.push(`(if (i32.eq (local.get $rest) (i32.const ${width})) (then
+      ${partialStore(width, '(local.get $y)', `(call ${fn4} ${partialLoad(width, '(local.get $x)')})`).join('\n      ')}))`);
+  }
+  return `(func (export "${name}") (param $x i32) (param $y i32) (param $count i32)
+    (local $i i32) (local $rest i32)
+    (block $done (loop $L
+      (br_if $done (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $count)))
+      (v128.store align=4 (local.get $y) (call ${fn4} (v128.load align=4 (local.get $x))))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (local.set $y (i32.add (local.get $y) (i32.const 16)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $L)))
+    (local.set $rest (i32.sub (local.get $count) (local.get $i)))
+    ${tail.join('\n    ')})`;
+}
+
 // erf(x) = x P(x^2) / Q(x^2) on x clamped to [-4, 4]: the rational minimax approximation of Eigen's
 // generic_fast_erf_float (also XLA's and TVM's float32 erf), coefficients highest power first.
 const ERF_ALPHA = [
@@ -163,11 +186,6 @@ const ERF_BETA = [
   '-1.42647390514189e-02',
 ];
 function erfText() {
-  const tail = [];
-  for (const width of [1, 2, 3]) {
-    tail.push(`(if (i32.eq (local.get $rest) (i32.const ${width})) (then
-      ${partialStore(width, '(local.get $y)', `(call $erf4 ${partialLoad(width, '(local.get $x)')})`).join('\n      ')}))`);
-  }
   return `
   (func $erf4 (param $v v128) (result v128)
     (local $x v128) (local $x2 v128)
@@ -178,17 +196,7 @@ function erfText() {
     (f32x4.pmin (f32x4.pmax (f32x4.div
       (f32x4.mul (local.get $x) ${horner('(local.get $x2)', ERF_ALPHA)})
       ${horner('(local.get $x2)', ERF_BETA)}) ${f4(-1)}) ${f4(1)}))
-  (func (export "erf") (param $x i32) (param $y i32) (param $count i32)
-    (local $i i32) (local $rest i32)
-    (block $done (loop $L
-      (br_if $done (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $count)))
-      (v128.store align=4 (local.get $y) (call $erf4 (v128.load align=4 (local.get $x))))
-      (local.set $x (i32.add (local.get $x) (i32.const 16)))
-      (local.set $y (i32.add (local.get $y) (i32.const 16)))
-      (local.set $i (i32.add (local.get $i) (i32.const 4)))
-      (br $L)))
-    (local.set $rest (i32.sub (local.get $count) (local.get $i)))
-    ${tail.join('\n    ')})`;
+${elementwiseExport('erf', '$erf4')}`;
 }
 
 // exp: Cephes expf. x = n ln 2 + r with |r| <= ln(2) / 2 (ln 2 in two parts), exp(r) = 1 + r + r^2 P(r),
@@ -208,11 +216,6 @@ const EXP_LO = '-87.33654';
 function expText() {
   const i4 = (value) => `(v128.const i32x4 ${value} ${value} ${value} ${value})`;
   const pow2 = (n) => `(i32x4.shl (i32x4.add ${n} ${i4(127)}) (i32.const 23))`;
-  const tail = [];
-  for (const width of [1, 2, 3]) {
-    tail.push(`(if (i32.eq (local.get $rest) (i32.const ${width})) (then
-      ${partialStore(width, '(local.get $y)', `(call $exp4 ${partialLoad(width, '(local.get $x)')})`).join('\n      ')}))`);
-  }
   return `
   (func $exp4 (param $v v128) (result v128)
     (local $z v128) (local $n v128) (local $r v128) (local $e v128) (local $ni v128) (local $half v128)
@@ -231,17 +234,7 @@ function expText() {
     ;; beyond the range: +Infinity above, 0 below (no subnormal results)
     (local.set $e (v128.bitselect ${f4('inf')} (local.get $e) (f32x4.gt (local.get $v) ${f4(EXP_HI)})))
     (v128.bitselect ${f4(0)} (local.get $e) (f32x4.lt (local.get $v) ${f4(EXP_LO)})))
-  (func (export "exp") (param $x i32) (param $y i32) (param $count i32)
-    (local $i i32) (local $rest i32)
-    (block $done (loop $L
-      (br_if $done (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $count)))
-      (v128.store align=4 (local.get $y) (call $exp4 (v128.load align=4 (local.get $x))))
-      (local.set $x (i32.add (local.get $x) (i32.const 16)))
-      (local.set $y (i32.add (local.get $y) (i32.const 16)))
-      (local.set $i (i32.add (local.get $i) (i32.const 4)))
-      (br $L)))
-    (local.set $rest (i32.sub (local.get $count) (local.get $i)))
-    ${tail.join('\n    ')})`;
+${elementwiseExport('exp', '$exp4')}`;
 }
 
 /** Copies $bytes (a multiple of 4) from $s to $d: memory.copy for long rows, else vectors and a float tail. */

@@ -1,3 +1,4 @@
+import type * as tf from '@tensorflow/tfjs-core';
 import { SIMD_WASM, SIMD_WASM_SHARED } from './simd-wasm.generated';
 
 /** The functions of the generated SIMD module (scripts/build-simd-wasm.mjs documents each). */
@@ -70,6 +71,21 @@ export function splitRange(total: number, parts: number, align = 1): Array<[numb
     if (end > start) ranges.push([start, end]);
   }
   return ranges;
+}
+
+/** The parts of tfjs-backend-wasm's BackendWasm the kernels use. */
+export interface WasmBackendLike extends tf.KernelBackend {
+  wasm: WasmModuleLike;
+  disposeData(dataId: object, force?: boolean): boolean;
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+/** Byte offset of a tensor's data in the wasm heap. */
+export function offsetOf(backend: WasmBackendLike, info: tf.TensorInfo, kernel: string): number {
+  const data = backend.dataIdMap.get(info.dataId);
+  if (data == null) throw new Error(`wasm ${kernel}: an input has no data on the wasm backend`);
+  return data.memoryOffset;
 }
 
 /** What the kernels need of tfjs-backend-wasm's emscripten module. */

@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   makeCheckedOutput,
+  offsetOf,
   type SimdExports,
   simdOn,
   simdPoolFor,
   splitRange,
   tfjsMemory,
-  type WasmModuleLike,
+  type WasmBackendLike,
 } from './_simd-module';
 import { WasmOps } from './_wasm-ops';
 
@@ -24,17 +25,10 @@ type KernelArgs = Parameters<tf.KernelFunc>[0];
  * - otherwise (attention products, weight gradients X^T dY): transposes B explicitly if asked and runs a
  *   register-blocked, k-blocked WebAssembly SIMD kernel that reads A transposed in place
  *   (scripts/build-simd-wasm.mjs) over the batch, in place in tfjs's own memory where tfjs exposes it, or
- *   through a private memory (copy in, copy out) where it does not (the threaded build).
+ *   through a private memory (copy in, copy out) where it does not.
  * Batch broadcasting: equal batches, or a batch of 1 on either side; anything else, non-float32 operands and
  * empty products go to the original kernel unchanged.
  */
-
-interface WasmBackendLike extends tf.KernelBackend {
-  wasm: WasmModuleLike;
-  disposeData(dataId: object, force?: boolean): boolean;
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType): Info;
-}
 
 type MatmulFn = SimdExports['matmul'];
 
@@ -85,12 +79,6 @@ export function setWasmMatmulMode(mode: WasmMatmulMode | undefined): WasmMatmulM
 /** The mode the kernel runs in on the given (wasm) backend, instantiating it if needed. */
 export function wasmMatmulMode(backend: tf.KernelBackend): WasmMatmulMode {
   return runnerFor(backend as WasmBackendLike).mode;
-}
-
-function offsetOf(backend: WasmBackendLike, info: Info): number {
-  const data = backend.dataIdMap.get(info.dataId);
-  if (data == null) throw new Error('wasm BatchMatMul: an operand has no data on the wasm backend');
-  return data.memoryOffset;
 }
 
 const product = (dims: readonly number[]) => dims.reduce((p, d) => p * d, 1);
@@ -161,7 +149,11 @@ function batchMatMul(args: KernelArgs): Info {
       ? simdPoolFor(backend.wasm)
       : undefined;
   if (pool != null) {
-    const [pa, pb, pc] = [offsetOf(backend, a), offsetOf(backend, b3), offsetOf(backend, out)];
+    const [pa, pb, pc] = [
+      offsetOf(backend, a, tf.BatchMatMul),
+      offsetOf(backend, b3, tf.BatchMatMul),
+      offsetOf(backend, out, tf.BatchMatMul),
+    ];
     const tA = transposeA ? 1 : 0;
     if (batch >= pool.threads) {
       // whole products per thread
@@ -198,9 +190,9 @@ function batchMatMul(args: KernelArgs): Info {
     }
   } else if (runner.mode === 'in-place') {
     runner.matmul(
-      offsetOf(backend, a),
-      offsetOf(backend, b3),
-      offsetOf(backend, out),
+      offsetOf(backend, a, tf.BatchMatMul),
+      offsetOf(backend, b3, tf.BatchMatMul),
+      offsetOf(backend, out, tf.BatchMatMul),
       batch,
       m,
       k,
@@ -218,12 +210,12 @@ function batchMatMul(args: KernelArgs): Info {
     if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
     const own = new Float32Array(memory.buffer);
     const heap = backend.wasm.HEAPF32;
-    const pa = offsetOf(backend, a) / 4;
-    const pb = offsetOf(backend, b3) / 4;
+    const pa = offsetOf(backend, a, tf.BatchMatMul) / 4;
+    const pb = offsetOf(backend, b3, tf.BatchMatMul) / 4;
     own.set(heap.subarray(pa, pa + sizeA), 0);
     own.set(heap.subarray(pb, pb + sizeB), sizeA);
     runner.matmul(0, sizeA * 4, (sizeA + sizeB) * 4, batch, m, k, n, strideA, strideB, transposeA ? 1 : 0);
-    const pc = offsetOf(backend, out) / 4;
+    const pc = offsetOf(backend, out, tf.BatchMatMul) / 4;
     backend.wasm.HEAPF32.set(own.subarray(sizeA + sizeB, sizeA + sizeB + sizeC), pc);
   }
   ops.dispose(out);

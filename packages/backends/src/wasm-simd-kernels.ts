@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   makeCheckedOutput,
+  offsetOf,
   type SimdExports,
   simdOn,
   simdPoolFor,
   splitRange,
   tfjsMemory,
-  type WasmModuleLike,
+  type WasmBackendLike,
 } from './_simd-module';
 
 type Info = tf.TensorInfo;
@@ -37,13 +38,6 @@ type KernelArgs = Parameters<tf.KernelFunc>[0];
  * Results are bit-identical to the originals for Transpose and Slice; Erf and Sum differ by rounding.
  */
 
-interface WasmBackendLike extends tf.KernelBackend {
-  wasm: WasmModuleLike;
-  disposeData(dataId: object, force?: boolean): boolean;
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType): Info;
-}
-
 const originals = new Map<string, tf.KernelConfig>();
 
 function fallback(name: string, args: KernelArgs): Info {
@@ -56,12 +50,6 @@ function fallback(name: string, args: KernelArgs): Info {
 function simd(backend: WasmBackendLike): SimdExports | undefined {
   const memory = tfjsMemory(backend.wasm);
   return memory == null ? undefined : simdOn(memory);
-}
-
-function offsetOf(backend: WasmBackendLike, info: Info): number {
-  const data = backend.dataIdMap.get(info.dataId);
-  if (data == null) throw new Error('wasm kernel: an input has no data on the wasm backend');
-  return data.memoryOffset;
 }
 
 /** Smaller tensors stay on one thread where a worker pool exists (waking a worker costs ~10-50 us). */
@@ -78,7 +66,7 @@ function unary(kernelName: string, fn: 'erf' | 'exp'): tf.KernelFunc {
     const size = tf.util.sizeFromShape(x.shape);
     if (kernels == null || x.dtype !== 'float32' || size === 0) return fallback(kernelName, args);
     const out = makeCheckedOutput(backend, [...x.shape], 'float32', kernelName);
-    const [px, py] = [offsetOf(backend, x), offsetOf(backend, out)];
+    const [px, py] = [offsetOf(backend, x, kernelName), offsetOf(backend, out, kernelName)];
     const pool = size >= PARALLEL_MIN_ELEMENTS ? simdPoolFor(backend.wasm) : undefined;
     if (pool != null) {
       pool.run(
@@ -153,8 +141,8 @@ function transpose(args: KernelArgs): Info {
     tf.Transpose,
   );
   const head = [
-    offsetOf(backend, x),
-    offsetOf(backend, out),
+    offsetOf(backend, x, tf.Transpose),
+    offsetOf(backend, out, tf.Transpose),
     swap.outer,
     swap.a,
     swap.b,
@@ -215,7 +203,13 @@ function sum(args: KernelArgs): Info {
     ? x.shape.map((d, i) => (reduced.has(i) ? 1 : d))
     : x.shape.filter((_, i) => !reduced.has(i));
   const out = makeCheckedOutput(backend, outShape, 'float32', tf.Sum);
-  kernels.sumRows(offsetOf(backend, x), offsetOf(backend, out), rows.outer, rows.rows, rows.cols);
+  kernels.sumRows(
+    offsetOf(backend, x, tf.Sum),
+    offsetOf(backend, out, tf.Sum),
+    rows.outer,
+    rows.rows,
+    rows.cols,
+  );
   return out;
 }
 
@@ -239,8 +233,8 @@ function slice(args: KernelArgs): Info {
   const strides = tf.util.computeStrides(x.shape);
   const out = makeCheckedOutput(backend, [...size], x.dtype as 'float32' | 'int32', tf.Slice);
   const heap = backend.wasm.HEAPF32; // after makeOutput: allocating may grow (and replace) the heap view
-  const source = offsetOf(backend, x) / 4;
-  let target = offsetOf(backend, out) / 4;
+  const source = offsetOf(backend, x, tf.Slice) / 4;
+  let target = offsetOf(backend, out, tf.Slice) / 4;
   // Odometer over the axes before `cut`.
   const index = new Array<number>(cut).fill(0);
   const runs = total / run;
@@ -295,8 +289,8 @@ function concat(args: KernelArgs): Info {
   if (parts.length === 0 || Math.min(...runs) < MIN_SLICE_RUN) return fallback(tf.Concat, args);
   const out = makeCheckedOutput(backend, outShape, dtype as 'float32' | 'int32', tf.Concat);
   const heap = backend.wasm.HEAPF32; // after makeOutput
-  const sources = parts.map((t) => offsetOf(backend, t) / 4);
-  let target = offsetOf(backend, out) / 4;
+  const sources = parts.map((t) => offsetOf(backend, t, tf.Concat) / 4);
+  let target = offsetOf(backend, out, tf.Concat) / 4;
   const outer = outShape.slice(0, $axis).reduce((p, d) => p * d, 1);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < parts.length; i++) {
