@@ -11,6 +11,8 @@
 // Exported functions (pointers and strides in bytes, counts in elements, float32 throughout):
 // - erf(x, y, count): y[i] = erf(x[i]) by a rational minimax approximation on [-4, 4] (Eigen's float erf),
 //   clamped to [-1, 1]; NaN stays NaN, +-Infinity gives +-1.
+// - gelu(x, y, count): y[i] = x[i] Phi(x[i]) = 0.5 x (1 + erf(x / sqrt 2)) (the exact GELU, erf as above);
+//   geluGrad(x, dy, dx, count): dx[i] = dy[i] (Phi(x[i]) + x[i] phi(x[i])), its gradient.
 // - exp(x, y, count): y[i] = exp(x[i]) by Cephes expf (about 1 float32 step); +Infinity above 88.72283, 0
 //   below -87.33654 (no subnormal results), NaN stays NaN.
 // - swap(src, dst, outer, a, b, inner, j0, j1): dst[o][j][i][:] = src[o][i][j][:] for j0 <= j < j1, rows of
@@ -237,6 +239,40 @@ function expText() {
 ${elementwiseExport('exp', '$exp4')}`;
 }
 
+// GELU(x) = x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)) and its derivative Phi(x) + x phi(x), phi(x) =
+// exp(-x^2 / 2) / sqrt(2 pi), from $erf4 and $exp4.
+function geluText() {
+  const tail = [];
+  for (const width of [1, 2, 3]) {
+    const load = (ptr) => partialLoad(width, `(local.get ${ptr})`);
+    tail.push(`(if (i32.eq (local.get $rest) (i32.const ${width})) (then
+      ${partialStore(width, '(local.get $dx)', `(call $geluGrad4 ${load('$x')} ${load('$dy')})`).join('\n      ')}))`);
+  }
+  return `
+  (func $phi4 (param $v v128) (result v128)
+    (f32x4.mul ${f4(0.5)} (f32x4.add ${f4(1)} (call $erf4 (f32x4.mul (local.get $v) ${f4('0.70710678118654752')})))))
+  (func $gelu4 (param $v v128) (result v128)
+    (f32x4.mul (local.get $v) (call $phi4 (local.get $v))))
+  (func $geluGrad4 (param $v v128) (param $g v128) (result v128)
+    (f32x4.mul (local.get $g) (f32x4.add (call $phi4 (local.get $v))
+      (f32x4.mul (f32x4.mul (local.get $v) ${f4('0.39894228040143268')})
+        (call $exp4 (f32x4.mul (f32x4.mul (local.get $v) (local.get $v)) ${f4(-0.5)}))))))
+  ${elementwiseExport('gelu', '$gelu4')}
+  (func (export "geluGrad") (param $x i32) (param $dy i32) (param $dx i32) (param $count i32)
+    (local $i i32) (local $rest i32)
+    (block $done (loop $L
+      (br_if $done (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $count)))
+      (v128.store align=4 (local.get $dx)
+        (call $geluGrad4 (v128.load align=4 (local.get $x)) (v128.load align=4 (local.get $dy))))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
+      (local.set $dx (i32.add (local.get $dx) (i32.const 16)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $L)))
+    (local.set $rest (i32.sub (local.get $count) (local.get $i)))
+    ${tail.join('\n    ')})`;
+}
+
 /** Copies $bytes (a multiple of 4) from $s to $d: memory.copy for long rows, else vectors and a float tail. */
 const copyRow = `
           (if (i32.ge_u (local.get $bytes) (i32.const 256))
@@ -401,6 +437,7 @@ ${kernels.join('\n')}
       (br $T))))
 ${erfText()}
 ${expText()}
+${geluText()}
 ${swapText()}
 ${sumRowsText()}
 )

@@ -17,6 +17,8 @@ export interface SimdExports {
   ): void;
   erf(x: number, y: number, count: number): void;
   exp(x: number, y: number, count: number): void;
+  gelu(x: number, y: number, count: number): void;
+  geluGrad(x: number, dy: number, dx: number, count: number): void;
   swap(
     src: number,
     dst: number,
@@ -32,7 +34,16 @@ export interface SimdExports {
 }
 
 /** The module's functions in a fixed order (worker threads address them by index). */
-export const SIMD_FUNCTIONS = ['matmul', 'gemm', 'erf', 'exp', 'swap', 'sumRows'] as const;
+export const SIMD_FUNCTIONS = [
+  'matmul',
+  'gemm',
+  'erf',
+  'exp',
+  'gelu',
+  'geluGrad',
+  'swap',
+  'sumRows',
+] as const;
 export type SimdFunctionName = (typeof SIMD_FUNCTIONS)[number];
 
 /** Threads that run SIMD kernels on one shared memory (Node: `_simd-pool-node.ts`). */

@@ -22,7 +22,13 @@ export {
   type WasmMatmulMode,
   wasmMatmulMode,
 } from './wasm-matmul';
-export { registerWasmSimdKernels, unregisterWasmSimdKernels, WASM_SIMD_KERNELS } from './wasm-simd-kernels';
+export {
+  FUSED_GELU,
+  FUSED_GELU_GRAD,
+  registerWasmSimdKernels,
+  unregisterWasmSimdKernels,
+  WASM_SIMD_KERNELS,
+} from './wasm-simd-kernels';
 export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm-training-kernels';
 export {
   registerWebGpuAddNChunking,

@@ -58,13 +58,19 @@ const PARALLEL_MIN_ELEMENTS = 1 << 16;
 const FOUR_BYTE: ReadonlySet<tf.DataType> = new Set<tf.DataType>(['float32', 'int32']);
 
 /** An elementwise float32 kernel from the SIMD module (split across the worker pool where one exists). */
-function unary(kernelName: string, fn: 'erf' | 'exp'): tf.KernelFunc {
+function unary(kernelName: string, fn: 'erf' | 'exp' | 'gelu'): tf.KernelFunc {
   const kernel = (args: KernelArgs): Info => {
     const backend = args.backend as WasmBackendLike;
     const { x } = args.inputs as { x: Info };
     const kernels = simd(backend);
     const size = tf.util.sizeFromShape(x.shape);
-    if (kernels == null || x.dtype !== 'float32' || size === 0) return fallback(kernelName, args);
+    if (kernels == null || x.dtype !== 'float32') {
+      if (originals.has(kernelName)) return fallback(kernelName, args);
+      throw new Error(
+        `${kernelName}: expected a float32 tensor in tfjs-backend-wasm's memory, got ${x.dtype}${kernels == null ? ' (memory not exposed)' : ''}`,
+      );
+    }
+    if (size === 0) return backend.makeOutput([...x.shape], 'float32');
     const out = makeCheckedOutput(backend, [...x.shape], 'float32', kernelName);
     const [px, py] = [offsetOf(backend, x, kernelName), offsetOf(backend, out, kernelName)];
     const pool = size >= PARALLEL_MIN_ELEMENTS ? simdPoolFor(backend.wasm) : undefined;
@@ -81,6 +87,58 @@ function unary(kernelName: string, fn: 'erf' | 'exp'): tf.KernelFunc {
   Object.defineProperty(kernel, 'name', { value: fn });
   return kernel as tf.KernelFunc;
 }
+
+/**
+ * The exact GELU as one kernel, x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)), with its gradient kernel: five
+ * elementwise passes forward (and about seven backward) become one each. Kernels of this name are a protocol
+ * with @s2cassi/s2-attn, whose `gelu` runs {@link FUSED_GELU} when the active backend has it and composes tf
+ * ops otherwise; they exist on wasm only, for float32.
+ */
+export const FUSED_GELU = 'S2CassiGelu';
+/** Inputs {x, dy}: dy (Phi(x) + x phi(x)). */
+export const FUSED_GELU_GRAD = 'S2CassiGeluGrad';
+
+function geluGrad(args: KernelArgs): Info {
+  const backend = args.backend as WasmBackendLike;
+  const { x, dy } = args.inputs as { x: Info; dy: Info };
+  const kernels = simd(backend);
+  const size = tf.util.sizeFromShape(x.shape);
+  if (x.dtype !== 'float32' || dy.dtype !== 'float32' || !tf.util.arraysEqual(x.shape, dy.shape)) {
+    throw new Error(
+      `${FUSED_GELU_GRAD}: expected float32 x and dy of one shape, got ${x.dtype} [${x.shape}] and ${dy.dtype} [${dy.shape}]`,
+    );
+  }
+  if (kernels == null)
+    throw new Error(`${FUSED_GELU_GRAD}: needs tfjs-backend-wasm's memory, which this build does not expose`);
+  const out = makeCheckedOutput(backend, [...x.shape], 'float32', FUSED_GELU_GRAD);
+  const [px, pdy, pdx] = [x, dy, out].map((t) => offsetOf(backend, t, FUSED_GELU_GRAD));
+  const pool = size >= PARALLEL_MIN_ELEMENTS ? simdPoolFor(backend.wasm) : undefined;
+  if (pool != null) {
+    pool.run(
+      'geluGrad',
+      splitRange(size, pool.threads, 4).map(([s, e]) => [px + s * 4, pdy + s * 4, pdx + s * 4, e - s]),
+    );
+  } else if (size > 0) {
+    kernels.geluGrad(px, pdy, pdx, size);
+  }
+  return out;
+}
+
+const geluKernel = unary(FUSED_GELU, 'gelu');
+
+const GELU_KERNELS: tf.KernelConfig[] = [
+  { kernelName: FUSED_GELU, backendName: 'wasm', kernelFunc: geluKernel },
+  { kernelName: FUSED_GELU_GRAD, backendName: 'wasm', kernelFunc: geluGrad },
+];
+
+const geluGradient: tf.GradConfig = {
+  kernelName: FUSED_GELU,
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved) => {
+    const [x] = saved;
+    return { x: () => tf.engine().runKernel(FUSED_GELU_GRAD, { x, dy: dy as tf.Tensor }, {}) as tf.Tensor };
+  },
+};
 
 /**
  * `perm` on `shape` as an exchange of two adjacent axes: [outer, a, b, inner] -> [outer, b, a, inner], or
@@ -316,7 +374,8 @@ const KERNELS: Array<[string, tf.KernelFunc]> = [
 export const WASM_SIMD_KERNELS: readonly string[] = KERNELS.map(([name]) => name);
 
 /**
- * Replaces the wasm backend's Erf, Exp, Transpose, Sum, Slice, SplitV and Concat with the faster ones described above
+ * Replaces the wasm backend's Erf, Exp, Transpose, Sum, Slice, SplitV and Concat with the faster ones described above,
+ * and adds the fused GELU kernels {@link FUSED_GELU} and {@link FUSED_GELU_GRAD} with the gradient of the first
  * (idempotent; after `@tensorflow/tfjs-backend-wasm` is imported, before or after it initialises).
  * `setupBackend('wasm')` and `registerWasmTrainingKernels` call it.
  */
@@ -333,14 +392,29 @@ export function registerWasmSimdKernels(): void {
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc, setupFunc: current.setupFunc });
   }
+  for (const config of GELU_KERNELS) {
+    const current = tf.getKernel(config.kernelName, 'wasm');
+    if (current?.kernelFunc === config.kernelFunc) continue;
+    if (current != null) tf.unregisterKernel(config.kernelName, 'wasm');
+    tf.registerKernel(config);
+  }
+  if (tf.getGradient(FUSED_GELU) !== geluGradient) tf.registerGradient(geluGradient);
 }
 
-/** Puts tfjs-backend-wasm's own Erf, Exp, Transpose, Sum, Slice, SplitV and Concat back (for comparisons). */
+/**
+ * Puts tfjs-backend-wasm's own Erf, Exp, Transpose, Sum, Slice, SplitV and Concat back and removes the fused
+ * GELU kernels (for comparisons).
+ */
 export function unregisterWasmSimdKernels(): void {
   for (const [name, kernelFunc] of KERNELS) {
     const original = originals.get(name);
     if (tf.getKernel(name, 'wasm')?.kernelFunc !== kernelFunc || original == null) continue;
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel(original);
+  }
+  for (const config of GELU_KERNELS) {
+    if (tf.getKernel(config.kernelName, 'wasm')?.kernelFunc === config.kernelFunc) {
+      tf.unregisterKernel(config.kernelName, 'wasm');
+    }
   }
 }

@@ -1,8 +1,9 @@
+import { registerGradients, registerWasmTrainingKernels } from '@s2cassi/backends';
 import { describeBackends, expectNoLeaks, maxAbsDiff, uniformArray } from '@s2cassi/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomizeWeights, weightArrays } from './_test-utils';
-import { gelu } from './gelu';
+import { FUSED_GELU_KERNEL, gelu } from './gelu';
 import { SpatialWindowMsa, setSpatialProductImplementation } from './spatial-window-msa';
 import { type SpectralProduct, SpectralWindowMsa } from './spectral-window-msa';
 import { shiftedWindowMaskValues } from './window-mask';
@@ -206,9 +207,11 @@ describe('gelu', () => {
     backendBefore = tf.getBackend();
   });
   afterAll(async () => {
-    await tf.setBackend(backendBefore);
+    if (backendBefore) await tf.setBackend(backendBefore);
   });
-  it('exact (erf) and tanh GELU match closed forms on cpu and wasm', async () => {
+  it('exact (erf) and tanh GELU, and the gradient of the exact one, match closed forms on cpu and wasm (wasm: the fused kernel)', async () => {
+    registerGradients();
+    registerWasmTrainingKernels();
     const xs = [-3, -1, -0.5, 0, 0.3, 1, 2.5];
     // erf reference by its Taylor series (|x| <= 3/sqrt(2) converges fast in float64)
     const erf = (z: number) => {
@@ -222,11 +225,22 @@ describe('gelu', () => {
     };
     for (const backend of ['cpu', 'wasm']) {
       await tf.setBackend(backend);
+      expect(tf.getKernel(FUSED_GELU_KERNEL, backend) != null).toBe(backend === 'wasm');
       const x = tf.tensor1d(xs);
       const exact = gelu(x, 'erf').dataSync();
       const approx = gelu(x, 'tanh').dataSync();
+      const grad = await expectNoLeaks(() => {
+        const g = tf.grad((v: tf.Tensor) => tf.sum(gelu(v, 'erf')))(x);
+        const values = g.dataSync();
+        g.dispose();
+        return values;
+      });
       xs.forEach((v, i) => {
-        expect(Math.abs(exact[i] - 0.5 * v * (1 + erf(v / Math.SQRT2)))).toBeLessThan(2e-6);
+        const phi = 0.5 * (1 + erf(v / Math.SQRT2));
+        expect(Math.abs(exact[i] - v * phi)).toBeLessThan(2e-6);
+        expect(
+          Math.abs(grad[i] - (phi + (v * Math.exp((-v * v) / 2)) / Math.sqrt(2 * Math.PI))),
+        ).toBeLessThan(2e-6);
         const t = Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3));
         expect(Math.abs(approx[i] - 0.5 * v * (1 + t))).toBeLessThan(2e-6);
       });

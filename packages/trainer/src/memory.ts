@@ -27,6 +27,12 @@ export interface MemoryEstimate {
  * tfjs, so a block holds ~350 values per channel and ~15 copies of its T * M^2 attention maps per pixel.
  */
 const CHANNEL_FACTOR = 347;
+/**
+ * Per-channel floats that @s2cassi/backends' fused GELU kernel (wasm) saves per pixel and block: the composed
+ * GELU keeps five [pixels, 4C] intermediates for the backward pass. Measured with bench/peak-memory.ts
+ * with and without the kernel (C 28 and 56: 70 C both).
+ */
+const FUSED_GELU_CHANNEL_SAVING = 70;
 const ATTENTION_MAP_FACTOR = 15;
 const BLOCK_BASE = 530;
 
@@ -51,8 +57,9 @@ export function estimateTrainingMemory(
   const { model, data, training } = config;
   const padded = Math.ceil(data.cropSize / model.windowSize) * model.windowSize;
   const pixels = training.batchSize * padded * padded;
+  const channelFactor = CHANNEL_FACTOR - (backend === 'wasm' ? FUSED_GELU_CHANNEL_SAVING : 0);
   const perBlock =
-    CHANNEL_FACTOR * model.embeddingDim +
+    channelFactor * model.embeddingDim +
     ATTENTION_MAP_FACTOR * model.heads * model.windowSize ** 2 +
     BLOCK_BASE;
   // With gradient checkpointing the tape keeps each block's input (and the backward pass holds its
