@@ -147,22 +147,27 @@ function horner(variable, coefficients) {
 }
 
 /**
- * Exported `name(x, y, count)`: y[i] = f(x[i]) for `count` floats, four at a time through the vector function
- * `fn4`, the last count mod 4 through partial loads and stores.
+ * Exported `name(...inputs, output, count)` (pointers, then a count of floats): output[i] = f(inputs[i]...),
+ * four at a time through the vector function `fn4`, the last count mod 4 through partial loads and stores.
  */
-function elementwiseExport(name, fn4) {
+function elementwiseExport(name, fn4, inputs = ['$x'], output = '$y') {
+  const pointers = [...inputs, output];
+  const call = (load) => `(call ${fn4} ${inputs.map(load).join(' ')})`;
   const tail = [];
   for (const width of [1, 2, 3]) {
     tail.push(`(if (i32.eq (local.get $rest) (i32.const ${width})) (then
-      ${partialStore(width, '(local.get $y)', `(call ${fn4} ${partialLoad(width, '(local.get $x)')})`).join('\n      ')}))`);
+      ${partialStore(
+        width,
+        `(local.get ${output})`,
+        call((p) => partialLoad(width, `(local.get ${p})`)),
+      ).join('\n      ')}))`);
   }
-  return `(func (export "${name}") (param $x i32) (param $y i32) (param $count i32)
+  return `(func (export "${name}") ${pointers.map((p) => `(param ${p} i32)`).join(' ')} (param $count i32)
     (local $i i32) (local $rest i32)
     (block $done (loop $L
       (br_if $done (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $count)))
-      (v128.store align=4 (local.get $y) (call ${fn4} (v128.load align=4 (local.get $x))))
-      (local.set $x (i32.add (local.get $x) (i32.const 16)))
-      (local.set $y (i32.add (local.get $y) (i32.const 16)))
+      (v128.store align=4 (local.get ${output}) ${call((p) => `(v128.load align=4 (local.get ${p}))`)})
+      ${pointers.map((p) => `(local.set ${p} (i32.add (local.get ${p}) (i32.const 16)))`).join('\n      ')}
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br $L)))
     (local.set $rest (i32.sub (local.get $count) (local.get $i)))
@@ -242,12 +247,6 @@ ${elementwiseExport('exp', '$exp4')}`;
 // GELU(x) = x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)) and its derivative Phi(x) + x phi(x), phi(x) =
 // exp(-x^2 / 2) / sqrt(2 pi), from $erf4 and $exp4.
 function geluText() {
-  const tail = [];
-  for (const width of [1, 2, 3]) {
-    const load = (ptr) => partialLoad(width, `(local.get ${ptr})`);
-    tail.push(`(if (i32.eq (local.get $rest) (i32.const ${width})) (then
-      ${partialStore(width, '(local.get $dx)', `(call $geluGrad4 ${load('$x')} ${load('$dy')})`).join('\n      ')}))`);
-  }
   return `
   (func $phi4 (param $v v128) (result v128)
     (f32x4.mul ${f4(0.5)} (f32x4.add ${f4(1)} (call $erf4 (f32x4.mul (local.get $v) ${f4('0.70710678118654752')})))))
@@ -258,19 +257,7 @@ function geluText() {
       (f32x4.mul (f32x4.mul (local.get $v) ${f4('0.39894228040143268')})
         (call $exp4 (f32x4.mul (f32x4.mul (local.get $v) (local.get $v)) ${f4(-0.5)}))))))
   ${elementwiseExport('gelu', '$gelu4')}
-  (func (export "geluGrad") (param $x i32) (param $dy i32) (param $dx i32) (param $count i32)
-    (local $i i32) (local $rest i32)
-    (block $done (loop $L
-      (br_if $done (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $count)))
-      (v128.store align=4 (local.get $dx)
-        (call $geluGrad4 (v128.load align=4 (local.get $x)) (v128.load align=4 (local.get $dy))))
-      (local.set $x (i32.add (local.get $x) (i32.const 16)))
-      (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
-      (local.set $dx (i32.add (local.get $dx) (i32.const 16)))
-      (local.set $i (i32.add (local.get $i) (i32.const 4)))
-      (br $L)))
-    (local.set $rest (i32.sub (local.get $count) (local.get $i)))
-    ${tail.join('\n    ')})`;
+  ${elementwiseExport('geluGrad', '$geluGrad4', ['$x', '$dy'], '$dx')}`;
 }
 
 /** Copies $bytes (a multiple of 4) from $s to $d: memory.copy for long rows, else vectors and a float tail. */

@@ -100,7 +100,7 @@ export function offsetOf(backend: WasmBackendLike, info: tf.TensorInfo, kernel: 
 }
 
 /** What the kernels need of tfjs-backend-wasm's emscripten module. */
-export interface WasmModuleLike {
+export interface WasmModuleLike extends MallocModule {
   HEAPF32: Float32Array;
   asm?: { memory?: WebAssembly.Memory };
   wasmMemory?: WebAssembly.Memory;
@@ -148,49 +148,23 @@ export function tfjsMemory(wasm: WasmModuleLike): WebAssembly.Memory | undefined
   return undefined;
 }
 
+/**
+ * The SIMD kernels on tfjs's own memory, or undefined where tfjs does not expose it. Also guards tfjs's
+ * malloc ({@link guardWasmMalloc}) the first time, so that kernels writing their outputs never get offset 0.
+ */
+export function tfjsKernels(backend: WasmBackendLike): SimdExports | undefined {
+  guardWasmMalloc(backend.wasm);
+  const memory = tfjsMemory(backend.wasm);
+  return memory == null ? undefined : simdOn(memory);
+}
+
 /** The pool for tfjs's memory, if one was started (the threaded build in Node). */
 export function simdPoolFor(wasm: WasmModuleLike): SimdPool | undefined {
   const memory = tfjsMemory(wasm);
   return memory == null ? undefined : pools.get(memory);
 }
 
-interface OutputMaker {
-  makeOutput(
-    shape: number[],
-    dtype: 'float32' | 'int32' | 'bool' | 'complex64' | 'string',
-  ): {
-    dataId: object;
-    shape: number[];
-    dtype: string;
-  };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  disposeData(dataId: object, force?: boolean): boolean;
-}
-
-/**
- * backend.makeOutput for a kernel that writes the output itself: when the wasm heap cannot grow (4 GiB),
- * tfjs's malloc returns 0 and tfjs hands out offset 0, so writing there would overwrite the heap's start.
- * Throws instead, naming the size.
- */
-export function makeCheckedOutput<T extends OutputMaker>(
-  backend: T,
-  shape: number[],
-  dtype: 'float32' | 'int32',
-  kernel: string,
-): ReturnType<T['makeOutput']> {
-  const out = backend.makeOutput(shape, dtype) as ReturnType<T['makeOutput']>;
-  const size = shape.reduce((p, d) => p * d, 1);
-  if (size > 0 && backend.dataIdMap.get(out.dataId)?.memoryOffset === 0) {
-    backend.disposeData(out.dataId, true);
-    throw new Error(
-      `wasm ${kernel}: could not allocate ${(size * 4) / 2 ** 20} MiB for its output [${shape.join(', ')}]: ` +
-        'the wasm heap is full (tfjs-backend-wasm grows it to at most 4 GiB); use smaller inputs, tiles or gradient checkpointing',
-    );
-  }
-  return out;
-}
-
-interface MallocModule {
+export interface MallocModule {
   _malloc(bytes: number): number;
   _free(pointer: number): void;
 }
@@ -201,7 +175,8 @@ const GUARDED = Symbol('s2cassi.guardedMalloc');
  * Makes tfjs-backend-wasm's `_malloc` throw when the wasm heap cannot grow, instead of returning 0. tfjs
  * does not check: it would hand out offset 0 and its kernels would write over the start of the heap (seen
  * as "memory access out of bounds" single-threaded, and as a never-ending spin in the threaded build).
- * Idempotent. Returns true if it installed the guard now.
+ * Idempotent. Returns true if it installed the guard now. `setupBackend('wasm')` installs it, and so does the
+ * first call of any kernel of this package.
  */
 export function guardWasmMalloc(module: MallocModule): boolean {
   if ((module._malloc as unknown as Record<symbol, boolean>)[GUARDED]) return false;

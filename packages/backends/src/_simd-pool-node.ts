@@ -11,7 +11,7 @@ import { SIMD_FUNCTIONS, type SimdFunctionName, type SimdPool, simdModule, simdO
 
 // Control block per worker (Int32Array): [0] job number (the caller bumps it), [1] number of the job last
 // finished, [2] function index (-1: exit), [3] argument count, [4..4+MAX_ARGS) arguments, [ERROR] 1 if the
-// last job threw (its message is posted to the caller).
+// last job threw. Only the caller writes [0], so the next job number is always [0] + 1.
 const JOB = 0;
 const DONE = 1;
 const FN = 2;
@@ -37,9 +37,8 @@ for (;;) {
   try {
     fns[fn](...Array.from(ctrl.subarray(${ARGS}, ${ARGS} + ctrl[${ARGC}])));
     ctrl[${ERROR}] = 0;
-  } catch (error) {
+  } catch {
     ctrl[${ERROR}] = 1;
-    parentPort.postMessage(String(error && error.message || error));
   }
   Atomics.store(ctrl, ${DONE}, seen);
   Atomics.notify(ctrl, ${DONE});
@@ -49,17 +48,20 @@ for (;;) {
 /** How long the caller waits for one worker's part before it gives up (a worker died or hangs). */
 const JOB_TIMEOUT_MS = 600_000;
 
+/** Posts the next job (already described in the control block) to one worker. */
+function post(ctrl: Int32Array): void {
+  Atomics.store(ctrl, JOB, ctrl[JOB] + 1);
+  Atomics.notify(ctrl, JOB);
+}
+
 class NodeSimdPool implements SimdPool {
-  private readonly jobs: number[];
   private closed = false;
 
   constructor(
     private readonly memory: WebAssembly.Memory,
     private readonly workers: Worker[],
     private readonly controls: Int32Array[],
-  ) {
-    this.jobs = controls.map(() => 0);
-  }
+  ) {}
 
   get threads(): number {
     return this.workers.length + 1;
@@ -70,18 +72,15 @@ class NodeSimdPool implements SimdPool {
     if (parts.length > this.threads) {
       throw new Error(`SIMD worker pool: ${parts.length} parts for ${this.threads} threads`);
     }
+    const longest = Math.max(...parts.map((args) => args.length));
+    if (longest > MAX_ARGS) throw new Error(`SIMD worker pool: ${longest} arguments (at most ${MAX_ARGS})`);
     const fn = SIMD_FUNCTIONS.indexOf(name);
     for (let w = 1; w < parts.length; w++) {
       const ctrl = this.controls[w - 1];
-      const args = parts[w];
-      if (args.length > MAX_ARGS)
-        throw new Error(`SIMD worker pool: ${args.length} arguments (at most ${MAX_ARGS})`);
       ctrl[FN] = fn;
-      ctrl[ARGC] = args.length;
-      ctrl.set(args, ARGS);
-      this.jobs[w - 1] += 1;
-      Atomics.store(ctrl, JOB, this.jobs[w - 1]);
-      Atomics.notify(ctrl, JOB);
+      ctrl[ARGC] = parts[w].length;
+      ctrl.set(parts[w], ARGS);
+      post(ctrl);
     }
     let failure: unknown;
     try {
@@ -91,7 +90,7 @@ class NodeSimdPool implements SimdPool {
     }
     for (let w = 1; w < parts.length; w++) {
       const ctrl = this.controls[w - 1];
-      const job = this.jobs[w - 1];
+      const job = ctrl[JOB];
       const start = Date.now();
       for (;;) {
         const done = Atomics.load(ctrl, DONE);
@@ -112,11 +111,9 @@ class NodeSimdPool implements SimdPool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const [w, ctrl] of this.controls.entries()) {
+    for (const ctrl of this.controls) {
       ctrl[FN] = -1;
-      this.jobs[w] += 1;
-      Atomics.store(ctrl, JOB, this.jobs[w]);
-      Atomics.notify(ctrl, JOB);
+      post(ctrl);
     }
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
@@ -180,8 +177,8 @@ export async function startSimdPool(
   }
   for (const worker of workers) {
     worker.removeAllListeners();
-    // Messages after startup are the text of errors a job threw; the caller reports the failure itself.
-    worker.on('message', () => {});
+    // A job that throws sets the ERROR flag and the caller reports it; this only keeps an unexpected
+    // worker error from crashing the process (the caller then times out, naming the worker).
     worker.on('error', () => {});
     worker.unref();
   }

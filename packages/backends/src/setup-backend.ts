@@ -142,13 +142,14 @@ async function setupWasm(options: SetupBackendOptions, log: (message: string) =>
   }
   registerWasmTrainingKernels();
   await activate('wasm');
-  guardWasmMalloc((tf.backend() as unknown as { wasm: Parameters<typeof guardWasmMalloc>[0] }).wasm);
+  const module = (tf.backend() as unknown as { wasm: WasmModuleLike }).wasm;
+  guardWasmMalloc(module);
   const threads = wasm.getThreadsCount();
   notes.push(`${threads} thread(s)`);
   if (IS_NODE_PLATFORM && threads > 1) {
     // The SIMD kernels (matmul, erf, transpose) split across the same number of threads; XNNPACK's
     // own pool serves the kernels tfjs runs natively.
-    const memory = tfjsMemory((tf.backend() as unknown as { wasm: WasmModuleLike }).wasm);
+    const memory = tfjsMemory(module);
     if (memory != null && memory.buffer instanceof SharedArrayBuffer && simdPoolOn(memory) == null) {
       setSimdPool(memory, await startSimdPool(memory, threads));
       notes.push(`SIMD kernels on ${threads} threads`);

@@ -1,28 +1,7 @@
 import { uniformArray } from '@s2cassi/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeCheckedOutput, type SimdPool, simdOn, splitRange } from './_simd-module';
+import { type SimdPool, simdOn, splitRange } from './_simd-module';
 import { startSimdPool } from './_simd-pool-node';
-
-describe('makeCheckedOutput', () => {
-  it('throws, naming the size, and frees the output when tfjs hands out offset 0 (malloc failed)', () => {
-    const disposed: object[] = [];
-    const fake = (offset: number) => ({
-      makeOutput: (shape: number[], dtype: string) => ({ dataId: { offset }, shape, dtype }),
-      dataIdMap: { get: (dataId: object) => ({ memoryOffset: (dataId as { offset: number }).offset }) },
-      disposeData: (dataId: object) => {
-        disposed.push(dataId);
-        return true;
-      },
-    });
-    expect(() => makeCheckedOutput(fake(0), [1024, 1024, 64], 'float32', 'Erf')).toThrow(
-      /wasm Erf: could not allocate 256 MiB for its output \[1024, 1024, 64\]: the wasm heap is full/,
-    );
-    expect(disposed).toHaveLength(1);
-    expect(makeCheckedOutput(fake(64), [2, 3], 'float32', 'Erf').shape).toEqual([2, 3]);
-    expect(makeCheckedOutput(fake(0), [0, 3], 'float32', 'Erf').shape).toEqual([0, 3]); // empty: nothing to write
-    expect(disposed).toHaveLength(1);
-  });
-});
 
 describe('splitRange', () => {
   it('covers [0, total) with contiguous, aligned ranges, fewer when there is little work', () => {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  makeCheckedOutput,
+  guardWasmMalloc,
   offsetOf,
   type SimdExports,
   simdOn,
@@ -54,6 +54,7 @@ function runnerFor(backend: WasmBackendLike): Runner {
   const key = forcedMode ?? 'auto';
   const cached = cache[key];
   if (cached != null) return cached;
+  guardWasmMalloc(backend.wasm); // outputs this kernel writes itself must never be at offset 0
   const memory = forcedMode === 'copy' ? undefined : tfjsMemory(backend.wasm);
   let runner: Runner;
   if (memory != null) {
@@ -138,24 +139,19 @@ function batchMatMul(args: KernelArgs): Info {
     return out;
   }
 
+  const runner = runnerFor(backend);
   // The SIMD kernel reads A transposed in place; B must be row-major [k, n].
   const b3 = transposeB ? ops.transpose(ops.reshape(b, [batchB, n, k]), [0, 2, 1]) : b;
-  const out = makeCheckedOutput(backend, outShape, 'float32', tf.BatchMatMul);
-  const runner = runnerFor(backend);
+  const out = backend.makeOutput(outShape, 'float32');
   const strideA = batchA === 1 ? 0 : m * k * 4;
   const strideB = batchB === 1 ? 0 : k * n * 4;
-  const pool =
-    runner.mode === 'in-place' && batch * m * k * n >= PARALLEL_MIN_MACS
-      ? simdPoolFor(backend.wasm)
-      : undefined;
-  if (pool != null) {
-    const [pa, pb, pc] = [
-      offsetOf(backend, a, tf.BatchMatMul),
-      offsetOf(backend, b3, tf.BatchMatMul),
-      offsetOf(backend, out, tf.BatchMatMul),
-    ];
-    const tA = transposeA ? 1 : 0;
-    if (batch >= pool.threads) {
+  const tA = transposeA ? 1 : 0;
+  if (runner.mode === 'in-place') {
+    const [pa, pb, pc] = [a, b3, out].map((t) => offsetOf(backend, t, tf.BatchMatMul));
+    const pool = batch * m * k * n >= PARALLEL_MIN_MACS ? simdPoolFor(backend.wasm) : undefined;
+    if (pool == null) {
+      runner.matmul(pa, pb, pc, batch, m, k, n, strideA, strideB, tA);
+    } else if (batch >= pool.threads) {
       // whole products per thread
       const parts = splitRange(batch, pool.threads).map(([t0, t1]) => [
         pa + t0 * strideA,
@@ -188,19 +184,6 @@ function batchMatMul(args: KernelArgs): Info {
         pool.run('gemm', parts);
       }
     }
-  } else if (runner.mode === 'in-place') {
-    runner.matmul(
-      offsetOf(backend, a, tf.BatchMatMul),
-      offsetOf(backend, b3, tf.BatchMatMul),
-      offsetOf(backend, out, tf.BatchMatMul),
-      batch,
-      m,
-      k,
-      n,
-      strideA,
-      strideB,
-      transposeA ? 1 : 0,
-    );
   } else {
     const sizeA = batchA * m * k;
     const sizeB = batchB * k * n;
@@ -214,7 +197,7 @@ function batchMatMul(args: KernelArgs): Info {
     const pb = offsetOf(backend, b3, tf.BatchMatMul) / 4;
     own.set(heap.subarray(pa, pa + sizeA), 0);
     own.set(heap.subarray(pb, pb + sizeB), sizeA);
-    runner.matmul(0, sizeA * 4, (sizeA + sizeB) * 4, batch, m, k, n, strideA, strideB, transposeA ? 1 : 0);
+    runner.matmul(0, sizeA * 4, (sizeA + sizeB) * 4, batch, m, k, n, strideA, strideB, tA);
     const pc = offsetOf(backend, out, tf.BatchMatMul) / 4;
     backend.wasm.HEAPF32.set(own.subarray(sizeA + sizeB, sizeA + sizeB + sizeC), pc);
   }

@@ -1,6 +1,7 @@
 import { backendBuffers, expectNoLeaks, setBackend, uniformArray } from '@s2cassi/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { guardWasmMalloc, type MallocModule } from './_simd-module';
 import { registerGradients } from './register-gradients';
 import {
   asAxisSwap,
@@ -117,6 +118,12 @@ describe('wasm SIMD Erf, Exp, Transpose, Sum, Slice, SplitV and Concat', () => {
   });
   afterAll(async () => {
     await setBackend('cpu');
+  });
+
+  it("guard tfjs's malloc on first use, also without setupBackend (a full heap then throws, not offset 0)", () => {
+    tf.tidy(() => tf.erf(tf.ones([4])));
+    const module = (tf.backend() as unknown as { wasm: MallocModule }).wasm;
+    expect(guardWasmMalloc(module)).toBe(false); // false: already guarded
   });
 
   it('are registered by registerWasmTrainingKernels', () => {

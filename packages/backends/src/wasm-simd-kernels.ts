@@ -1,12 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  makeCheckedOutput,
   offsetOf,
   type SimdExports,
-  simdOn,
   simdPoolFor,
   splitRange,
-  tfjsMemory,
+  tfjsKernels,
   type WasmBackendLike,
 } from './_simd-module';
 
@@ -46,14 +44,30 @@ function fallback(name: string, args: KernelArgs): Info {
   return original.kernelFunc(args) as Info;
 }
 
-/** The SIMD module on tfjs's own memory, or undefined where tfjs does not expose it. */
-function simd(backend: WasmBackendLike): SimdExports | undefined {
-  const memory = tfjsMemory(backend.wasm);
-  return memory == null ? undefined : simdOn(memory);
-}
-
 /** Smaller tensors stay on one thread where a worker pool exists (waking a worker costs ~10-50 us). */
 const PARALLEL_MIN_ELEMENTS = 1 << 16;
+
+/**
+ * Runs an elementwise SIMD function on `size` floats at the byte offsets `pointers` (inputs, then output):
+ * split into 4-aligned element ranges across the worker pool where one exists and the tensor is large.
+ */
+function runElementwise(
+  backend: WasmBackendLike,
+  kernels: SimdExports,
+  fn: 'erf' | 'exp' | 'gelu' | 'geluGrad',
+  pointers: number[],
+  size: number,
+): void {
+  const pool = size >= PARALLEL_MIN_ELEMENTS ? simdPoolFor(backend.wasm) : undefined;
+  if (pool == null) {
+    (kernels[fn] as (...args: number[]) => void)(...pointers, size);
+    return;
+  }
+  pool.run(
+    fn,
+    splitRange(size, pool.threads, 4).map(([s, e]) => [...pointers.map((p) => p + s * 4), e - s]),
+  );
+}
 
 const FOUR_BYTE: ReadonlySet<tf.DataType> = new Set<tf.DataType>(['float32', 'int32']);
 
@@ -62,7 +76,7 @@ function unary(kernelName: string, fn: 'erf' | 'exp' | 'gelu'): tf.KernelFunc {
   const kernel = (args: KernelArgs): Info => {
     const backend = args.backend as WasmBackendLike;
     const { x } = args.inputs as { x: Info };
-    const kernels = simd(backend);
+    const kernels = tfjsKernels(backend);
     const size = tf.util.sizeFromShape(x.shape);
     if (kernels == null || x.dtype !== 'float32') {
       if (originals.has(kernelName)) return fallback(kernelName, args);
@@ -70,17 +84,10 @@ function unary(kernelName: string, fn: 'erf' | 'exp' | 'gelu'): tf.KernelFunc {
         `${kernelName}: expected a float32 tensor in tfjs-backend-wasm's memory, got ${x.dtype}${kernels == null ? ' (memory not exposed)' : ''}`,
       );
     }
-    if (size === 0) return backend.makeOutput([...x.shape], 'float32');
-    const out = makeCheckedOutput(backend, [...x.shape], 'float32', kernelName);
-    const [px, py] = [offsetOf(backend, x, kernelName), offsetOf(backend, out, kernelName)];
-    const pool = size >= PARALLEL_MIN_ELEMENTS ? simdPoolFor(backend.wasm) : undefined;
-    if (pool != null) {
-      pool.run(
-        fn,
-        splitRange(size, pool.threads, 4).map(([s, e]) => [px + s * 4, py + s * 4, e - s]),
-      );
-    } else {
-      kernels[fn](px, py, size);
+    const out = backend.makeOutput([...x.shape], 'float32');
+    if (size > 0) {
+      const pointers = [x, out].map((t) => offsetOf(backend, t, kernelName));
+      runElementwise(backend, kernels, fn, pointers, size);
     }
     return out;
   };
@@ -101,7 +108,7 @@ export const FUSED_GELU_GRAD = 'S2CassiGeluGrad';
 function geluGrad(args: KernelArgs): Info {
   const backend = args.backend as WasmBackendLike;
   const { x, dy } = args.inputs as { x: Info; dy: Info };
-  const kernels = simd(backend);
+  const kernels = tfjsKernels(backend);
   const size = tf.util.sizeFromShape(x.shape);
   if (x.dtype !== 'float32' || dy.dtype !== 'float32' || !tf.util.arraysEqual(x.shape, dy.shape)) {
     throw new Error(
@@ -110,16 +117,10 @@ function geluGrad(args: KernelArgs): Info {
   }
   if (kernels == null)
     throw new Error(`${FUSED_GELU_GRAD}: needs tfjs-backend-wasm's memory, which this build does not expose`);
-  const out = makeCheckedOutput(backend, [...x.shape], 'float32', FUSED_GELU_GRAD);
-  const [px, pdy, pdx] = [x, dy, out].map((t) => offsetOf(backend, t, FUSED_GELU_GRAD));
-  const pool = size >= PARALLEL_MIN_ELEMENTS ? simdPoolFor(backend.wasm) : undefined;
-  if (pool != null) {
-    pool.run(
-      'geluGrad',
-      splitRange(size, pool.threads, 4).map(([s, e]) => [px + s * 4, pdy + s * 4, pdx + s * 4, e - s]),
-    );
-  } else if (size > 0) {
-    kernels.geluGrad(px, pdy, pdx, size);
+  const out = backend.makeOutput([...x.shape], 'float32');
+  if (size > 0) {
+    const pointers = [x, dy, out].map((t) => offsetOf(backend, t, FUSED_GELU_GRAD));
+    runElementwise(backend, kernels, 'geluGrad', pointers, size);
   }
   return out;
 }
@@ -187,16 +188,14 @@ function transpose(args: KernelArgs): Info {
   const backend = args.backend as WasmBackendLike;
   const { x } = args.inputs as { x: Info };
   const { perm } = args.attrs as unknown as { perm: number[] };
-  const kernels = simd(backend);
+  const kernels = tfjsKernels(backend);
   const size = tf.util.sizeFromShape(x.shape);
   if (kernels == null || !FOUR_BYTE.has(x.dtype) || size === 0) return fallback(tf.Transpose, args);
   const swap = asAxisSwap(x.shape, perm);
   if (swap == null) return fallback(tf.Transpose, args);
-  const out = makeCheckedOutput(
-    backend,
+  const out = backend.makeOutput(
     perm.map((axis) => x.shape[axis]),
     x.dtype as 'float32' | 'int32',
-    tf.Transpose,
   );
   const head = [
     offsetOf(backend, x, tf.Transpose),
@@ -249,7 +248,7 @@ function sum(args: KernelArgs): Info {
   const backend = args.backend as WasmBackendLike;
   const { x } = args.inputs as { x: Info };
   const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
-  const kernels = simd(backend);
+  const kernels = tfjsKernels(backend);
   if (kernels == null || x.dtype !== 'float32' || tf.util.sizeFromShape(x.shape) === 0) {
     return fallback(tf.Sum, args);
   }
@@ -260,7 +259,7 @@ function sum(args: KernelArgs): Info {
   const outShape = keepDims
     ? x.shape.map((d, i) => (reduced.has(i) ? 1 : d))
     : x.shape.filter((_, i) => !reduced.has(i));
-  const out = makeCheckedOutput(backend, outShape, 'float32', tf.Sum);
+  const out = backend.makeOutput(outShape, 'float32');
   kernels.sumRows(
     offsetOf(backend, x, tf.Sum),
     offsetOf(backend, out, tf.Sum),
@@ -289,7 +288,7 @@ function slice(args: KernelArgs): Info {
   const run = size.slice(cut).reduce((p, d) => p * d, 1);
   if (run < MIN_SLICE_RUN) return fallback(tf.Slice, args);
   const strides = tf.util.computeStrides(x.shape);
-  const out = makeCheckedOutput(backend, [...size], x.dtype as 'float32' | 'int32', tf.Slice);
+  const out = backend.makeOutput([...size], x.dtype as 'float32' | 'int32');
   const heap = backend.wasm.HEAPF32; // after makeOutput: allocating may grow (and replace) the heap view
   const source = offsetOf(backend, x, tf.Slice) / 4;
   let target = offsetOf(backend, out, tf.Slice) / 4;
@@ -345,7 +344,7 @@ function concat(args: KernelArgs): Info {
   const inner = outShape.slice($axis + 1).reduce((p, d) => p * d, 1);
   const runs = parts.map((t) => t.shape[$axis] * inner);
   if (parts.length === 0 || Math.min(...runs) < MIN_SLICE_RUN) return fallback(tf.Concat, args);
-  const out = makeCheckedOutput(backend, outShape, dtype as 'float32' | 'int32', tf.Concat);
+  const out = backend.makeOutput(outShape, dtype as 'float32' | 'int32');
   const heap = backend.wasm.HEAPF32; // after makeOutput
   const sources = parts.map((t) => offsetOf(backend, t, tf.Concat) / 4);
   let target = offsetOf(backend, out, tf.Concat) / 4;
