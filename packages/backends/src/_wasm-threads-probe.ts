@@ -4,9 +4,11 @@
  *   node --conditions=@s2cassi/source --import tsx src/_wasm-threads-probe.ts <threads|default> [cpu] [missing-binary]
  * Sets up wasm (with `threads` unless 'default'), computes conv2d forward and both gradients, matMul,
  * batchMatMul, softmax, and products, erf and a transpose large enough to be split across the SIMD worker
- * pool on seeded inputs, optionally the same on cpu, and prints one JSON line. It
- * never calls process.exit: the test checks that the process ends on its own.
+ * pool on seeded inputs, optionally the same on cpu, writes the result as JSON to the file named by
+ * `S2CASSI_PROBE_OUT` (tens of MB: a file, so the parent never has to collect it from a pipe) and then
+ * prints one line, `done`. It never calls process.exit: the test checks that the process ends on its own.
  */
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { uniformArray } from '@s2cassi/testing';
@@ -76,7 +78,10 @@ if (flags.includes('cpu')) {
   await tf.setBackend('cpu');
   cpu = compute();
 }
-console.log(
+const outputFile = process.env.S2CASSI_PROBE_OUT;
+if (!outputFile) throw new Error('S2CASSI_PROBE_OUT must name the file the probe writes its result to');
+writeFileSync(
+  outputFile,
   JSON.stringify({
     choice,
     threads: info.threads,
@@ -86,3 +91,4 @@ console.log(
     numTensors: tf.memory().numTensors,
   }),
 );
+console.log('done');

@@ -23,7 +23,7 @@ console.log(JSON.stringify({ backend: choice.backend, shape: dw.shape, corner: d
 describe('the built package outside vitest', () => {
   beforeAll(() => {
     execFileSync('npx', ['tsdown'], { cwd: packageDir, stdio: 'pipe' });
-  }, 120_000);
+  }, 600_000);
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   for (const backend of ['cpu', 'wasm']) {
@@ -58,7 +58,7 @@ console.log(JSON.stringify({ threads: backendInfo().threads, centre: y.dataSync(
 `,
     );
     // execFileSync's timeout turns a process that never exits into a failure instead of a hang.
-    const out = execFileSync('node', [app], { cwd: scratch, stdio: 'pipe', timeout: 60_000 })
+    const out = execFileSync('node', [app], { cwd: scratch, stdio: 'pipe', timeout: 600_000 })
       .toString()
       .trim()
       .split('\n');
@@ -112,5 +112,5 @@ console.log(JSON.stringify({ threads: backendInfo().threads, centre: y.dataSync(
       centre: 36,
       gradients: true,
     });
-  }, 120_000);
+  }, 600_000);
 });
