@@ -1,7 +1,7 @@
 /**
  * Exports a trainer checkpoint as the bundled demo model (issue 9):
  *
- *   npx tsx --conditions=@s2cassi/source packages/demo-data/scripts/export-demo-model.ts <run folder> [best|step-N]
+ *   npx tsx --conditions=@s2cassi/source apps/demo-model/scripts/export-demo-model.ts <run folder> [best|step-N]
  *
  * Writes, atomically, into packages/demo-data/assets/demo-model/:
  * - `demo-model.safetensors`: the checkpoint's weights as written by the trainer (@s2cassi/s2-attn
@@ -20,11 +20,13 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { setupBackend } from '@s2cassi/backends';
 import { decodeModelWeights, modelManifest } from '@s2cassi/s2-attn';
-import { writeCurves } from '../../trainer/src/node';
+import { writeCurves } from '@s2cassi/trainer/node';
 
 const MAX_BYTES = 5 * 1024 * 1024;
-const here = dirname(fileURLToPath(import.meta.url));
-const assets = resolve(here, '../assets/demo-model');
+
+import { demoModelAssets } from './_script-args';
+
+const assets = demoModelAssets;
 
 function writeAtomic(path: string, bytes: Uint8Array | string): void {
   writeFileSync(`${path}.tmp`, bytes);

@@ -4,15 +4,16 @@
  * (written by `evaluate-demo-model.ts --json`) and training-log.jsonl.gz. Every number in the card comes
  * from those files; the prose around them is here.
  *
- *   node --conditions=@s2cassi/source --import tsx packages/demo-data/scripts/write-model-card.ts
+ *   node --conditions=@s2cassi/source --import tsx apps/demo-model/scripts/write-model-card.ts
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const assets = resolve(here, '../assets/demo-model');
+import { demoModelAssets } from './_script-args';
+
+const assets = demoModelAssets;
 const read = (name: string) => JSON.parse(readFileSync(resolve(assets, name), 'utf8'));
 
 interface Scores {
@@ -79,7 +80,7 @@ The paper's full protocol runs with the trainer's \`paper\` preset (a GPU backen
 
 \`\`\`sh
 echo '{ "extends": "paper", "backend": "auto" }' > paper.json
-node --conditions=@s2cassi/source --import tsx packages/demo-data/scripts/train-demo-model.ts train runs/paper --config paper.json
+node --conditions=@s2cassi/source --import tsx apps/demo-model/scripts/train-demo-model.ts train runs/paper --config paper.json
 # then score the best checkpoint on the KAIST test scenes (not in ../shared/data) with s2cassi evaluate
 \`\`\`
 
@@ -115,7 +116,7 @@ node --conditions=@s2cassi/source --import tsx packages/demo-data/scripts/train-
 | objective | L_ME (alpha ${config.loss.alphaME}) for steps 0-${switchStep - 1}, then L_MA (alpha ${config.loss.alphaMA}, beta ${config.loss.beta}, ${config.loss.region} regions) | L_ME 150 epochs, then L_MA 150 epochs |
 
 The full resolved trainer configuration is \`training-config.json\`; the source config is
-\`packages/demo-data/scripts/demo-model.config.json\`.
+\`apps/demo-model/scripts/demo-model.config.json\`.
 
 ### Why this size (measured on this machine, wasm, 1 thread, under load)
 
@@ -176,7 +177,7 @@ Reproduce (either; \`s2cassi evaluate\` runs the same steps with its defaults: c
 mask's 256 x 256, 31 -> 28 band resampling, no noise, GAP-TV 100 iterations, matlab preset):
 
 \`\`\`sh
-node --conditions=@s2cassi/source --import tsx packages/demo-data/scripts/evaluate-demo-model.ts --json /tmp/eval.json
+node --conditions=@s2cassi/source --import tsx apps/demo-model/scripts/evaluate-demo-model.ts --json /tmp/eval.json
 pnpm s2cassi evaluate ../shared/data/cave/fake_and_real_peppers_ms ../shared/data/cave/feathers_ms \\
   ../shared/data/cave/jelly_beans_ms --method s2,gap-tv${evaluation.protocol.gapTvIterations === 100 ? '' : ` --iterations ${evaluation.protocol.gapTvIterations}`}
 \`\`\`

@@ -13,7 +13,7 @@
  * - GAP-TV: `reconstructGapTv` with `--gap-tv-iterations` (default 100, as `s2cassi evaluate`; `s2cassi demo` uses 60);
  * - metrics: @s2cassi/metrics PSNR and SSIM with the `matlab` presets (clip, 8-bit quantisation, per band).
  *
- *   npx tsx --conditions=@s2cassi/source packages/demo-data/scripts/evaluate-demo-model.ts \
+ *   npx tsx --conditions=@s2cassi/source apps/demo-model/scripts/evaluate-demo-model.ts \
  *     [--weights file.safetensors | --run /work/runs/demo-v1 [--checkpoint best|latest|<folder>]] \
  *     [--methods s2,gap-tv] [--gap-tv-iterations 100] [--noise 0] [--seed 0] [--json out.json] [--data folder]
  *     [--gap-tv-from earlier.json]
@@ -27,12 +27,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setupBackend } from '@s2cassi/backends';
 import { initialEstimate, reconstructGapTv, simulateMeasurement } from '@s2cassi/cassi-sim';
+import { loadStandardMask } from '@s2cassi/demo-data';
 import { openCaveDataset, readCubeFile } from '@s2cassi/hsi-io/node';
 import { psnr, ssim } from '@s2cassi/metrics';
 import { decodeModelWeights, reconstructTiled } from '@s2cassi/s2-attn';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadStandardMask } from '../src/index';
-import { dataFolder, option } from './_script-args';
+import { dataFolder, demoModelAssets, option } from './_script-args';
 
 export const HELD_OUT_SCENES = ['fake_and_real_peppers', 'feathers', 'jelly_beans'];
 const CROP = 256;
@@ -43,7 +43,7 @@ function weightsFile(): string | undefined {
   const weights = option('--weights');
   if (weights) return resolve(weights);
   const run = option('--run');
-  if (!run) return resolve(here, '../assets/demo-model/demo-model.safetensors');
+  if (!run) return resolve(demoModelAssets, 'demo-model.safetensors');
   const which = option('--checkpoint') ?? 'best';
   const folder = join(resolve(run), 'checkpoints');
   if (which === 'best') return join(folder, 'best', 'weights.safetensors');

@@ -3,13 +3,12 @@
  * Trainer on in-memory synthetic 256 x 256 scenes (the step time does not depend on the pixel values)
  * with the standard mask, runs one warm-up step and then `STEPS` timed steps per configuration.
  *
- *   npx tsx --conditions=@s2cassi/source packages/demo-data/scripts/bench-demo-configs.ts [names...]
+ *   npx tsx --conditions=@s2cassi/source apps/demo-model/scripts/bench-demo-configs.ts [names...]
  */
 import { loadavg } from 'node:os';
 import { setupBackend } from '@s2cassi/backends';
-import { preset, syntheticSceneSource, Trainer } from '../../trainer/src/index';
-import { deepMerge } from '../../trainer/src/overrides';
-import { loadStandardMask } from '../src/index';
+import { loadStandardMask } from '@s2cassi/demo-data';
+import { deepMerge, preset, syntheticSceneSource, Trainer } from '@s2cassi/trainer';
 
 const STEPS = Number(process.env.STEPS ?? 3);
 

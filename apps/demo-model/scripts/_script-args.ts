@@ -1,9 +1,16 @@
 // Command-line helpers shared by the demo-model scripts (train, evaluate).
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** `assets/demo-model` of the installed @s2cassi/demo-data: where shipped weights and their card go. */
+export const demoModelAssets = resolve(
+  dirname(createRequire(import.meta.url).resolve('@s2cassi/demo-data/package.json')),
+  'assets/demo-model',
+);
 
 /** The value after `name` on the command line, if present. */
 export function option(name: string): string | undefined {

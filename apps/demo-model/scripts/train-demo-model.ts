@@ -1,15 +1,16 @@
 /**
  * Trains (or resumes) the demo S2-Transformer with the project's trainer (issue 9).
  *
- *   node --conditions=@s2cassi/source --import tsx packages/demo-data/scripts/train-demo-model.ts train  <run folder>
- *   node --conditions=@s2cassi/source --import tsx packages/demo-data/scripts/train-demo-model.ts resume <run folder>
+ *   node --conditions=@s2cassi/source --import tsx apps/demo-model/scripts/train-demo-model.ts train  <run folder>
+ *   node --conditions=@s2cassi/source --import tsx apps/demo-model/scripts/train-demo-model.ts resume <run folder>
  *
  * (plain `node --import tsx`, not `npx tsx`, so that the process id in `<run folder>/train.pid` is the
  * trainer itself and `kill -TERM $(cat <run folder>/train.pid)` reaches its signal handler.)
  *
  * Options: --config <file> (default: scripts/demo-model.config.json next to this script),
  *          --data <folder> (the shared data folder; default $S2CASSI_DATA, else ../shared/data from the
- *          repository root, else /work/shared/data), --until-step <n> (stop there with a checkpoint).
+ *          repository root, else /work/shared/data), --until-step <n> (stop there with a checkpoint),
+ *          --threads <1-8> (wasm threads; default 1). The backend is always wasm.
  *
  * Everything goes through the trainer's public Node API (`openTraining` / `openResume`): checkpoints every
  * `checkpoint.everySteps` steps, at each epoch end, on a new best validation PSNR and on SIGINT/SIGTERM,
@@ -28,9 +29,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setupBackend } from '@s2cassi/backends';
 import { openCaveDataset } from '@s2cassi/hsi-io/node';
-import { resolveConfig, type SceneSource, type TrainerConfig } from '../../trainer/src/index';
-import { openResume, openTraining } from '../../trainer/src/node';
+import { resolveConfig, type SceneSource, type TrainerConfig } from '@s2cassi/trainer';
+import { openResume, openTraining } from '@s2cassi/trainer/node';
 import { dataFolder, option } from './_script-args';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -64,10 +66,15 @@ async function main(): Promise<void> {
       'usage: train-demo-model.ts train|resume <run folder> [--config file] [--data folder] [--until-step n]',
     );
   }
+  const threadsText = option('--threads');
+  const threads = threadsText === undefined ? 1 : Number(threadsText);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 8)
+    throw new Error(`--threads must be an integer from 1 to 8; got ${threadsText}`);
   const untilText = option('--until-step');
   const untilStep = untilText === undefined ? undefined : Number(untilText);
   const log = (line: string) => console.log(`[${new Date().toISOString()}] ${line}`);
   const data = dataFolder();
+  const backend = await setupBackend('wasm', { threads, log });
   let run: Awaited<ReturnType<typeof openTraining>>;
   if (command === 'train') {
     const configFile = option('--config') ?? resolve(here, 'demo-model.config.json');
@@ -77,12 +84,18 @@ async function main(): Promise<void> {
       source: await caveSource(config, data),
       untilStep,
       log,
+      backend,
     });
   } else {
-    const { FileCheckpointStore } = await import('../../trainer/src/node');
+    const { FileCheckpointStore } = await import('@s2cassi/trainer/node');
     const latest = await new FileCheckpointStore(resolve(runFolder), 2).loadLatest();
     const config = latest.checkpoint.state.config;
-    run = await openResume(resolve(runFolder), { source: await caveSource(config, data), untilStep, log });
+    run = await openResume(resolve(runFolder), {
+      source: await caveSource(config, data),
+      untilStep,
+      log,
+      backend,
+    });
   }
   const { trainer } = run;
   writeFileSync(resolve(runFolder, 'train.pid'), `${process.pid}\n`);
