@@ -19,6 +19,29 @@ const projectDirs = ['packages', 'apps', 'tooling'].flatMap((root) =>
     : [],
 );
 
+function findSlowSuites(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (entry.name === 'node_modules' || entry.name === 'dist') return [];
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory()) return findSlowSuites(path);
+    return entry.name.endsWith('.slow.test.ts') ? [path] : [];
+  });
+}
+
+// Say once, up front, what a plain `pnpm test` leaves out and how to run it.
+if (!slow && !process.env.S2CASSI_SLOW_NOTICE_SHOWN) {
+  process.env.S2CASSI_SLOW_NOTICE_SHOWN = '1';
+  const suites = projectDirs.flatMap((dir) =>
+    findSlowSuites(`${dir}/src`).concat(findSlowSuites(`${dir}/test`)),
+  );
+  console.log(
+    `[s2cassi] ${suites.length} slow suites not run (training smoke runs, real-data sweeps, and the browser ` +
+      `end-to-end suite apps/web/test/e2e.slow.test.ts, which needs Debian's chromium at /usr/bin/chromium ` +
+      `or $S2CASSI_CHROMIUM). Run them with S2CASSI_SLOW=1 (pnpm test:slow); .ci/run does, and installs chromium.`,
+  );
+}
+
 export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: conditions } },
