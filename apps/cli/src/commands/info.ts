@@ -1,7 +1,7 @@
 import { BLOCK_TYPES, type BlockType, countMacs, countParameters } from '@s2cassi/s2-attn';
 import { Option } from 'commander';
 import { fileInfo } from '../_file-info';
-import { resolveModelConfig } from '../_model';
+import { demoWeightsAvailable, resolveModelConfig } from '../_model';
 import { UsageError } from '../errors';
 import { addCommonOptions, registerCommand } from '../program';
 import { formatTable } from '../table';
@@ -41,7 +41,7 @@ registerCommand((program, run) => {
       .argument('[file]', 'a data file (.mat, .npy, .npz, .safetensors, ENVI .hdr, folder of band PNGs)')
       .option(
         '--model <spec>',
-        "model: 'default' (the paper's), 'demo', a config .json or a weights .safetensors",
+        "model: 'default' (the paper's), 'demo' (the bundled demo weights, when this version has them), a config .json or a weights .safetensors",
       )
       .addOption(
         new Option('--block-type <type>', 'use another S2-attn block type').choices([...BLOCK_TYPES]),
@@ -85,6 +85,11 @@ registerCommand((program, run) => {
         }
       }
       if (options.model !== undefined) {
+        if (options.model === 'demo' && !demoWeightsAvailable()) {
+          throw new UsageError(
+            "--model demo: no S2-Transformer demo weights are bundled in this version of s2cassi, so there is no demo model to describe; use 'default' (the paper's model), a config .json or a weights .safetensors",
+          );
+        }
         const overrides = options.blockType ? { blockType: options.blockType as BlockType } : {};
         const { config, source } = await resolveModelConfig(options.model, overrides);
         const [height, width] = parseSize(options.size);
