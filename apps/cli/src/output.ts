@@ -39,7 +39,9 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
 
 /**
  * Creates an output folder atomically: `build` fills a temporary sibling folder, which is renamed to
- * `path` when complete (an existing folder is replaced only with `force`).
+ * `path` when complete (an existing folder is replaced only with `force`). A replaced folder is first
+ * renamed aside and removed only once the new one is in place, so `path` always holds either the old
+ * or the new complete folder (the old one is restored if the swap fails).
  */
 export async function writeFolderAtomic(
   path: string,
@@ -61,10 +63,30 @@ export async function writeFolderAtomic(
   await mkdir(temp);
   try {
     await build(temp);
-    if (exists) await rm(target, { recursive: true, force: true });
-    await rename(temp, target);
   } catch (error) {
     await rm(temp, { recursive: true, force: true });
     throw error;
   }
+  if (!exists) {
+    await rename(temp, target).catch(async (error) => {
+      await rm(temp, { recursive: true, force: true });
+      throw error;
+    });
+    return;
+  }
+  const aside = join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.old`);
+  try {
+    await rename(target, aside);
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true });
+    throw error;
+  }
+  try {
+    await rename(temp, target);
+  } catch (error) {
+    await rename(aside, target);
+    await rm(temp, { recursive: true, force: true });
+    throw error;
+  }
+  await rm(aside, { recursive: true, force: true });
 }

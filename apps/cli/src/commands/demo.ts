@@ -7,6 +7,7 @@ import { qualityReport } from '@s2cassi/metrics';
 import type { S2Transformer } from '@s2cassi/s2-attn';
 import { useBackend } from '../_backend';
 import { type Method, simulate } from '../_cassi';
+import { checkDemoOutput, DEMO_MARKER, demoMarker, isDemoFolder } from '../_demo-output';
 import type { Plane } from '../_io';
 import { DEMO_WEIGHTS_MISSING, demoWeightsAvailable, loadModel } from '../_model';
 import { integerAtLeast, numberAtLeast } from '../_options';
@@ -22,7 +23,7 @@ import {
 } from '../_render';
 import { type ReportImage, reportHtml } from '../_report-html';
 import { timedReconstruct } from '../_timed-reconstruct';
-import { checkOutputPath, writeFolderAtomic } from '../output';
+import { writeFolderAtomic } from '../output';
 import { addCommonOptions, registerCommand } from '../program';
 import { formatTable } from '../table';
 
@@ -48,14 +49,18 @@ registerCommand((program, run) => {
       .command('demo')
       .summary('the whole pipeline on a bundled scene, no arguments, no network')
       .description(
-        'Simulates the CASSI measurement of a bundled real hyperspectral scene (a 256 x 256 crop of the CAVE scene fake_and_real_peppers on the 28 CASSI bands) with the standard mask, reconstructs it with GAP-TV and with the S2-Transformer demo weights (when bundled), prints PSNR / SSIM / SAM / time, and writes a folder with the measurement, sRGB renderings, band grids, spectral curves, error maps, per-band metrics and a self-contained report.html.',
+        'Simulates the CASSI measurement of a bundled real hyperspectral scene (a 256 x 256 crop of the CAVE scene fake_and_real_peppers on the 28 CASSI bands) with the standard mask, reconstructs it with GAP-TV and with the S2-Transformer demo weights (when bundled), prints PSNR / SSIM / SAM / time, and writes a folder with the measurement, sRGB renderings, band grids, spectral curves, error maps, per-band metrics and a self-contained report.html. The demo owns that folder (it marks it with a .s2cassi-demo file): running it again replaces its previous report atomically; a path it did not write is refused unless --force.',
       )
-      .option('-o, --output <folder>', 'output folder', 's2cassi-demo')
+      .option(
+        '-o, --output <folder>',
+        'output folder; a folder an earlier demo wrote is replaced (atomically), any other path needs --force',
+        's2cassi-demo',
+      )
       .option('--iterations <n>', 'GAP-TV iterations', integerAtLeast(1), DEMO_GAP_TV_ITERATIONS)
       .option('--weights <file>', 'S2-Transformer weights to use instead of the bundled demo weights')
       .option('--noise <sigma>', 'Gaussian noise sigma added to the measurement', numberAtLeast(0), 0)
       .option('--seed <n>', 'noise seed', integerAtLeast(0), 0)
-      .option('--force', 'replace an existing output folder')
+      .option('--force', 'replace an existing output path that the demo did not write')
       .addHelpText(
         'after',
         '\nExamples:\n  s2cassi demo\n  s2cassi demo -o /tmp/demo --iterations 30 --json',
@@ -64,7 +69,7 @@ registerCommand((program, run) => {
     run(async (context) => {
       const output: string = options.output;
       const force = options.force === true;
-      checkOutputPath(output, { force });
+      checkDemoOutput(output, force);
       const started = performance.now();
       const scene = await loadDemoScene();
       const maskData = await loadStandardMask();
@@ -297,8 +302,10 @@ registerCommand((program, run) => {
           await put('ssim-per-band.svg', images.ssimSvg, 'SSIM per band');
           summary.files = [...files.map((f) => f.path), join(output, 'results.json')];
           await put('results.json', `${JSON.stringify(summary, null, 2)}\n`, 'these numbers as JSON');
+          await writeFile(join(temp, DEMO_MARKER), demoMarker());
         },
-        { force },
+        // Checked again at the swap: the folder may have changed while the demo ran.
+        { force: force || isDemoFolder(output) },
       );
       if (context.json) {
         context.out(JSON.stringify(summary, null, 2));
