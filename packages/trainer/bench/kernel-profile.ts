@@ -3,7 +3,8 @@
 
 import { setupBackend } from '@s2cassi/backends';
 import * as tf from '@tensorflow/tfjs-core';
-import { configuredMask, deepMerge, preset, syntheticSceneSource, Trainer } from '../src/index';
+import { deepMerge, preset, syntheticSceneSource, Trainer } from '../src/index';
+import { loadConfiguredMask } from '../src/node';
 
 await setupBackend('wasm');
 const config = deepMerge(preset('cpu-small'), { validation: { everyEpochs: 0 } });
@@ -17,7 +18,7 @@ const trainer = await Trainer.create({
     bandCount: 28,
     seed: 1,
   }),
-  mask: await configuredMask(config),
+  mask: await loadConfiguredMask(config),
 });
 await trainer.trainStep();
 const kernelTimes = new Map<string, { ms: number; n: number }>();

@@ -1,6 +1,6 @@
 // Training-pipeline sanity check (issue 9): does the trainer learn at all, and is its data path right?
 //   npx tsx --conditions=@s2cassi/source packages/trainer/bench/overfit-sanity.ts \
-//     [--cave ../shared/data/cave] [--steps 200] [--every 10] [--dim 32] [--skip-data] [--skip-overfit]
+//     --config apps/demo-model/scripts/demo-model.config.json [--cave ../shared/data/cave] [--steps 200] [--every 10] [--dim 32] [--skip-data] [--skip-overfit]
 //     [--demo-objective] [--set path=json ...] [--probe <weights base path>]
 //
 // 1. Data path: draws one batch exactly as the trainer does (same seed, drawBatch + assembleBatch), then
@@ -21,7 +21,6 @@ import {
   assembleBatch,
   augmentedSource,
   centreCrop,
-  configuredMask,
   createModel,
   deepMerge,
   drawBatch,
@@ -33,7 +32,7 @@ import {
   Trainer,
   type TrainerConfig,
 } from '../src/index';
-import { openCaveSource } from '../src/node';
+import { loadConfiguredMask, openCaveSource } from '../src/node';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string): string =>
@@ -52,7 +51,12 @@ const sets = args.flatMap((a, i) => (a === '--set' ? [args[i + 1]] : []));
 // Optional: a checkpoint's weights (base path without .safetensors, e.g. a copy of a run's
 // checkpoints/best/weights) to probe: PSNR and means on held-out centre crops and on training crops.
 const probe = args.includes('--probe') ? option('--probe', '') : undefined;
-const demoConfigPath = new URL('../../demo-data/scripts/demo-model.config.json', import.meta.url);
+// The configuration to check (the demo model's lives in the private apps/demo-model project).
+const demoConfigPath = option('--config', '');
+if (!demoConfigPath)
+  throw new Error(
+    '--config <trainer config JSON> is required (e.g. apps/demo-model/scripts/demo-model.config.json)',
+  );
 
 const choice = await setupBackend('wasm');
 console.log(`backend: ${choice.backend} (${choice.reason}); machine shared with a background training run`);
@@ -62,7 +66,7 @@ const demoFile = JSON.parse(fs.readFileSync(demoConfigPath, 'utf8'));
 const demo = resolveConfig(demoFile);
 const bands = demo.model.bandCount;
 const shiftStep = demo.data.shiftStep;
-const mask = await configuredMask(demo);
+const mask = await loadConfiguredMask(demo);
 
 /** Brute force (no tfjs): Y = 2/N * sum_n shift_n(X_n * M); Y0_n = Y[:, offset_n : offset_n + W] * M. */
 function bruteForce(cubes: Float32Array, masks: Float32Array, shape: number[]) {

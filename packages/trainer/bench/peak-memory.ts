@@ -4,14 +4,8 @@
 
 import { setupBackend } from '@s2cassi/backends';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  configuredMask,
-  deepMerge,
-  preset,
-  syntheticSceneSource,
-  Trainer,
-  type TrainerConfig,
-} from '../src/index';
+import { deepMerge, preset, syntheticSceneSource, Trainer, type TrainerConfig } from '../src/index';
+import { loadConfiguredMask } from '../src/node';
 
 await setupBackend('wasm');
 const base = deepMerge(preset('cpu-small'), {
@@ -37,7 +31,7 @@ for (const [label, o] of [
       bandCount: 28,
       seed: 1,
     }),
-    mask: await configuredMask(config),
+    mask: await loadConfiguredMask(config),
   });
   await trainer.trainStep();
   const info = await tf.profile(async () => {

@@ -6,14 +6,8 @@
 // samples/s, and how much of a step is data preparation. Synthetic 28-band scenes, the standard mask.
 import { backendInfo, setupBackend } from '@s2cassi/backends';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  configuredMask,
-  deepMerge,
-  preset,
-  syntheticSceneSource,
-  Trainer,
-  type TrainerConfig,
-} from '../src/index';
+import { deepMerge, preset, syntheticSceneSource, Trainer, type TrainerConfig } from '../src/index';
+import { loadConfiguredMask } from '../src/node';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -41,7 +35,7 @@ async function measure(name: string, config: TrainerConfig, timed: number): Prom
   const trainer = await Trainer.create({
     config: deepMerge(config, { validation: { everyEpochs: 0 } }),
     source,
-    mask: await configuredMask(config),
+    mask: await loadConfiguredMask(config),
   });
   await trainer.trainStep(); // warm-up: kernels, shader/wasm compilation, caches
   const seconds: number[] = [];

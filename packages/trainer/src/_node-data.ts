@@ -1,5 +1,8 @@
+import { resolve } from 'node:path';
 import { openCaveDataset, readCubeFile } from '@s2cassi/hsi-io/node';
 import type { MaskArray } from './batch-sampler';
+import type { TrainerConfig } from './config';
+import { configuredMask } from './mask-source';
 import type { SceneSource } from './scene-source';
 
 /**
@@ -13,6 +16,39 @@ export async function loadMaskFile(path: string, key: string | null): Promise<Ma
     throw new Error(`${path}: a mask must be 2D [height, width], got [${height}, ${width}, ${bands}]`);
   }
   return { data: cube.data, shape: [height, width] };
+}
+
+/**
+ * The standard 256 x 256 TSA mask from `@s2cassi/demo-data`, an optional peer dependency of the trainer:
+ * loaded on demand, with a clear error when it is not installed.
+ */
+export async function loadStandardMaskFromDemoData(): Promise<MaskArray> {
+  let demoData: typeof import('@s2cassi/demo-data');
+  try {
+    demoData = await import('@s2cassi/demo-data');
+  } catch (error) {
+    throw new Error(
+      `data.mask: kind 'standard' needs the package @s2cassi/demo-data (it bundles the TSA mask); install it, or use a mask file (kind 'file') (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+  const standard = await demoData.loadStandardMask();
+  return { data: standard.data, shape: [standard.shape[0], standard.shape[1]] };
+}
+
+/**
+ * The mask a configuration names, every kind: `file` (read relative to `baseDirectory`), `standard`
+ * (from `@s2cassi/demo-data`) and `random`.
+ */
+export async function loadConfiguredMask(
+  config: TrainerConfig,
+  options: { baseDirectory?: string } = {},
+): Promise<MaskArray> {
+  const mask = config.data.mask;
+  if (mask.kind === 'file')
+    return loadMaskFile(resolve(options.baseDirectory ?? process.cwd(), mask.path), mask.key);
+  if (mask.kind === 'standard')
+    return configuredMask(config, { standardMask: await loadStandardMaskFromDemoData() });
+  return configuredMask(config);
 }
 
 /** Options of {@link openCaveSource}. */

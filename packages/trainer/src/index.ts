@@ -55,7 +55,7 @@ export {
   TrainerEvents,
 } from './events';
 export { learningRateAt } from './learning-rate';
-export { configuredMask, randomMask } from './mask-source';
+export { type ConfiguredMaskOptions, configuredMask, randomMask } from './mask-source';
 export {
   assertMemoryFits,
   estimateTrainingMemory,

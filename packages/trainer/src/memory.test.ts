@@ -1,8 +1,8 @@
 import { setupBackend } from '@s2cassi/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { loadConfiguredMask } from './_node-data';
 import type { TrainerConfig } from './config';
-import { configuredMask } from './mask-source';
 import { deepMerge } from './overrides';
 import { preset } from './presets';
 import { syntheticSceneSource } from './scene-source';
@@ -29,7 +29,7 @@ describe('estimateTrainingMemory', () => {
           bandCount: 28,
           seed: 1,
         }),
-        mask: await configuredMask(config),
+        mask: await loadConfiguredMask(config),
       });
       await trainer.trainStep();
       const measured = (await tf.profile(async () => void (await trainer.trainStep()))).peakBytes;

@@ -5,19 +5,18 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { type BackendChoice, setupBackend } from '@s2cassi/backends';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadMaskFile, openCaveSource } from './_node-data';
+import { loadConfiguredMask, openCaveSource } from './_node-data';
 import type { MaskArray } from './batch-sampler';
 import { configHash, TrainerCheckpointError } from './checkpoint';
 import { type TrainerConfig, validateConfig } from './config';
 import { writeCurves } from './curves-node';
 import { FileCheckpointStore, type SkippedCheckpoint, writeFileAtomic } from './file-checkpoint-store';
-import { configuredMask } from './mask-source';
 import type { TrainableModel } from './model';
 import { deepMerge } from './overrides';
 import { type SceneSource, syntheticSceneSource } from './scene-source';
 import { type RunResult, Trainer } from './trainer';
 
-export { loadMaskFile, openCaveSource } from './_node-data';
+export { loadConfiguredMask, loadMaskFile, loadStandardMaskFromDemoData, openCaveSource } from './_node-data';
 export { writeCurves } from './curves-node';
 export {
   type CheckpointManifest,
@@ -142,10 +141,7 @@ async function resolveData(
   }
   let mask = options.mask;
   if (!mask) {
-    mask =
-      data.mask.kind === 'file'
-        ? await loadMaskFile(resolve(base, data.mask.path), data.mask.key)
-        : await configuredMask(config);
+    mask = await loadConfiguredMask(config, { baseDirectory: base });
   }
   return { source, mask };
 }

@@ -2,10 +2,10 @@ import { setupBackend } from '@s2cassi/backends';
 import { SHARED_DATA, SHARED_DATA_MISSING_MESSAGE, sharedDataPath } from '@s2cassi/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfiguredMask } from './_node-data';
 import { tinyConfig } from './_test-helpers';
 import type { TrainerConfig } from './config';
 import type { StepRecord } from './events';
-import { configuredMask } from './mask-source';
 import { loadMaskFile, openCaveSource } from './node';
 import { deepMerge } from './overrides';
 import { preset } from './presets';
@@ -18,7 +18,7 @@ async function makeTrainer(config: TrainerConfig): Promise<Trainer> {
   return Trainer.create({
     config,
     source: syntheticSceneSource({ ...source, bandCount: config.model.bandCount, seed: config.seed }),
-    mask: await configuredMask(config),
+    mask: await loadConfiguredMask(config),
   });
 }
 
@@ -106,7 +106,7 @@ describe('Trainer (slow)', () => {
         expect(Math.max(...scene.data.subarray(0, 100000))).toBeLessThanOrEqual(1);
         const mask = await loadMaskFile(sharedDataPath('cassi_sim_mask', 'mask.mat'), 'mask');
         expect(mask.shape).toEqual([256, 256]);
-        const standard = await configuredMask(config);
+        const standard = await loadConfiguredMask(config);
         let maxDiff = 0;
         for (let i = 0; i < mask.data.length; i++)
           maxDiff = Math.max(maxDiff, Math.abs(mask.data[i] - standard.data[i]));

@@ -1,11 +1,11 @@
 import { setupBackend } from '@s2cassi/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfiguredMask } from './_node-data';
 import { tinyConfig } from './_test-helpers';
 import { configHash } from './checkpoint';
 import type { TrainerConfig } from './config';
 import type { StepRecord } from './events';
-import { configuredMask } from './mask-source';
 import { assertMemoryFits, estimateTrainingMemory } from './memory';
 import { deepMerge } from './overrides';
 import { preset } from './presets';
@@ -18,7 +18,7 @@ async function makeTrainer(config: TrainerConfig): Promise<Trainer> {
   return Trainer.create({
     config,
     source: syntheticSceneSource({ ...source, bandCount: config.model.bandCount, seed: config.seed }),
-    mask: await configuredMask(config),
+    mask: await loadConfiguredMask(config),
   });
 }
 
@@ -163,7 +163,7 @@ describe('Trainer end to end (tiny S2-Transformer, synthetic 16 x 16 x 4 data)',
       bandCount: 28,
       seed: 0,
     });
-    await expect(Trainer.create({ config, source, mask: await configuredMask(config) })).rejects.toThrow(
+    await expect(Trainer.create({ config, source, mask: await loadConfiguredMask(config) })).rejects.toThrow(
       /configuration refused: estimated peak memory per step: [\d.]+ GiB .* limit 4.00 GiB \(wasm\)/,
     );
     expect(tf.memory().numTensors).toBe(before);
