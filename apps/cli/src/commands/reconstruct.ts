@@ -22,7 +22,7 @@ import {
 import { createProgress, formatSeconds } from '../_progress';
 import { autoExposure, bandGridPng, scaled, srgbPng } from '../_render';
 import type { CommandContext } from '../context';
-import { UsageError } from '../errors';
+import { isInputError, UsageError } from '../errors';
 import { checkOutputPath, writeFileAtomic } from '../output';
 import { addCommonOptions, registerCommand } from '../program';
 
@@ -98,7 +98,7 @@ registerCommand((program, run) => {
       .command('reconstruct')
       .summary('measurement + mask -> cube (S2-Transformer or GAP-TV); a folder is a batch')
       .description(
-        "Reconstructs hyperspectral cubes [H, W, N] from CASSI measurements [H, W'] (W' = W + step * (N - 1)) with the S2-Transformer (--method s2, tiled under a memory budget, any size) or GAP-TV. The output format follows the extension: .mat, .npy, .npz, .safetensors, .hdr (ENVI) or no extension for a folder of band PNGs. Given a folder of measurements, every file is reconstructed into the output folder; outputs that exist are skipped (rerun the command to resume), and --shard k/n takes the k-th of n deterministic slices so machines of a scheduler array can share the batch.",
+        "Reconstructs hyperspectral cubes [H, W, N] from CASSI measurements [H, W'] (W' = W + step * (N - 1)) with the S2-Transformer (--method s2, tiled under a memory budget, any size) or GAP-TV. The output format follows the extension: .mat, .npy, .npz, .safetensors, .hdr (ENVI) or no extension for a folder of band PNGs. Given a folder of measurements, every file is reconstructed into the output folder; outputs that exist are skipped (rerun the command to resume), a file that fails is reported and the batch goes on (the command ends with the list of failures, non-zero), and --shard k/n takes the k-th of n deterministic slices so machines of a scheduler array can share the batch.",
       )
       .argument(
         '<measurement>',
@@ -208,10 +208,31 @@ async function reconstructCommand(
       for (const p of renderingPaths(job.output)) checkOutputPath(p, { force: force || batch, inputs });
   }
   const mask = await loadMask(options.mask, options.maskKey);
-  // Read (and check) the first measurement before loading a model or a backend: bad input fails fast.
-  const first =
-    jobs.length > 0 ? await readPlane(jobs[0].input, 'measurement', options.measurementKey) : undefined;
-  if (first) bandCountFor(first, mask, options.shiftStep, jobs[0].input, mask.source);
+  const readMeasurement = async (job: Job): Promise<Plane> => {
+    const plane = await readPlane(job.input, 'measurement', options.measurementKey);
+    bandCountFor(plane, mask, options.shiftStep, job.input, mask.source);
+    return plane;
+  };
+  // A batch reports a file that fails (unreadable, does not fit the mask, ...) and goes on with the
+  // rest; the list is the exit status at the end. A single input's error ends the command.
+  const failures: { input: string; error: string; inputError: boolean }[] = [];
+  const fail = (job: Job, error: unknown): void => {
+    if (!batch) throw error;
+    const text = error instanceof Error ? error.message : String(error);
+    const message = text.includes(job.input) ? text : `${job.input}: ${text}`;
+    failures.push({ input: job.input, error: message, inputError: isInputError(error) });
+    context.log(`skipped ${message}`);
+  };
+  // Read (and check) a measurement before loading a model or a backend: bad input fails fast.
+  let first: { index: number; measurement: Plane } | undefined;
+  for (const [index, job] of jobs.entries()) {
+    try {
+      first = { index, measurement: await readMeasurement(job) };
+      break;
+    } catch (error) {
+      fail(job, error);
+    }
+  }
   const backend = await useBackend(context);
   let model: S2Transformer | undefined;
   let modelSource: string | undefined;
@@ -220,12 +241,18 @@ async function reconstructCommand(
   let interrupted = false;
   try {
     for (const [i, job] of jobs.entries()) {
+      if (!first || i < first.index) continue; // failed while looking for a readable first one
       if (context.signal.aborted) {
         interrupted = true;
         break;
       }
-      const measurement: Plane =
-        i === 0 && first ? first : await readPlane(job.input, 'measurement', options.measurementKey);
+      let measurement: Plane;
+      try {
+        measurement = i === first.index ? first.measurement : await readMeasurement(job);
+      } catch (error) {
+        fail(job, error);
+        continue;
+      }
       const label = batch ? `[${i + 1}/${jobs.length}] ${basename(job.input)}` : options.method;
       const total = options.method === 'gap-tv' ? options.iterations : 1;
       const progress = createProgress(
@@ -256,13 +283,19 @@ async function reconstructCommand(
           interrupted = true;
           break;
         }
-        if (batch && error instanceof Error) error.message = `${job.input}: ${error.message}`;
-        throw error;
+        fail(job, error);
+        continue;
       }
       progress.stop();
       const seconds = (performance.now() - start) / 1000;
-      const files = await writeCube(job.output, cube, force);
-      if (options.render) files.push(...(await writeRenderings(job.output, cube)));
+      let files: string[];
+      try {
+        files = await writeCube(job.output, cube, force);
+        if (options.render) files.push(...(await writeRenderings(job.output, cube)));
+      } catch (error) {
+        fail(job, error);
+        continue;
+      }
       results.push({ input: job.input, output: job.output, shape: [...cube.shape], seconds, files });
       if (!context.json) {
         context.log(
@@ -273,7 +306,7 @@ async function reconstructCommand(
   } finally {
     model?.dispose();
   }
-  const remaining = jobs.length - results.length;
+  const remaining = jobs.length - results.length - failures.length;
   const summary = {
     method: options.method,
     backend: backend.backend,
@@ -289,7 +322,11 @@ async function reconstructCommand(
       : {}),
     mask: { source: mask.source, shape: [mask.height, mask.width] },
     ...(batch
-      ? { shard: options.shard ? `${options.shard.index}/${options.shard.count}` : undefined, skipped }
+      ? {
+          shard: options.shard ? `${options.shard.index}/${options.shard.count}` : undefined,
+          skipped,
+          failed: failures.map(({ input, error }) => ({ input, error })),
+        }
       : {}),
     results,
     interrupted,
@@ -298,14 +335,19 @@ async function reconstructCommand(
   if (context.json) context.out(JSON.stringify(summary, null, 2));
   else if (batch) {
     context.out(
-      `${results.length} reconstructed, ${skipped.length} already done (skipped)${remaining ? `, ${remaining} left` : ''}; outputs in ${options.output}`,
+      `${results.length} reconstructed, ${skipped.length} already done (skipped)${failures.length ? `, ${failures.length} failed` : ''}${remaining ? `, ${remaining} left` : ''}; outputs in ${options.output}`,
     );
   } else {
     for (const r of results) for (const f of r.files) context.out(`wrote ${f}`);
   }
   if (interrupted) {
     throw new Error(
-      `interrupted: ${results.length} finished output(s) kept, ${remaining} left; run the same command again to resume (finished outputs are skipped)`,
+      `interrupted: ${results.length} finished output(s) kept, ${remaining} left${failures.length ? `, ${failures.length} failed` : ''}; run the same command again to resume (finished outputs are skipped)`,
     );
+  }
+  if (failures.length > 0) {
+    const message = `${failures.length} of ${jobs.length + skipped.length} measurements failed: ${failures.map((f) => f.error).join('; ')}; fix or remove them and run the same command again (finished outputs are skipped)`;
+    // Exit 2 when every failure was bad input, 1 when something else went wrong.
+    throw failures.every((f) => f.inputError) ? new UsageError(message) : new Error(message);
   }
 }
