@@ -1,9 +1,9 @@
+// The package's own entry, like any user's app. Inside the workspace it resolves to the TypeScript source:
+// the package scripts run Vite under `node --conditions=@s2cassi/source --import tsx`, so loading this
+// file needs no build of @s2cassi/backends first.
+import { tfjsWasm } from '@s2cassi/backends/vite';
 import react from '@vitejs/plugin-react';
 import { defaultClientConditions, defineConfig } from 'vite';
-// `@s2cassi/backends/vite`, read from its source: Vite loads this file with plain Node resolution (no
-// `@s2cassi/source` condition), which would need the package's dist built first. Outside this
-// workspace: `import { tfjsWasm } from '@s2cassi/backends/vite'`.
-import { tfjsWasm } from '../../packages/backends/src/vite.ts';
 
 // Workspace packages resolve to their TypeScript sources (no package build needed first).
 const conditions = ['@s2cassi/source', ...defaultClientConditions];

@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
-import { preview } from 'vite';
 
 /** Shared by the browser tests and the benchmark: build, serve the production build, start Chromium. */
 
@@ -11,6 +11,13 @@ export const APP_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const REPO_ROOT = resolve(APP_DIR, '../..');
 export const DIST = join(APP_DIR, 'dist');
 export const ARTIFACTS = join(APP_DIR, 'test-artifacts');
+/** How the package scripts run Vite: under the `@s2cassi/source` condition, with tsx for the sources. */
+export const VITE_NODE_ARGS = [
+  '--conditions=@s2cassi/source',
+  '--import',
+  'tsx',
+  join(APP_DIR, 'node_modules/vite/bin/vite.js'),
+];
 export const CHROMIUM = process.env.S2CASSI_CHROMIUM ?? '/usr/bin/chromium';
 
 /** Debian Chromium, headless, fresh profile (playwright makes a temporary one), no background traffic. */
@@ -57,15 +64,11 @@ export function ensureBuild(): void {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !/^(VITEST|VITE_|NODE_ENV$|TEST$)/.test(key)),
   );
-  execFileSync(
-    process.execPath,
-    [join(APP_DIR, 'node_modules/vite/bin/vite.js'), 'build', '--mode', 'production'],
-    {
-      cwd: APP_DIR,
-      stdio: 'inherit',
-      env: { ...env, NODE_ENV: 'production' },
-    },
-  );
+  execFileSync(process.execPath, [...VITE_NODE_ARGS, 'build', '--mode', 'production'], {
+    cwd: APP_DIR,
+    stdio: 'inherit',
+    env: { ...env, NODE_ENV: 'production' },
+  });
 }
 
 export interface Served {
@@ -73,17 +76,62 @@ export interface Served {
   close: () => Promise<void>;
 }
 
-/** Serves dist with `vite preview` (COOP/COEP headers from vite.config.ts) on a free port. */
-export async function serve(): Promise<Served> {
-  const server = await preview({
-    root: APP_DIR,
-    configFile: join(APP_DIR, 'vite.config.ts'),
-    logLevel: 'warn',
-    preview: { port: 0, host: '127.0.0.1', strictPort: false, open: false },
+/** A port nobody listens on right now (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.on('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => done(port));
+    });
   });
-  const url = server.resolvedUrls?.local[0];
-  if (!url) throw new Error('vite preview did not report a URL');
-  return { url, close: () => server.close() };
+}
+
+/**
+ * Serves dist with `vite preview` (COOP/COEP headers from vite.config.ts) on a free port, in a child
+ * process run like the package's `preview` script (Vite under the `@s2cassi/source` condition with tsx,
+ * so vite.config.ts imports `@s2cassi/backends/vite` from source). Resolves once the page answers; fails
+ * if the server exits first.
+ */
+export async function serve(): Promise<Served> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [...VITE_NODE_ARGS, 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'],
+    { cwd: APP_DIR, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const output: Buffer[] = [];
+  child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => output.push(chunk));
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  let exitCode: number | null | undefined;
+  void exited.then((code) => {
+    exitCode = code;
+  });
+  const url = `http://127.0.0.1:${port}/`;
+  for (;;) {
+    if (exitCode !== undefined) {
+      throw new Error(`vite preview exited (code ${exitCode}): ${Buffer.concat(output).toString()}`);
+    }
+    try {
+      const response = await fetch(url);
+      if (response.ok) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((done) => setTimeout(done, 200));
+  }
+  return {
+    url,
+    close: async () => {
+      if (exitCode === undefined) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
 }
 
 export function launchChromium(): Promise<Browser> {
