@@ -53,6 +53,8 @@ if (targets.length === 0) {
   process.exit(1);
 }
 
+const TRAINING_ARTEFACT =
+  /(^|\/)(training|runs|checkpoints)\/|log\.jsonl|console-[^/]*\.out$|optimizer\.safetensors$|train\.pid$/;
 const work = mkdtempSync(join(tmpdir(), 's2cassi-pack-'));
 const tarballs = new Map();
 function pack(name) {
@@ -63,6 +65,12 @@ function pack(name) {
   run(pnpm, ['run', '--if-present', 'build'], entry.dir);
   const out = run(pnpm, ['pack', '--pack-destination', work], entry.dir).trim().split('\n').pop();
   const file = out.startsWith('/') ? out : join(work, out);
+  // A published package ships no training-run artefacts (runs, checkpoints, logs, optimizer state).
+  const shipped = run('tar', ['-tzf', file], work).trim().split('\n');
+  const artefacts = shipped.filter((path) => TRAINING_ARTEFACT.test(path));
+  if (artefacts.length > 0) {
+    throw new Error(`${name}: the tarball ships training-run artefacts: ${artefacts.join(', ')}`);
+  }
   tarballs.set(name, file);
   return file;
 }
