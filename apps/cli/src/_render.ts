@@ -10,6 +10,7 @@ import {
   renderSrgb,
   spectralCurvesSvg,
 } from '@s2cassi/hsi-render';
+import { InvalidArgumentError, Option } from 'commander';
 import type { Plane } from './_io';
 import { UsageError } from './errors';
 
@@ -176,6 +177,83 @@ export function bandBarsSvg(
   yMin?: number,
 ): string {
   return bandMetricsSvg({ series, wavelengths, metric, title: `${metric} per band`, yMin });
+}
+
+/** How a cube is shown: an exposure factor ('auto': see {@link autoExposure}) and its orientation. */
+export interface DisplayOptions {
+  exposure: number | 'auto';
+  /** Turn the picture by 180 degrees (the real TSA / KAIST data are stored upside down). */
+  rotate180: boolean;
+}
+
+/** --exposure: 'auto' or a factor > 0. */
+export function parseExposure(value: string): number | 'auto' {
+  if (value.trim().toLowerCase() === 'auto') return 'auto';
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new InvalidArgumentError(`expected 'auto' or a number > 0, got '${value}'.`);
+  }
+  return n;
+}
+
+/**
+ * --exposure, for every command that writes renderings (`render`, `reconstruct --render`): one option,
+ * one meaning, one default (auto-exposure). With {@link rotate180Option}.
+ */
+export function exposureOption(): Option {
+  return new Option(
+    '--exposure <auto|factor>',
+    "renderings: values are multiplied by this before display; 'auto' (default) maps the 99.5th percentile to white, so cubes of any scale (real reconstructions) are visible; 1 shows the values as they are",
+  )
+    .argParser(parseExposure)
+    .default('auto');
+}
+
+/** --rotate180, for every command that writes renderings (default: upright). */
+export function rotate180Option(): Option {
+  return new Option(
+    '--rotate180',
+    'renderings: turn the pictures by 180 degrees (the real TSA measurements are stored upside down)',
+  );
+}
+
+/** The display options of a command's parsed options (defaults: auto exposure, upright). */
+export function displayOptions(options: { exposure?: number | 'auto'; rotate180?: boolean }): DisplayOptions {
+  return { exposure: options.exposure ?? 'auto', rotate180: options.rotate180 === true };
+}
+
+/** The cube turned by 180 degrees in the image plane (a copy): pixel (x, y) <- (W-1-x, H-1-y). */
+export function rotated180(cube: Cube): Cube {
+  const [height, width, bands] = cube.shape;
+  const pixels = height * width;
+  const data = new Float32Array(cube.data.length);
+  for (let p = 0; p < pixels; p++)
+    data.set(cube.data.subarray((pixels - 1 - p) * bands, (pixels - p) * bands), p * bands);
+  return { ...cube, data };
+}
+
+/**
+ * The cube as it is shown: turned when asked, times the exposure (resolved: 'auto' -> the factor that
+ * maps the 99.5th percentile to 1). Renderings clip the result to [0, 1].
+ */
+export function forDisplay(cube: Cube, options: DisplayOptions): { cube: Cube; exposure: number } {
+  const oriented = options.rotate180 ? rotated180(cube) : cube;
+  const exposure = options.exposure === 'auto' ? autoExposure(oriented) : options.exposure;
+  return { cube: scaled(oriented, exposure), exposure };
+}
+
+/** sRGB and band-grid PNGs of a cube as shown with `options` (one rendering for every command). */
+export function displayPngs(
+  cube: Cube,
+  wavelengths: readonly number[],
+  options: DisplayOptions,
+): { srgb: Uint8Array; bands: Uint8Array; exposure: number } {
+  const shown = forDisplay(cube, options);
+  return {
+    srgb: srgbPng(shown.cube, wavelengths),
+    bands: bandGridPng(shown.cube, wavelengths),
+    exposure: shown.exposure,
+  };
 }
 
 /**

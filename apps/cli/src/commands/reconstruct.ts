@@ -20,7 +20,13 @@ import {
   withExtension,
 } from '../_options';
 import { createProgress, formatSeconds } from '../_progress';
-import { autoExposure, bandGridPng, scaled, srgbPng } from '../_render';
+import {
+  type DisplayOptions,
+  displayOptions,
+  displayPngs,
+  exposureOption,
+  rotate180Option,
+} from '../_render';
 import type { CommandContext } from '../context';
 import { isInputError, UsageError } from '../errors';
 import { checkOutputPath, writeFileAtomic } from '../output';
@@ -45,6 +51,8 @@ interface ReconstructCliOptions {
   maskKey?: string;
   format: (typeof FORMATS)[number];
   render?: boolean;
+  exposure?: number | 'auto';
+  rotate180?: boolean;
   shard?: Shard;
   force?: boolean;
 }
@@ -55,14 +63,17 @@ function renderingPaths(output: string): string[] {
   return [`${base}.srgb.png`, `${base}.bands.png`];
 }
 
-/** sRGB and band-grid PNGs, auto-exposed (99.5th percentile -> 1): real measurements have no fixed scale. */
-async function writeRenderings(output: string, cube: Cube): Promise<string[]> {
+/**
+ * sRGB and band-grid PNGs, as `render` draws them: auto-exposed by default (99.5th percentile -> 1, real
+ * measurements have no fixed scale), or --exposure; --rotate180 turns them.
+ */
+async function writeRenderings(output: string, cube: Cube, display: DisplayOptions): Promise<string[]> {
   const wavelengths = wavelengthsFor(cube);
   if (!wavelengths) return [];
   const [srgb, bands] = renderingPaths(output);
-  const exposed = scaled(cube, autoExposure(cube));
-  await writeFileAtomic(srgb, srgbPng(exposed, wavelengths));
-  await writeFileAtomic(bands, bandGridPng(exposed, wavelengths));
+  const pictures = displayPngs(cube, wavelengths, display);
+  await writeFileAtomic(srgb, pictures.srgb);
+  await writeFileAtomic(bands, pictures.bands);
   return [srgb, bands];
 }
 
@@ -149,8 +160,10 @@ registerCommand((program, run) => {
       .addOption(new Option('--format <ext>', 'batch output format').choices([...FORMATS]).default('mat'))
       .option(
         '--render',
-        'also write <output>.srgb.png and <output>.bands.png (auto-exposed: 99.5th percentile = white)',
+        'also write <output>.srgb.png and <output>.bands.png (as render draws them: --exposure, --rotate180)',
       )
+      .addOption(exposureOption())
+      .addOption(rotate180Option())
       .option('--shard <k/n>', 'batch: process only the k-th of n deterministic slices (1-based)', parseShard)
       .option('--force', 'replace existing outputs (batch: recompute finished files)')
       .addHelpText(
@@ -291,7 +304,7 @@ async function reconstructCommand(
       let files: string[];
       try {
         files = await writeCube(job.output, cube, force);
-        if (options.render) files.push(...(await writeRenderings(job.output, cube)));
+        if (options.render) files.push(...(await writeRenderings(job.output, cube, displayOptions(options))));
       } catch (error) {
         fail(job, error);
         continue;

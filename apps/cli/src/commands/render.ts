@@ -3,7 +3,15 @@ import { join, resolve } from 'node:path';
 import { regionSpectrum, spectralCurvesSvg } from '@s2cassi/hsi-render';
 import { wavelengthsFor } from '../_cassi';
 import { PREFERRED_KEYS, readArray } from '../_io';
-import { bandGridPng, defaultPoints, parsePoints, srgbPng } from '../_render';
+import {
+  defaultPoints,
+  displayOptions,
+  displayPngs,
+  exposureOption,
+  parsePoints,
+  rotate180Option,
+  rotated180,
+} from '../_render';
 import { UsageError } from '../errors';
 import { checkOutputPath, writeFolderAtomic } from '../output';
 import { addCommonOptions, registerCommand } from '../program';
@@ -28,7 +36,7 @@ registerCommand((program, run) => {
       .command('render')
       .summary('a cube -> sRGB PNG, band grid PNG, spectra SVG at given points')
       .description(
-        'Renders a hyperspectral cube: an sRGB picture (CIE 1931 2-degree observer, D65, Bradford white balance), a grid of every band labelled with its wavelength, and spectral curves (4 x 4 pixel means) at the given points. Writes a folder (atomically).',
+        'Renders a hyperspectral cube: an sRGB picture (CIE 1931 2-degree observer, D65, Bradford white balance), a grid of every band labelled with its wavelength, and spectral curves (4 x 4 pixel means) at the given points. Writes a folder (atomically). Pictures are auto-exposed by default (the 99.5th percentile is white, as reconstruct --render does), or use --exposure; --rotate180 turns them (and the --points coordinates with them) for the real TSA data, which are stored upside down.',
       )
       .argument('<cube>', 'cube file (any format hsi-io reads)')
       .requiredOption('-o, --output <folder>', 'output folder (srgb.png, bands.png, spectra.svg)')
@@ -41,8 +49,13 @@ registerCommand((program, run) => {
         'band centres: a list or start:step (default: from the file, or the 28 CASSI bands)',
       )
       .option('--key <name>', 'variable of the cube file')
+      .addOption(exposureOption())
+      .addOption(rotate180Option())
       .option('--force', 'replace an existing output folder')
-      .addHelpText('after', '\nExample:\n  s2cassi render cube.mat -o cube-render --points "40,60;128,128"'),
+      .addHelpText(
+        'after',
+        '\nExamples:\n  s2cassi render cube.mat -o cube-render --points "40,60;128,128"\n  s2cassi render scene1.mat -o scene1-render --rotate180 --exposure 2',
+      ),
   ).action((cubePath: string, options) =>
     run(async (context) => {
       checkOutputPath(options.output, { force: options.force === true, inputs: [cubePath] });
@@ -59,14 +72,16 @@ registerCommand((program, run) => {
       const points = options.points
         ? parsePoints(options.points, height, width)
         : defaultPoints(height, width);
-      const srgb = srgbPng(cube, wavelengths);
-      const grid = bandGridPng(cube, wavelengths);
+      // Points are where the user sees them: on the (turned, when asked) picture.
+      const display = displayOptions(options);
+      const shown = display.rotate180 ? rotated180(cube) : cube;
+      const { srgb, bands: grid, exposure } = displayPngs(cube, wavelengths, display);
       // One chart with a curve per point.
       const svg = spectralCurvesSvg({
         wavelengths,
         curves: points.map((p) => ({
           label: `x=${p.x}, y=${p.y}`,
-          values: regionSpectrum(cube, {
+          values: regionSpectrum(shown, {
             x: Math.min(Math.max(0, p.x - 2), Math.max(0, width - 4)),
             y: Math.min(Math.max(0, p.y - 2), Math.max(0, height - 4)),
             width: Math.min(4, width),
@@ -74,7 +89,7 @@ registerCommand((program, run) => {
           }),
         })),
         normalize: 'none',
-        title: `Spectra of ${cubePath} (4 x 4 px means)`,
+        title: `Spectra of ${cubePath} (4 x 4 px means${display.rotate180 ? ', turned 180 degrees' : ''})`,
         yLabel: 'value',
       });
       const files = ['srgb.png', 'bands.png', 'spectra.svg'].map((f) => join(options.output, f));
@@ -92,6 +107,8 @@ registerCommand((program, run) => {
         shape: cube.shape,
         wavelengths,
         points,
+        exposure,
+        rotate180: display.rotate180,
         output: resolve(options.output),
         files,
       };
