@@ -2,7 +2,7 @@ import { describeBackends, expectNoLeaks, maxAbsDiff } from '@s2cassi/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { loadReferenceCases } from './_fixtures';
-import { reconstructGapTv } from './gap-tv';
+import { GAP_TV_DEFAULTS, reconstructGapTv } from './gap-tv';
 import { initialEstimate } from './initial-estimate';
 import { randomBinaryMask } from './mask';
 import { simulateMeasurement } from './simulate';
@@ -52,6 +52,7 @@ describeBackends('reconstructGapTv', () => {
             tvBoundary: run.tvBoundary,
             accelerate: run.accelerate,
             lambda: run.lambda ?? 1,
+            tvWeightScale: 1, // the reference's absolute theta
           });
           expect(x.shape).toEqual(c.shape);
           expect(maxAbsDiff(await x.data(), run.result)).toBeLessThan(1e-6);
@@ -141,29 +142,30 @@ describeBackends('reconstructGapTv', () => {
     });
   });
 
-  it('tvWeightScale: a number multiplies the TV weight; auto makes GAP-TV scale-equivariant', async () => {
+  it('tvWeightScale: a number multiplies the TV weight; auto (the default) makes GAP-TV scale-equivariant', async () => {
     await expectNoLeaks(async () => {
       const truth = piecewiseCube(32, 32, 6).slice(0, 16 * 16 * 6);
       const cube = tf.tensor4d(truth, [1, 16, 16, 6]);
       const mask = randomBinaryMask(16, 16, { seed: 5 });
       const y = simulateMeasurement(cube, mask);
       const options = { iterations: 8, shiftStep: 2 };
-      const plain = await reconstructGapTv(y, mask, { ...options, tvWeight: 0.2 });
       const one = await reconstructGapTv(y, mask, { ...options, tvWeight: 0.2, tvWeightScale: 1 });
       const scaled = await reconstructGapTv(y, mask, { ...options, tvWeight: 0.4, tvWeightScale: 0.5 });
-      expect(maxAbsDiff(await one.data(), await plain.data())).toBe(0);
-      expect(maxAbsDiff(await scaled.data(), await plain.data())).toBeLessThan(1e-6);
+      expect(maxAbsDiff(await scaled.data(), await one.data())).toBeLessThan(1e-6);
       const c = 0.013;
       const dark = tf.mul(y, c) as tf.Tensor3D;
       const a = await reconstructGapTv(y, mask, { ...options, tvWeightScale: 'auto' });
+      const defaulted = await reconstructGapTv(y, mask, options);
+      expect(GAP_TV_DEFAULTS.tvWeightScale).toBe('auto');
+      expect(maxAbsDiff(await defaulted.data(), await a.data())).toBe(0);
       const b = await reconstructGapTv(dark, mask, { ...options, tvWeightScale: 'auto' });
       const back = tf.div(b, c);
       expect(maxAbsDiff(await back.data(), await a.data())).toBeLessThan(2e-4);
-      // Without 'auto' the dark measurement is solved with a 77x stronger relative TV weight.
-      const absoluteRaw = await reconstructGapTv(dark, mask, options);
+      // With an absolute weight the dark measurement is solved with a 77x stronger relative TV weight.
+      const absoluteRaw = await reconstructGapTv(dark, mask, { ...options, tvWeightScale: 1 });
       const absolute = tf.div(absoluteRaw, c);
       expect(maxAbsDiff(await absolute.data(), await a.data())).toBeGreaterThan(0.05);
-      tf.dispose([cube, mask, y, plain, one, scaled, dark, a, b, back, absoluteRaw, absolute]);
+      tf.dispose([cube, mask, y, one, scaled, dark, a, defaulted, b, back, absoluteRaw, absolute]);
     });
   });
 
@@ -208,9 +210,9 @@ describeBackends('reconstructGapTv on real-camera frames', () => {
         truth,
       );
     };
-    const reference = await reconstructGapTv(simulated, mask);
-    const absolute = await reconstructGapTv(real, mask);
-    const auto = await reconstructGapTv(real, mask, { tvWeightScale: 'auto' });
+    const reference = await reconstructGapTv(simulated, mask, { tvWeightScale: 1 });
+    const absolute = await reconstructGapTv(real, mask, { tvWeightScale: 1 });
+    const auto = await reconstructGapTv(real, mask); // 'auto' by default
     const referencePsnr = await score(reference, 1);
     const absolutePsnr = await score(absolute, peak);
     const autoPsnr = await score(auto, peak);

@@ -23,16 +23,30 @@ export interface GapTvProgress {
   change: number;
 }
 
-/** Options of {@link reconstructGapTv}. Defaults were tuned on CAVE crops with the standard mask. */
+/**
+ * The GAP-TV settings every s2cassi front end starts from (the `s2cassi` commands, the web app, the
+ * `@s2cassi/pipeline` defaults) and {@link reconstructGapTv}'s own defaults: one set, defined here.
+ * On the bundled demo scene (CAVE, 256 x 256 x 28, standard mask, no noise) they give 28.22 dB / SSIM 0.869 /
+ * SAM 18.4 degrees (MATLAB preset); `tvWeightScale: 1` gives 28.17 dB / 0.775 / 27.8 degrees there.
+ */
+export const GAP_TV_DEFAULTS: Readonly<{
+  /** GAP iterations. */
+  iterations: number;
+  /** TV weight theta, relative to `tvWeightScale` (tuned on 0..1 CAVE crops with the standard mask). */
+  tvWeight: number;
+  /** What `tvWeight` is relative to: `'auto'`, the cube scale estimated from the measurement. */
+  tvWeightScale: number | 'auto';
+}> = Object.freeze({ iterations: 100, tvWeight: 0.5, tvWeightScale: 'auto' });
+
+/** Options of {@link reconstructGapTv}. Defaults: {@link GAP_TV_DEFAULTS}. */
 export interface GapTvOptions extends DispersionOptions {
   /** Band count N; default inferred from W' = W + shiftStep * (N - 1) (28 when shiftStep is 0). */
   bandCount?: number;
-  /** GAP iterations (default 100). */
+  /** GAP iterations (default `GAP_TV_DEFAULTS.iterations`, 100). */
   iterations?: number;
   /**
-   * TV weight theta of each denoising step (larger = smoother), for a cube in 0..1 (default 0.5, tuned on
-   * CAVE crops). The
-   * reference code's `tv_weight` is `1 / theta`.
+   * TV weight theta of each denoising step (larger = smoother), relative to `tvWeightScale` (default
+   * `GAP_TV_DEFAULTS.tvWeight`, 0.5, tuned on CAVE crops). The reference code's `tv_weight` is `1 / theta`.
    */
   tvWeight?: number;
   /** Chambolle iterations per denoising step (default 5). */
@@ -58,13 +72,13 @@ export interface GapTvOptions extends DispersionOptions {
   normalisation?: number | 'none';
   /**
    * The cube value that `tvWeight` is relative to: the TV step uses theta = tvWeight * tvWeightScale.
-   * Default 1: `tvWeight` is in the cube's own units, right for simulations of cubes in 0..1 (and the
-   * tuned default 0.5 assumes them). `'auto'`: {@link estimateCubeScale} of the (normalised)
-   * measurement, for measurements of unknown scale such as a real camera's frame normalised to peak 1,
-   * whose cube is ~10x darker than the simulations: there an absolute theta is ~10x too strong relative to
-   * the data, and the few Chambolle iterations per step then act as a linear filter that no longer damps
-   * the highest spatial frequencies, so GAP amplifies per-band noise (strong colour noise). GAP-TV is
-   * exactly scale-equivariant with 'auto': y * c gives the cube * c.
+   * Default `'auto'` (`GAP_TV_DEFAULTS.tvWeightScale`): {@link estimateCubeScale} of the (normalised)
+   * measurement, so a measurement of any scale gets the same relative smoothing, e.g. a real camera's
+   * frame normalised to peak 1, whose cube is ~10x darker than the simulations: there an absolute theta
+   * is ~10x too strong relative to the data, and the few Chambolle iterations per step then act as a
+   * linear filter that no longer damps the highest spatial frequencies, so GAP amplifies per-band noise
+   * (strong colour noise). GAP-TV is exactly scale-equivariant with 'auto': y * c gives the cube * c.
+   * A number: `tvWeight` in units of that cube value; `1` is the reference code's absolute theta.
    */
   tvWeightScale?: number | 'auto';
   /**
@@ -109,7 +123,10 @@ export async function reconstructGapTv(
   validateMask(mask, 'reconstructGapTv(mask)', false);
   const dispersion = resolveDispersion(options);
   const { bandCount } = assertMaskFits(mask, measurement, { ...dispersion, bandCount: options.bandCount });
-  const iterations = expectNonNegativeInteger(options.iterations ?? 100, 'reconstructGapTv: iterations');
+  const iterations = expectNonNegativeInteger(
+    options.iterations ?? GAP_TV_DEFAULTS.iterations,
+    'reconstructGapTv: iterations',
+  );
   const tv = resolveTv(
     {
       weight: options.tvWeight,
@@ -118,7 +135,7 @@ export async function reconstructGapTv(
       boundary: options.tvBoundary,
     },
     'reconstructGapTv: tv',
-    0.5,
+    GAP_TV_DEFAULTS.tvWeight,
   );
   const lambda = expectFiniteNumber(options.lambda ?? 1, 'reconstructGapTv: lambda', 0);
   const tolerance = expectFiniteNumber(options.tolerance ?? 0, 'reconstructGapTv: tolerance', 0);
@@ -132,7 +149,7 @@ export async function reconstructGapTv(
     );
   }
   const scale = resolveNormalisation(options.normalisation, 'none');
-  const weightScale = options.tvWeightScale ?? 1;
+  const weightScale = options.tvWeightScale ?? GAP_TV_DEFAULTS.tvWeightScale;
   if (weightScale !== 'auto') {
     expectFiniteNumber(weightScale, 'reconstructGapTv: tvWeightScale', 0);
     if (weightScale <= 0) {

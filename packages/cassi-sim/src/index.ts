@@ -10,7 +10,7 @@ export {
   shiftBack,
   shiftBands,
 } from './dispersion';
-export { type GapTvOptions, type GapTvProgress, reconstructGapTv } from './gap-tv';
+export { GAP_TV_DEFAULTS, type GapTvOptions, type GapTvProgress, reconstructGapTv } from './gap-tv';
 export { type InitialEstimateOptions, initialEstimate } from './initial-estimate';
 export {
   assertMaskFits,
