@@ -4,8 +4,10 @@ export { type NiqeOptions, type NiqePerBandOptions, type NiqePerBandResult, niqe
 export { type PsnrOptions, type PsnrPreset, psnr, psnrPerBand } from './psnr';
 export {
   type BandReport,
+  describeReportPreset,
   type QualityReport,
   qualityReport,
+  REPORT_PRESETS,
   type ReportOptions,
   type ReportPreset,
   type SceneReport,

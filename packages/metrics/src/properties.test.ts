@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Cube } from './_cube';
 import { ergas } from './ergas';
 import { psnr, psnrPerBand } from './psnr';
-import { qualityReport } from './report';
+import { describeReportPreset, qualityReport, REPORT_PRESETS, type ReportPreset } from './report';
 import { rmse } from './rmse';
 import { sam } from './sam';
 import { ssim, ssimPerBand } from './ssim';
@@ -184,6 +184,32 @@ describe('batches', () => {
     qualityReport(a, b);
     psnr(a, b, { preset: 'mst-python' });
     expect(b.data).toEqual(before);
+  });
+});
+
+describe('report presets: one definition each, named', () => {
+  it("'matlab' scores the 8-bit cubes (clip, x 255, round), 'float' the raw ones; SAM included", () => {
+    // by hand: MATLAB's im2uint8 of the clipped values
+    const quantised = (cube: Cube): Cube => ({
+      data: Float64Array.from(cube.data as Float32Array, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255)),
+      shape: cube.shape,
+    });
+    const matlab = qualityReport(a, b);
+    expect(matlab.preset).toBe('matlab');
+    expect(matlab.scenes[0].sam).toBeCloseTo(sam(quantised(a), quantised(b)), 10);
+    const float = qualityReport(a, b, { preset: 'float' });
+    expect(float.scenes[0].sam).toBeCloseTo(sam(a, b), 10);
+    // the two conventions really differ on the same pair (the web app once used one, the CLI the other)
+    expect(Math.abs(matlab.scenes[0].sam - float.scenes[0].sam)).toBeGreaterThan(1e-3);
+  });
+
+  it('describeReportPreset names every preset and rejects unknown ones', () => {
+    expect(REPORT_PRESETS).toEqual(['matlab', 'float']);
+    for (const preset of REPORT_PRESETS) expect(describeReportPreset(preset)).toContain(`'${preset}'`);
+    expect(describeReportPreset('matlab')).toMatch(/8 bits/);
+    expect(() => describeReportPreset('mst' as ReportPreset)).toThrow(
+      /expected one of matlab, float, got mst/,
+    );
   });
 });
 

@@ -16,6 +16,29 @@ import { ssimPerBandOf, ssimWith } from './ssim';
  */
 export type ReportPreset = 'matlab' | 'float';
 
+/** Every {@link ReportPreset}, the default first. */
+export const REPORT_PRESETS: readonly ReportPreset[] = Object.freeze(['matlab', 'float']);
+
+const DESCRIPTIONS: Readonly<Record<ReportPreset, string>> = Object.freeze({
+  matlab:
+    "metrics preset 'matlab' (the CASSI papers' Cal_quality_assessment.m: estimate clipped to [0, 1], both cubes quantised to 8 bits, PSNR / SSIM / SAM on those values; SAM in degrees)",
+  float:
+    "metrics preset 'float' (no quantisation: PSNR with data range 1, SSIM 'torch-same', SAM on the raw values in degrees)",
+});
+
+/**
+ * One line that names a report preset and says what it does, for reports and tables that print scores
+ * (the same numbers mean different things under different presets).
+ */
+export function describeReportPreset(preset: ReportPreset): string {
+  if (!REPORT_PRESETS.includes(preset)) {
+    throw new MetricsInputError(
+      `report preset: expected one of ${REPORT_PRESETS.join(', ')}, got ${String(preset)}`,
+    );
+  }
+  return DESCRIPTIONS[preset];
+}
+
 export interface ReportOptions {
   /** Default `matlab`. */
   preset?: ReportPreset;
@@ -61,7 +84,7 @@ export interface QualityReport {
  */
 export function qualityReport(reference: Cube, prediction: Cube, options: ReportOptions = {}): QualityReport {
   const preset = options.preset ?? 'matlab';
-  if (preset !== 'matlab' && preset !== 'float') {
+  if (!REPORT_PRESETS.includes(preset)) {
     throw new MetricsInputError(`report preset: expected 'matlab' or 'float', got ${String(preset)}`);
   }
   let [ref, pred]: [CubeView, CubeView] = readCubePair(reference, prediction);
