@@ -15,6 +15,17 @@ export {
 } from './colormap';
 export type { RgbaImage, SpectralCube } from './cube';
 export { type ErrorMap, type ErrorMapOptions, errorMap } from './error-map';
+export {
+  type LineChartImage,
+  type LineChartLayout,
+  type LineChartMarker,
+  type LineChartOptions,
+  type LineSeries,
+  lineChart,
+  lineChartLayout,
+  lineChartSvg,
+  logTicks,
+} from './line-chart';
 export { type BandMetricsOptions, bandMetricsSvg, type MetricSeries } from './metric-bars';
 export {
   CIE_RANGE,
