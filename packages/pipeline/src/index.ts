@@ -1,0 +1,14 @@
+export { type BandCountOptions, bandCountFor } from './band-count';
+export type { CubeData, PlaneData } from './cube-data';
+export { PipelineInputError } from './errors';
+export { describeGapTv, type GapTvSettings, gapTvDifferences, gapTvSettings } from './gap-tv-settings';
+export {
+  type PipelineProgress,
+  RECONSTRUCT_METHODS,
+  type Reconstruction,
+  type ReconstructMethod,
+  type ReconstructOptions,
+  reconstruct,
+} from './reconstruct';
+export { type ScoreOptions, type Scores, score } from './score';
+export { SIMULATION_DEFAULTS, type SimulateOptions, simulate } from './simulate';

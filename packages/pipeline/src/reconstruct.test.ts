@@ -1,0 +1,183 @@
+import { GAP_TV_DEFAULTS, reconstructGapTv } from '@s2cassi/cassi-sim';
+import { S2Transformer } from '@s2cassi/s2-attn';
+import { describeBackends, expectNoLeaks, maxAbsDiff } from '@s2cassi/testing';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { forwardByLoops, testMask, testScene } from './_test-scene';
+import type { CubeData, PlaneData } from './cube-data';
+import { PipelineInputError } from './errors';
+import { type PipelineProgress, reconstruct } from './reconstruct';
+import { simulate } from './simulate';
+
+const [H, W, N, STEP] = [12, 10, 6, 2];
+const WIDTH = W + STEP * (N - 1);
+
+/**
+ * Accelerated GAP without denoising (TV weight 0), by loops in float64:
+ * x0 = A^T y; y1 += y - A x; x += A^T((y1 - A x) / Phi_s), Phi_s = sum_n M_n^2 (0 -> 1).
+ */
+function gapByLoops(y: PlaneData, mask: PlaneData, iterations: number): Float64Array {
+  const forward = (x: Float64Array) =>
+    forwardByLoops({ data: Float32Array.from(x), shape: [H, W, N] }, mask, STEP);
+  const adjoint = (r: ArrayLike<number>) => {
+    const x = new Float64Array(H * W * N);
+    for (let row = 0; row < H; row++)
+      for (let col = 0; col < W; col++)
+        for (let n = 0; n < N; n++)
+          x[(row * W + col) * N + n] = r[row * WIDTH + col + STEP * n] * mask.data[row * W + col];
+    return x;
+  };
+  const phi = new Float64Array(H * WIDTH);
+  for (let row = 0; row < H; row++)
+    for (let col = 0; col < W; col++)
+      for (let n = 0; n < N; n++) phi[row * WIDTH + col + STEP * n] += mask.data[row * W + col] ** 2;
+  let x = adjoint(y.data);
+  const y1 = new Float64Array(H * WIDTH);
+  for (let k = 0; k < iterations; k++) {
+    const yb = forward(x);
+    const residual = new Float64Array(H * WIDTH);
+    for (let i = 0; i < residual.length; i++) {
+      y1[i] += y.data[i] - yb[i];
+      residual[i] = (y1[i] - yb[i]) / (phi[i] === 0 ? 1 : phi[i]);
+    }
+    const step = adjoint(residual);
+    x = x.map((v, i) => v + step[i]);
+  }
+  return x;
+}
+
+let truth: CubeData;
+let mask: PlaneData;
+let measurement: PlaneData;
+
+describeBackends('reconstruct', () => {
+  beforeAll(async () => {
+    truth = testScene(H, W, N);
+    mask = testMask(H, W);
+    measurement = await simulate(truth, mask, { shiftStep: STEP });
+  });
+
+  it('GAP-TV: the projections agree with loops (TV weight 0), and no tensor is left behind', async () => {
+    const start = tf.memory().numTensors;
+    const result = await reconstruct(measurement, mask, {
+      method: 'gap-tv',
+      gapTv: { iterations: 3, tvWeight: 0 },
+    });
+    expect(result.cube.shape).toEqual([H, W, N]);
+    expect(result.gapTv).toEqual({ ...GAP_TV_DEFAULTS, iterations: 3, tvWeight: 0 });
+    expect(result.backend).toBe(tf.getBackend());
+    expect(maxAbsDiff(result.cube.data, gapByLoops(measurement, mask, 3))).toBeLessThan(1e-4);
+    expect(tf.memory().numTensors).toBe(start);
+  });
+
+  it("GAP-TV with no settings is cassi-sim's reconstructGapTv with its defaults (one set)", async () => {
+    const result = await expectNoLeaks(() => reconstruct(measurement, mask, { method: 'gap-tv' }));
+    expect(result.gapTv).toEqual({ ...GAP_TV_DEFAULTS });
+    const y = tf.tensor3d(measurement.data, [1, H, WIDTH]);
+    const m = tf.tensor2d(mask.data, [H, W]);
+    const direct = await reconstructGapTv(y, m);
+    expect(maxAbsDiff(result.cube.data, await direct.data())).toBe(0);
+    tf.dispose([y, m, direct]);
+  });
+
+  it('reports progress without the method name, and stops when cancelled without leaking', async () => {
+    const seen: PipelineProgress[] = [];
+    await reconstruct(measurement, mask, {
+      method: 'gap-tv',
+      gapTv: { iterations: 3 },
+      onProgress: (p) => seen.push(p),
+    });
+    expect(seen.map((p) => p.text)).toEqual([
+      'starting',
+      'iteration 1 of 3',
+      'iteration 2 of 3',
+      'iteration 3 of 3',
+    ]);
+    expect(seen.every((p) => p.method === 'gap-tv' && p.unit === 'iteration' && p.total === 3)).toBe(true);
+    const controller = new AbortController();
+    await expectNoLeaks(() =>
+      expect(
+        reconstruct(measurement, mask, {
+          method: 'gap-tv',
+          gapTv: { iterations: 500 },
+          signal: controller.signal,
+          onProgress: (p) => {
+            if (p.done === 2) controller.abort(new DOMException('cancelled by the user', 'AbortError'));
+          },
+        }),
+      ).rejects.toThrow(/cancelled/),
+    );
+  });
+
+  let model: S2Transformer;
+  afterAll(() => model?.dispose());
+
+  it('S2: the network on Y0 = shiftBack(Y * 2 / N) * M computed by loops, tiled, with tile progress', async () => {
+    model = new S2Transformer({
+      bandCount: N,
+      embeddingDim: 4,
+      stageCount: 1,
+      blocksPerStage: 1,
+      heads: 1,
+      windowSize: 2,
+      ffnRatio: 1,
+      maskEncodingStage: 0,
+      seed: 3,
+    });
+    const seen: string[] = [];
+    const start = tf.memory().numTensors;
+    const result = await reconstruct(measurement, mask, {
+      method: 's2',
+      model,
+      onProgress: (p) => seen.push(p.text),
+    });
+    expect(tf.memory().numTensors).toBe(start);
+    expect(result.gapTv).toBeUndefined();
+    expect(seen[0]).toBe('starting');
+    expect(seen.at(-1)).toMatch(/^tile (\d+) of \1$/);
+    const y0 = new Float32Array(H * W * N);
+    for (let row = 0; row < H; row++)
+      for (let col = 0; col < W; col++)
+        for (let n = 0; n < N; n++)
+          y0[(row * W + col) * N + n] =
+            measurement.data[row * WIDTH + col + STEP * n] * (2 / N) * mask.data[row * W + col];
+    const expected = tf.tidy(() => model.apply(tf.tensor4d(y0, [1, H, W, N])).reconstruction.dataSync());
+    expect(maxAbsDiff(result.cube.data, expected as Float32Array)).toBeLessThan(1e-4);
+  });
+
+  it('rejects what does not fit, naming it, before computing and without leaking', async () => {
+    await expectNoLeaks(async () => {
+      await expect(
+        reconstruct({ data: new Float32Array(H * 71), shape: [H, 71] }, mask, { method: 'gap-tv' }),
+      ).rejects.toThrow(/W' - W = 61 is not step \* \(bands - 1\)/);
+      await expect(reconstruct(measurement, mask, { method: 's2' })).rejects.toThrow(
+        'reconstruct: method s2 needs a model',
+      );
+      const other = new S2Transformer({
+        bandCount: 4,
+        embeddingDim: 4,
+        stageCount: 1,
+        blocksPerStage: 1,
+        heads: 1,
+        windowSize: 2,
+        ffnRatio: 1,
+        maskEncodingStage: 0,
+      });
+      await expect(reconstruct(measurement, mask, { method: 's2', model: other })).rejects.toThrow(
+        "the model reconstructs 4 bands but the measurement and mask give 6 (W' - W = 10, step 2)",
+      );
+      other.dispose();
+      await expect(
+        reconstruct(measurement, mask, { method: 'gap-tv', gapTv: { iterations: 0 } }),
+      ).rejects.toThrow(PipelineInputError);
+      await expect(reconstruct(measurement, mask, { method: 'nope' as 'gap-tv' })).rejects.toThrow(
+        'reconstruct: method: expected one of gap-tv, s2, got nope',
+      );
+      const broken = { ...measurement, data: measurement.data.slice() };
+      broken.data[3] = Number.POSITIVE_INFINITY;
+      await expect(reconstruct(broken, mask, { method: 'gap-tv' })).rejects.toThrow(
+        /measurement: expected finite values.*Infinity at flat index 3 of shape/,
+      );
+    });
+  });
+});
