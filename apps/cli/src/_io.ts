@@ -66,11 +66,30 @@ export function requireInput(path: string, what: string): void {
   if (!existsSync(path)) throw new UsageError(`${what} ${path} does not exist: check the path`);
 }
 
+/** Says on stderr (also with --json: stdout stays one JSON document) when integers were used as stored. */
+function warnUnscaled(cube: Cube, what: string, path: string): Cube {
+  const note = cube.valueScale?.note;
+  if (note) process.stderr.write(`warning: ${what} ${path}: ${note}\n`);
+  return cube;
+}
+
 /**
  * Reads a cube-like array from any format hsi-io reads ([H, W, N]; a 2-D array comes back as [H, W, 1]).
- * With several variables and no key, the first of `preferred` present is used.
+ * With several variables and no key, the first of `preferred` present is used. Stored values follow
+ * hsi-io's one rule (`applyValueScale`): divided by the file's scale where it has one (safetensors
+ * metadata `scale`, ENVI `reflectance scale factor`, a PNG's range); integers without one are used as
+ * stored, with a warning.
  */
 export async function readArray(
+  path: string,
+  what: string,
+  preferred: readonly string[],
+  key?: string,
+): Promise<Cube> {
+  return warnUnscaled(await readWithPreferredKeys(path, what, preferred, key), what, path);
+}
+
+async function readWithPreferredKeys(
   path: string,
   what: string,
   preferred: readonly string[],

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import * as demoData from '@s2cassi/demo-data';
@@ -41,6 +41,53 @@ function weightsPaths(path: string): { weights: string; manifest: string } {
   return { weights: `${base}.safetensors`, manifest: `${base}.json` };
 }
 
+const WEIGHTS_EXPECTED =
+  'expected a .safetensors weights file (as written by s2cassi train or saveS2Transformer)';
+
+/**
+ * The weights file --weights names: `x.safetensors`, or a base path `x` with `x.safetensors` beside it.
+ * Anything else (a folder, `random.npy`, a missing file) is a usage error naming what was expected and
+ * what was given.
+ */
+function resolveWeightsPath(path: string): { weights: string; manifest: string } {
+  const ext = extname(path).toLowerCase();
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    throw new UsageError(`--weights ${path} is a folder: ${WEIGHTS_EXPECTED}`);
+  }
+  if (ext === '.safetensors' || (!existsSync(path) && existsSync(`${path}.safetensors`))) {
+    const paths = weightsPaths(path);
+    if (!existsSync(paths.weights)) {
+      throw new UsageError(`--weights ${paths.weights} does not exist: ${WEIGHTS_EXPECTED}`);
+    }
+    return paths;
+  }
+  if (!existsSync(path)) {
+    throw new UsageError(
+      `--weights ${path} does not exist${ext === '' ? ` (nor ${path}.safetensors)` : ''}: ${WEIGHTS_EXPECTED}`,
+    );
+  }
+  throw new UsageError(
+    `--weights ${path}: ${WEIGHTS_EXPECTED}, got a ${ext ? `${ext} file` : 'file without extension'}`,
+  );
+}
+
+/** Decodes weights bytes; a file that is not safetensors at all is a usage error saying so. */
+function decodeWeightsFile(bytes: Uint8Array, path: string, manifest: unknown): S2Transformer {
+  try {
+    return decodeModelWeights(bytes, { manifest, source: path });
+  } catch (error) {
+    if (!(error instanceof Error) || error.name !== 'HsiFormatError') throw error;
+    const source = (error as Error & { source?: string }).source;
+    const reason =
+      source && error.message.startsWith(`${source}: `)
+        ? error.message.slice(source.length + 2)
+        : error.message;
+    throw new UsageError(
+      `--weights ${path}: not a safetensors weights file (${reason}); ${WEIGHTS_EXPECTED}`,
+    );
+  }
+}
+
 /** Reads the S2 weights given by --weights, or the demo weights when `path` is undefined. */
 export async function loadModel(path: string | undefined): Promise<{ model: S2Transformer; source: string }> {
   if (path === undefined) {
@@ -53,12 +100,7 @@ export async function loadModel(path: string | undefined): Promise<{ model: S2Tr
       source: 'bundled demo weights',
     };
   }
-  const { weights, manifest } = weightsPaths(path);
-  if (!existsSync(weights)) {
-    throw new UsageError(
-      `weights file ${weights} does not exist: pass the .safetensors file written by train or saveS2Transformer`,
-    );
-  }
+  const { weights, manifest } = resolveWeightsPath(path);
   let json: unknown;
   if (existsSync(manifest)) {
     try {
@@ -68,7 +110,7 @@ export async function loadModel(path: string | undefined): Promise<{ model: S2Tr
     }
   }
   const bytes = new Uint8Array(await readFile(weights));
-  return { model: decodeModelWeights(bytes, { manifest: json, source: weights }), source: weights };
+  return { model: decodeWeightsFile(bytes, weights, json), source: weights };
 }
 
 /** A model configuration from --model: 'default', a JSON config/manifest file, or a weights file. */

@@ -1,4 +1,4 @@
-import { decodeSafetensors } from '@s2cassi/hsi-io';
+import { decodeSafetensors, safetensorToCube } from '@s2cassi/hsi-io';
 import { readAsset } from './_assets';
 
 /** A hyperspectral cube in HWC order (row-major, bands fastest) with its band centres. */
@@ -24,14 +24,13 @@ export interface DemoMask {
  */
 export async function loadDemoScene(): Promise<DemoCube> {
   const bytes = await readAsset(new URL('../assets/demo-scene.safetensors', import.meta.url));
-  const { tensors, metadata } = decodeSafetensors(bytes, 'demo-scene.safetensors');
-  const cube = tensors.cube;
-  const scale = Number(metadata.scale);
-  const data = new Float32Array(cube.data.length);
-  for (let i = 0; i < data.length; i++) data[i] = Number(cube.data[i]) / scale;
+  const file = decodeSafetensors(bytes, 'demo-scene.safetensors');
+  const { metadata } = file;
+  // Stored as U16 with metadata scale 65535: hsi-io's rule for stored values divides (as every reader does).
+  const cube = safetensorToCube(file, 'cube', { source: 'demo-scene.safetensors' });
   return {
-    data,
-    shape: cube.shape as [number, number, number],
+    data: cube.data,
+    shape: cube.shape,
     wavelengths: JSON.parse(metadata.wavelengths_nm) as number[],
     name: `${metadata.scene} (${metadata.crop})`,
     attribution: metadata.source,

@@ -1,9 +1,11 @@
 import { type NumericArray, reorder, toFloat32 } from './_ndarray';
 import { HsiFormatError } from './errors';
+import type { ValueScale } from './value-scale';
 
 /**
  * A hyperspectral cube: `data[(y * W + x) * N + band]` (row-major, bands fastest; the memory layout of
- * one image of a tfjs NHWC tensor). Values are whatever the source held (reflectance usually 0..1).
+ * one image of a tfjs NHWC tensor). Values are the source's, divided by its scale where it has one
+ * (reflectance usually 0..1; see `applyValueScale`).
  */
 export interface Cube {
   data: Float32Array;
@@ -12,6 +14,11 @@ export interface Cube {
   layout: 'hwc';
   /** Band centres in nm, one per band, when known. */
   wavelengths?: number[];
+  /**
+   * Set by the file readers when the file held integers or a scale was applied: the stored type, the
+   * scale divided by, or a note that integers were used as stored (see `applyValueScale`).
+   */
+  valueScale?: ValueScale;
 }
 
 function describe(value: unknown): string {

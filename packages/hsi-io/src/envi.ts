@@ -2,6 +2,7 @@ import { checkDims, DEFAULT_MAX_BYTES, type ReadOptions } from './_limits';
 import { hostLittleEndian, type NumericArray, swapBytes } from './_ndarray';
 import { assertCube, type Cube, createCube } from './cube';
 import { HsiFormatError } from './errors';
+import { applyValueScale, parseDeclaredScale } from './value-scale';
 
 export type EnviInterleave = 'bsq' | 'bil' | 'bip';
 
@@ -146,6 +147,11 @@ export function parseEnviHeader(text: string, source = 'ENVI header'): EnviHeade
   return header;
 }
 
+export interface EnviReadOptions extends ReadOptions {
+  /** Value that maps to 1.0; overrides the header's `reflectance scale factor`. */
+  scale?: number;
+}
+
 export interface EnviReadResult {
   cube: Cube;
   header: EnviHeader;
@@ -153,11 +159,18 @@ export interface EnviReadResult {
 
 /**
  * Decodes ENVI raw data with its header (text). The data file must hold exactly `header offset` +
- * samples x lines x bands x element size bytes. Values become Float32 (int64 through Number);
- * wavelengths, when listed, go to `cube.wavelengths` (converted to nm from micrometres when the units
+ * samples x lines x bands x element size bytes. Values become Float32 (int64 through Number) by the
+ * package's rule for stored values (`applyValueScale`): divided by `options.scale`, else by the
+ * header's `reflectance scale factor` (ENVI: the value that, divided into the data, gives 0..1
+ * reflectance); integers with neither are used as stored and `cube.valueScale.note` says so.
+ * Wavelengths, when listed, go to `cube.wavelengths` (converted to nm from micrometres when the units
  * say so).
  */
-export function decodeEnvi(headerText: string, data: Uint8Array, options: ReadOptions = {}): EnviReadResult {
+export function decodeEnvi(
+  headerText: string,
+  data: Uint8Array,
+  options: EnviReadOptions = {},
+): EnviReadResult {
   const source = options.source ?? 'ENVI';
   const header = parseEnviHeader(headerText, `${source} (header)`);
   if (!(data instanceof Uint8Array)) {
@@ -201,6 +214,16 @@ export function decodeEnvi(headerText: string, data: Uint8Array, options: ReadOp
       for (let b = 0; b < n; b++)
         for (let x = 0; x < w; x++) out[(y * w + x) * n + b] = get((y * n + b) * w + x);
   }
+  const factor = header.fields['reflectance scale factor'];
+  const field = "ENVI 'reflectance scale factor'";
+  applyValueScale(cube, type.name, {
+    scale: options.scale,
+    declared:
+      factor === undefined || options.scale !== undefined
+        ? undefined
+        : { scale: parseDeclaredScale(factor, field, `${source} (header)`), from: field },
+    source,
+  });
   if (header.wavelengths) {
     const micro = /^(micro|um|µm)/i.test(header.wavelengthUnits ?? '');
     cube.wavelengths = header.wavelengths.map((v) => (micro ? v * 1000 : v));

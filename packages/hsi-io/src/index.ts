@@ -20,6 +20,7 @@ export {
   type EnviDataType,
   type EnviHeader,
   type EnviInterleave,
+  type EnviReadOptions,
   type EnviReadResult,
   type EnviWriteOptions,
   encodeEnvi,
@@ -50,7 +51,15 @@ export {
   type MatWriteOptions,
 } from './mat-v5';
 export { decodeMatV73 } from './mat-v73';
-export { decodeNpy, encodeNpy, type NpyArray, type NpyDtype, type NpyWriteOptions } from './npy';
+export {
+  decodeNpy,
+  encodeNpy,
+  type NpyArray,
+  type NpyDtype,
+  type NpyToCubeOptions,
+  type NpyWriteOptions,
+  npyToCube,
+} from './npy';
 export { decodeNpz, encodeNpz, listNpzKeys, type NpzReadOptions } from './npz';
 export {
   type BandImage,
@@ -75,5 +84,15 @@ export {
   type SafetensorsDtype,
   type SafetensorsFile,
   type SafetensorsTensor,
+  type SafetensorToCubeOptions,
+  safetensorToCube,
   safetensorToFloat32,
 } from './safetensors';
+export {
+  applyValueScale,
+  type DeclaredScale,
+  isIntegerType,
+  parseDeclaredScale,
+  type ValueScale,
+  type ValueScaleOptions,
+} from './value-scale';

@@ -13,6 +13,10 @@ import {
   type MatWriteOptions,
 } from './mat-v5';
 import { decodeMatV73, hdf5SignatureOffset, listMatV73Variables } from './mat-v73';
+import { applyValueScale } from './value-scale';
+
+/** MATLAB classes by the element-type names of `ValueScale.stored` (the integer classes keep theirs). */
+const MAT_STORED: Partial<Record<string, string>> = { double: 'float64', single: 'float32', logical: 'bool' };
 
 function isHdf5(bytes: Uint8Array): boolean {
   return bytes instanceof Uint8Array && (isMatV73(bytes) || hdf5SignatureOffset(bytes) >= 0);
@@ -35,10 +39,18 @@ export async function listMatVariables(
 }
 
 /**
- * The cube held by variable `name` (MATLAB H x W x N or H x W, column-major) as an 'hwc' cube.
- * Errors name the file, the variable and, for skipped variables, why it could not be read.
+ * The cube held by variable `name` (MATLAB H x W x N or H x W, column-major) as an 'hwc' cube, by the
+ * package's rule for stored values (`applyValueScale`): divided by `options.scale` when given (a
+ * MAT-file has no place to declare one); integer classes without it are used as stored and
+ * `cube.valueScale.note` says so. Errors name the file, the variable and, for skipped variables, why it
+ * could not be read.
  */
-export function matVariableToCube(file: MatFile, name: string, source = 'MAT-file'): Cube {
+export function matVariableToCube(
+  file: MatFile,
+  name: string,
+  source = 'MAT-file',
+  options: { scale?: number } = {},
+): Cube {
   const variable = Object.hasOwn(file.variables, name) ? file.variables[name] : undefined;
   if (!variable) {
     const skipped = file.skipped.find((s) => s.name === name);
@@ -54,7 +66,14 @@ export function matVariableToCube(file: MatFile, name: string, source = 'MAT-fil
       `variable '${name}': expected H x W or H x W x N, got [${variable.dims.join(', ')}]`,
     );
   }
-  return cubeFromColumnMajor(variable.data, dims);
+  return applyValueScale(
+    cubeFromColumnMajor(variable.data, dims),
+    MAT_STORED[variable.class] ?? variable.class,
+    {
+      scale: options.scale,
+      source,
+    },
+  );
 }
 
 /** A batch of cubes: `data[((s * H + y) * W + x) * N + band]`, shape [scenes, H, W, N] (NHWC). */

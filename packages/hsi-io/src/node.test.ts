@@ -88,6 +88,22 @@ describe('readCubeFile / writeCubeFile', () => {
     );
   });
 
+  it('finds the ENVI data file among regular files only: a folder named like it is passed over', async () => {
+    const folder = join(work, 'beside');
+    mkdirSync(folder);
+    const [dataPath, headerPath] = await writeCubeFile(join(work, 'beside.hdr'), cube);
+    expect(dataPath).toBe(join(work, 'beside.img'));
+    // `beside/` (the first candidate name, no extension) is a folder: it must not be read as data.
+    mkdirSync(join(folder, 'inner'));
+    const back = await readCubeFile(headerPath);
+    expect(back.data).toEqual(cube.data);
+    // With only the folder there, the error names the candidates instead of EISDIR.
+    const lonely = join(work, 'lonely');
+    mkdirSync(lonely);
+    writeFileSync(`${lonely}.hdr`, readFileSync(headerPath));
+    await expect(readCubeFile(`${lonely}.hdr`)).rejects.toThrow(/no ENVI data file next to the header/);
+  });
+
   it('writes atomically and never replaces an existing file by default', async () => {
     const path = join(work, 'atomic.bin');
     await writeFileAtomic(path, new Uint8Array([1, 2, 3]));

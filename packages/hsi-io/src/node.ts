@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { DEFAULT_MAX_BYTES } from './_limits';
-import { assertCube, type Cube, cubeFromRowMajor } from './cube';
+import { assertCube, type Cube } from './cube';
 import { createLazyDataset, type LazyDataset } from './dataset';
 import { decodeEnvi, type EnviWriteOptions, encodeEnvi } from './envi';
 import { HsiFormatError } from './errors';
@@ -16,12 +16,12 @@ import {
   type TestResultOptions,
 } from './mat';
 import { cubeToMatArray, encodeMat } from './mat-v5';
-import { decodeNpy, encodeNpy } from './npy';
+import { decodeNpy, encodeNpy, npyToCube } from './npy';
 import { decodeNpz, encodeNpz } from './npz';
 import { type BandStackWriteOptions, cubeFromBandPngs, cubeToBandPngs } from './png-stack';
 import { CASSI_28_BAND_CENTRES, CAVE_31_BAND_CENTRES, resampleBands } from './resample';
 import { type ResizeMethod, resizeCube } from './resize';
-import { decodeSafetensors, encodeSafetensors, safetensorToFloat32 } from './safetensors';
+import { decodeSafetensors, encodeSafetensors, safetensorToCube } from './safetensors';
 
 export interface WriteFileOptions {
   /** Replace an existing file (default false: an existing file is an error, so inputs are never overwritten). */
@@ -135,12 +135,23 @@ export interface ReadCubeOptions {
   /** Variable / array / tensor name (MAT, .npz, safetensors). Default: the only candidate. */
   key?: string;
   maxBytes?: number;
-  /** PNG folders: value mapping to 1.0. */
+  /**
+   * Value that maps to 1.0, any format: overrides the file's own scale (safetensors metadata `scale`,
+   * ENVI `reflectance scale factor`, a PNG's 2^bits - 1). See `applyValueScale`.
+   */
   scale?: number;
   wavelengths?: readonly number[];
 }
 
 const ENVI_DATA = ['', '.img', '.raw', '.dat', '.bsq', '.bil', '.bip'];
+
+function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
 
 function pick(names: string[], key: string | undefined, path: string, what: string): string {
   if (key !== undefined) {
@@ -155,8 +166,11 @@ function pick(names: string[], key: string | undefined, path: string, what: stri
 
 /**
  * Reads a cube from a file chosen by extension: `.mat` (v5 or v7.3; H x W x N column-major), `.npy`,
- * `.npz`, `.safetensors` ([H, W, N] row-major, or [1, H, W, N]), `.hdr` (ENVI; the data file is found
- * next to it: same name without extension or with .img/.raw/.dat/.bsq/.bil/.bip), or a folder of band PNGs.
+ * `.npz`, `.safetensors` ([H, W, N] row-major, or [1, H, W, N]), `.hdr` (ENVI; the data file is the
+ * regular file next to it with the same name without extension or with .img/.raw/.dat/.bsq/.bil/.bip),
+ * or a folder of band PNGs. Stored values become the cube's by the one rule of `applyValueScale`:
+ * divided by `options.scale`, else by the file's own scale; integers without one are used as stored and
+ * `cube.valueScale.note` says so.
  */
 export async function readCubeFile(path: string, options: ReadCubeOptions = {}): Promise<Cube> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
@@ -170,29 +184,34 @@ export async function readCubeFile(path: string, options: ReadCubeOptions = {}):
     const supported = listed.filter((v) => v.supported).map((v) => v.name);
     const name = options.key ?? pick(supported, undefined, path, 'numeric variable');
     const file = await decodeMatAsync(bytes, { source: path, maxBytes, variables: [name] });
-    cube = matVariableToCube(file, name, path);
+    cube = matVariableToCube(file, name, path, { scale: options.scale });
   } else if (ext === '.npy') {
     const array = decodeNpy(await readLimited(path, maxBytes), { source: path, maxBytes });
-    cube = cubeFromRowMajor(array.data, array.shape, path);
+    cube = npyToCube(array, { scale: options.scale, source: path });
   } else if (ext === '.npz') {
     const arrays = decodeNpz(await readLimited(path, maxBytes), { source: path, maxBytes });
     const array = arrays[pick(Object.keys(arrays), options.key, path, 'array')];
-    cube = cubeFromRowMajor(array.data, array.shape, path);
+    cube = npyToCube(array, { scale: options.scale, source: path });
   } else if (ext === '.safetensors') {
-    const { tensors } = decodeSafetensors(await readLimited(path, maxBytes), path);
-    const tensor = tensors[pick(Object.keys(tensors), options.key, path, 'tensor')];
-    cube = cubeFromRowMajor(safetensorToFloat32(tensor), tensor.shape, path);
+    const file = decodeSafetensors(await readLimited(path, maxBytes), path);
+    const name = pick(Object.keys(file.tensors), options.key, path, 'tensor');
+    cube = safetensorToCube(file, name, { scale: options.scale, source: path });
   } else if (ext === '.hdr' || ENVI_DATA.includes(ext)) {
     const base = ext === '.hdr' ? path.slice(0, -4) : path.slice(0, path.length - ext.length);
     const header = ext === '.hdr' ? path : `${base}.hdr`;
-    const dataPath = ext === '.hdr' ? ENVI_DATA.map((e) => base + e).find((p) => existsSync(p)) : path;
+    // Only regular files: a folder `out/` beside `out.hdr` is not its data.
+    const dataPath = ext === '.hdr' ? ENVI_DATA.map((e) => base + e).find(isRegularFile) : path;
     if (!dataPath)
       throw new HsiFormatError(
         path,
         `no ENVI data file next to the header (tried ${ENVI_DATA.map((e) => basename(base + e)).join(', ')})`,
       );
     const headerText = new TextDecoder().decode(await readLimited(header, 1 << 24));
-    cube = decodeEnvi(headerText, await readLimited(dataPath, maxBytes), { source: dataPath, maxBytes }).cube;
+    cube = decodeEnvi(headerText, await readLimited(dataPath, maxBytes), {
+      source: dataPath,
+      maxBytes,
+      scale: options.scale,
+    }).cube;
   } else {
     throw new HsiFormatError(
       path,
@@ -363,7 +382,7 @@ export interface MatDatasetOptions {
   key?: string;
   /** Band centres to attach (default CASSI_28_BAND_CENTRES when the cube has 28 bands). */
   wavelengths?: readonly number[];
-  /** Divide values by this (default 1: KAIST cubes are already 0..1). */
+  /** Divide values by this (default none: KAIST cubes are already 0..1; see `applyValueScale`). */
   scale?: number;
   cacheSize?: number;
   maxBytes?: number;
@@ -393,9 +412,7 @@ export async function openMatDataset(folder: string, options: MatDatasetOptions 
           );
       }
       const file = await decodeMatAsync(bytes, { source: path, maxBytes, variables: [key] });
-      const cube = matVariableToCube(file, key, path);
-      if (options.scale && options.scale !== 1)
-        for (let i = 0; i < cube.data.length; i++) cube.data[i] /= options.scale;
+      const cube = matVariableToCube(file, key, path, { scale: options.scale });
       const wavelengths = options.wavelengths ?? (cube.shape[2] === 28 ? CASSI_28_BAND_CENTRES : undefined);
       if (wavelengths) {
         if (wavelengths.length !== cube.shape[2])

@@ -1,7 +1,9 @@
 import { floatToHalf, halfToFloat } from './_half';
 import { checkDims, DEFAULT_MAX_BYTES, type ReadOptions } from './_limits';
 import { bytesOf, type NumericArray, reorder, typedFromBytes } from './_ndarray';
+import { type Cube, cubeFromRowMajor } from './cube';
 import { HsiFormatError } from './errors';
+import { applyValueScale } from './value-scale';
 
 /** NumPy element types read and written (the descr without its byte-order character). */
 export type NpyDtype = 'f2' | 'f4' | 'f8' | 'i1' | 'i2' | 'i4' | 'i8' | 'u1' | 'u2' | 'u4' | 'u8' | 'b1';
@@ -31,6 +33,39 @@ const ARRAYS: Record<NpyDtype, new (length: number) => NumericArray> = {
   u8: BigUint64Array,
   b1: Uint8Array,
 };
+
+const STORED: Record<NpyDtype, string> = {
+  f2: 'float16',
+  f4: 'float32',
+  f8: 'float64',
+  i1: 'int8',
+  i2: 'int16',
+  i4: 'int32',
+  i8: 'int64',
+  u1: 'uint8',
+  u2: 'uint16',
+  u4: 'uint32',
+  u8: 'uint64',
+  b1: 'bool',
+};
+
+export interface NpyToCubeOptions {
+  /** Value that maps to 1.0 (a .npy file has no place to declare one). */
+  scale?: number;
+  /** File name for messages (default '.npy'). */
+  source?: string;
+}
+
+/**
+ * A decoded .npy (or one .npz array) as a cube ([H, W], [H, W, N] or [1, H, W, N]), by the package's
+ * rule for stored values (`applyValueScale`): divided by `options.scale` when given; integers without
+ * one are used as stored and `cube.valueScale.note` says so.
+ */
+export function npyToCube(array: NpyArray, options: NpyToCubeOptions = {}): Cube {
+  const source = options.source ?? '.npy';
+  const cube = cubeFromRowMajor(array.data, array.shape, source);
+  return applyValueScale(cube, STORED[array.dtype] ?? array.dtype, { scale: options.scale, source });
+}
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 

@@ -4,6 +4,7 @@ import { crc32 } from './_zip';
 import { inflateZlib } from './_zlib';
 import { assertCube, type Cube, createCube } from './cube';
 import { HsiFormatError } from './errors';
+import { applyValueScale } from './value-scale';
 
 /** One grey band image: row-major `data`, 8-bit (Uint8Array) or 16-bit (Uint16Array). */
 export interface BandImage {
@@ -288,7 +289,8 @@ export interface BandStackReadOptions extends ReadOptions {
 }
 
 /**
- * Builds a cube from one greyscale PNG per band (band order = array order), dividing by `scale`.
+ * Builds a cube from one greyscale PNG per band (band order = array order), dividing by `scale`
+ * (default the PNG range 2^bits - 1, by the package's rule for stored values, `applyValueScale`).
  * All bands must have the same size and bit depth.
  */
 export function cubeFromBandPngs(pngs: readonly Uint8Array[], options: BandStackReadOptions = {}): Cube {
@@ -320,13 +322,16 @@ export function cubeFromBandPngs(pngs: readonly Uint8Array[], options: BandStack
         `band is ${band.width} x ${band.height} (${band.bitDepth}-bit), band 1 is ${first.width} x ${first.height} (${first.bitDepth}-bit)`,
       );
     }
-    const scale = options.scale ?? (band.bitDepth === 16 ? 65535 : 255);
-    const inverse = 1 / scale;
     const out = cube.data;
     const data = band.data;
-    for (let p = 0; p < data.length; p++) out[p * n + b] = data[p] * inverse;
+    for (let p = 0; p < data.length; p++) out[p * n + b] = data[p];
   }
-  return cube as Cube;
+  const bits = (first as BandImage).bitDepth;
+  return applyValueScale(cube as Cube, `uint${bits}`, {
+    scale: options.scale,
+    declared: { scale: 2 ** bits - 1, from: `the ${bits}-bit PNG range` },
+    source: options.source ?? 'PNG stack',
+  });
 }
 
 export interface BandStackWriteOptions {

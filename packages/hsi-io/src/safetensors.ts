@@ -1,4 +1,6 @@
+import { type Cube, cubeFromRowMajor } from './cube';
 import { HsiFormatError } from './errors';
+import { applyValueScale, parseDeclaredScale } from './value-scale';
 
 /** Element types of the safetensors format (https://github.com/huggingface/safetensors). */
 export type SafetensorsDtype =
@@ -319,6 +321,61 @@ export function safetensorToFloat32(tensor: SafetensorsTensor): Float32Array {
   const out = new Float32Array(data.length);
   for (let i = 0; i < data.length; i++) out[i] = Number(data[i]);
   return out;
+}
+
+const STORED: Record<SafetensorsDtype, string> = {
+  F64: 'float64',
+  F32: 'float32',
+  F16: 'float16',
+  BF16: 'bfloat16',
+  I64: 'int64',
+  I32: 'int32',
+  I16: 'int16',
+  I8: 'int8',
+  U64: 'uint64',
+  U32: 'uint32',
+  U16: 'uint16',
+  U8: 'uint8',
+  BOOL: 'bool',
+};
+
+export interface SafetensorToCubeOptions {
+  /** Value that maps to 1.0; overrides the file's metadata `scale`. */
+  scale?: number;
+  /** File name for messages (default 'safetensors'). */
+  source?: string;
+}
+
+/**
+ * One tensor of a decoded safetensors file as a cube ([H, W], [H, W, N] or [1, H, W, N] row-major), by
+ * the package's rule for stored values (`applyValueScale`): divided by `options.scale`, else by the
+ * file's `__metadata__` `scale` when it has one (the bundled demo cube: U16, scale 65535); integers
+ * without a scale are used as stored and `cube.valueScale.note` says so.
+ */
+export function safetensorToCube(
+  file: SafetensorsFile,
+  name: string,
+  options: SafetensorToCubeOptions = {},
+): Cube {
+  const source = options.source ?? 'safetensors';
+  const tensor = Object.hasOwn(file.tensors, name) ? file.tensors[name] : undefined;
+  if (!tensor) {
+    throw new HsiFormatError(
+      source,
+      `no tensor '${name}' (tensors: ${Object.keys(file.tensors).join(', ') || 'none'})`,
+    );
+  }
+  const cube = cubeFromRowMajor(safetensorToFloat32(tensor), tensor.shape, source);
+  const text = Object.hasOwn(file.metadata, 'scale') ? file.metadata.scale : undefined;
+  const field = "metadata 'scale'";
+  return applyValueScale(cube, STORED[tensor.dtype], {
+    scale: options.scale,
+    declared:
+      text === undefined || options.scale !== undefined
+        ? undefined
+        : { scale: parseDeclaredScale(text, field, source), from: `safetensors ${field}` },
+    source,
+  });
 }
 
 function halfToFloat(h: number): number {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PRESET_NAMES, parseSetOverrides, resolveConfig, type TrainerConfig } from '@s2cassi/trainer';
@@ -155,7 +155,38 @@ function mapTrainerErrors(error: unknown, runDirectory: string): never {
       `${runDirectory} holds no checkpoints to resume: start it with s2cassi train -o ${runDirectory}`,
     );
   }
+  const { code, path } = error as NodeJS.ErrnoException;
+  if (code === 'ENOENT' && path && !resolve(path).startsWith(resolve(runDirectory))) {
+    // A data path of a resumed run's config (train checks them up front, see checkDataPaths).
+    throw new UsageError(
+      `${path} does not exist: the run's config names it (data.source.root or data.mask.path); change it with --set`,
+    );
+  }
   throw error;
+}
+
+/** Throws a UsageError naming the config field and the path unless `path` is a `kind` that exists. */
+function requireDataPath(field: string, path: string, kind: 'folder' | 'file', expected: string): void {
+  const absolute = resolve(path);
+  const shown = absolute === path ? path : `${path} (${absolute})`;
+  if (!existsSync(absolute)) {
+    throw new UsageError(
+      `${field} ${shown} does not exist: expected ${expected} (set it with --set ${field}=<path>)`,
+    );
+  }
+  const isFolder = statSync(absolute).isDirectory();
+  if (kind === 'folder' ? !isFolder : isFolder) {
+    throw new UsageError(`${field} ${shown} is not a ${kind}: expected ${expected}`);
+  }
+}
+
+/** The data a config names must be there before any work starts (paths are relative to the current folder). */
+function checkDataPaths(config: TrainerConfig): void {
+  const { source, mask } = config.data;
+  if (source.kind === 'cave')
+    requireDataPath('data.source.root', source.root, 'folder', 'a folder of CAVE scene folders');
+  if (mask.kind === 'file')
+    requireDataPath('data.mask.path', mask.path, 'file', 'a mask file (.mat, .npy, .npz, .safetensors)');
 }
 
 registerCommand((program, run) => {
@@ -206,6 +237,7 @@ registerCommand((program, run) => {
         ...backendOverride(context),
         parseSetOverrides(options.set ?? []),
       );
+      checkDataPaths(config);
       quietTfjs();
       // 'auto' goes through the CLI's choice (no WebGPU probe without a GPU device).
       const backend =

@@ -6,6 +6,7 @@ import {
   encodeMat,
   encodeNpy,
   encodeNpz,
+  encodeSafetensors,
 } from '@s2cassi/hsi-io';
 import { encodeModelWeights, modelManifest, S2Transformer } from '@s2cassi/s2-attn';
 import { uniformArray } from '@s2cassi/testing';
@@ -96,6 +97,31 @@ describe('readInput', () => {
     if (stack.role !== 'cube') throw new Error('expected a cube');
     expect(stack.cube.shape).toEqual([H, W, 3]);
     for (let b = 0; b < 3; b++) expect(stack.cube.data[7 * 3 + b]).toBeCloseTo(bands[b][7] / 255, 6);
+  });
+
+  it('reads integer data by the one hsi-io rule: a scale in the metadata divides, none is reported', async () => {
+    const counts = Uint16Array.from(cubeValues, (v) => Math.round(v * 65535));
+    const tensors = { cube: { dtype: 'U16' as const, shape: [H, W, N], data: counts } };
+    const scaled = await readInput('cube', [
+      named('scene.safetensors', encodeSafetensors(tensors, { scale: '65535' })),
+    ]);
+    if (scaled.role !== 'cube') throw new Error('expected a cube');
+    // Independent reference: count / 65535 rounded once to float32.
+    expect(Array.from(scaled.cube.data)).toEqual(Array.from(counts, (v) => Math.fround(v / 65535)));
+    expect(scaled.source).toBe('scene.safetensors:cube');
+    const envi = encodeEnvi(createCube([H, W, N], Float32Array.from(counts)), { dataType: 12 });
+    const fromEnvi = await readInput('cube', [
+      named('scene.hdr', new TextEncoder().encode(`${envi.header}reflectance scale factor = 65535\n`)),
+      named('scene.img', envi.data),
+    ]);
+    if (fromEnvi.role !== 'cube') throw new Error('expected a cube');
+    expect(Array.from(fromEnvi.cube.data)).toEqual(Array.from(counts, (v) => Math.fround(v / 65535)));
+    const plain = await readInput('cube', [
+      named('counts.npy', encodeNpy({ data: counts, shape: [H, W, N] })),
+    ]);
+    if (plain.role !== 'cube') throw new Error('expected a cube');
+    expect(Array.from(plain.cube.data)).toEqual(Array.from(counts));
+    expect(plain.source).toMatch(/^counts\.npy \(uint16 values used as stored \(\d+\.\.\d+\)/);
   });
 
   it('gives errors naming the file and what was expected', async () => {

@@ -1,14 +1,14 @@
 import {
   type Cube,
   cubeFromBandPngs,
-  cubeFromRowMajor,
   decodeEnvi,
   decodeMatAsync,
   decodeNpy,
   decodeNpz,
   decodeSafetensors,
   matVariableToCube,
-  safetensorToFloat32,
+  npyToCube,
+  safetensorToCube,
 } from '@s2cassi/hsi-io';
 import { countParameters, manifestFromSafetensors, resolveS2TransformerConfig } from '@s2cassi/s2-attn';
 import { defaultWavelengths } from './formats';
@@ -85,12 +85,12 @@ async function candidatesOf(files: readonly NamedBytes[]): Promise<Candidate[]> 
       }
     } else if (ext === 'npy') {
       const array = decodeNpy(file.bytes, { ...limit, source: file.name });
-      out.push({ name: file.name, cube: cubeFromRowMajor(array.data, array.shape, file.name) });
+      out.push({ name: file.name, cube: npyToCube(array, { source: file.name }) });
     } else if (ext === 'npz') {
       const arrays = decodeNpz(file.bytes, { ...limit, source: file.name });
       for (const [key, array] of Object.entries(arrays)) {
         if (array.shape.length < 2 || array.shape.length > 4) continue;
-        out.push({ name: `${file.name}:${key}`, cube: cubeFromRowMajor(array.data, array.shape, file.name) });
+        out.push({ name: `${file.name}:${key}`, cube: npyToCube(array, { source: file.name }) });
       }
     } else if (ext === 'safetensors') {
       const decoded = decodeSafetensors(file.bytes, file.name);
@@ -98,7 +98,7 @@ async function candidatesOf(files: readonly NamedBytes[]): Promise<Candidate[]> 
         if (tensor.shape.length < 2 || tensor.shape.length > 4) continue;
         out.push({
           name: `${file.name}:${key}`,
-          cube: cubeFromRowMajor(safetensorToFloat32(tensor), tensor.shape, file.name),
+          cube: safetensorToCube(decoded, key, { source: file.name }),
         });
       }
     } else {
@@ -183,10 +183,18 @@ export function readWeights(files: readonly NamedBytes[]): WeightsData {
   };
 }
 
+/** The chosen array's name, with hsi-io's note when integers were used as stored (no scale in the file). */
+function describeChosen(chosen: Candidate): string {
+  const note = chosen.cube.valueScale?.note;
+  return note ? `${chosen.name} (${note})` : chosen.name;
+}
+
 /**
  * Reads the files dropped or picked for one role. Everything happens on the bytes in memory: nothing
- * is sent anywhere. Throws an {@link InputError} (or a format error from @s2cassi/hsi-io) naming the file,
- * what was expected and what was found.
+ * is sent anywhere. Stored values follow @s2cassi/hsi-io's one rule (`applyValueScale`): divided by the
+ * file's scale where it has one (safetensors metadata `scale`, ENVI `reflectance scale factor`, a PNG's
+ * range); integers without one are used as stored and `source` says so. Throws an {@link InputError}
+ * (or a format error from @s2cassi/hsi-io) naming the file, what was expected and what was found.
  */
 export async function readInput(role: InputRole, files: readonly NamedBytes[]): Promise<LoadedInput> {
   if (files.length === 0) throw new InputError(`${role}: no file given`);
@@ -202,7 +210,7 @@ export async function readInput(role: InputRole, files: readonly NamedBytes[]): 
   if (role === 'cube') {
     const wavelengths = chosen.cube.wavelengths ?? defaultWavelengths(bands);
     const cube: CubeData = { data: chosen.cube.data, shape: [height, width, bands], wavelengths };
-    return { role, cube, source: chosen.name };
+    return { role, cube, source: describeChosen(chosen) };
   }
   const plane: PlaneData = { data: chosen.cube.data, shape: [height, width] };
   if (role === 'mask') {
@@ -211,5 +219,5 @@ export async function readInput(role: InputRole, files: readonly NamedBytes[]): 
         throw new InputError(`${chosen.name}: a mask must be >= 0, found ${plane.data[i]}`);
     }
   }
-  return { role, plane, source: chosen.name };
+  return { role, plane, source: describeChosen(chosen) };
 }
