@@ -189,7 +189,8 @@ export function lineChartLayout(options: LineChartOptions, fn = 'lineChartLayout
   for (const m of markers) xs.push(m.x);
   let [xLow, xHigh] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
   if (xHigh === xLow) [xLow, xHigh] = [xLow - 1, xHigh + 1];
-  const xRange = niceRange(xLow, xHigh, 6);
+  // The data's own x range (steps, epochs): no empty margin after the last point.
+  const xRange: [number, number] = [xLow, xHigh];
 
   const ys = series.flatMap((s) => s.points.map(([, y]) => y).filter(plotted));
   let yRange: [number, number];

@@ -38,6 +38,23 @@ export interface StepRecord {
   backendBytes?: number;
 }
 
+/**
+ * The loss objective changes (`type: 'objective'` in the log), e.g. from L_ME to L_MA at
+ * `loss.switchFraction`: emitted before the first step (0-based `step`, in `epoch`) of the new one. The
+ * total loss means something else from there on; `message` says so in one line.
+ */
+export interface ObjectiveChangeRecord {
+  type: 'objective';
+  step: number;
+  epoch: number;
+  from: string;
+  to: string;
+  /** alpha and beta of the new objective. */
+  alpha: number;
+  beta: number;
+  message: string;
+}
+
 /** One finished epoch (`type: 'epoch'` in the log). */
 export interface EpochRecord {
   type: 'epoch';
@@ -62,6 +79,7 @@ export interface TrainerEventMap {
     parameterCount: number;
   };
   step: StepRecord;
+  objective: ObjectiveChangeRecord;
   epoch: EpochRecord;
   validation: ValidationRecord & { best: boolean };
   checkpoint: { step: number; location: string; kind: 'step' | 'best' | 'final' | 'interrupt' };

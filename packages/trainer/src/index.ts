@@ -49,6 +49,7 @@ export {
 export {
   type EpochRecord,
   type LossValues,
+  type ObjectiveChangeRecord,
   type StepRecord,
   type TrainerEventMap,
   type TrainerEventName,

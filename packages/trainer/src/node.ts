@@ -160,6 +160,7 @@ function attachLog(trainer: Trainer, logFile: string): void {
   trainer.events.on('step', (e) => {
     if (e.step % trainer.config.log.everySteps === 0 || e.stepInEpoch === e.stepsPerEpoch - 1) write(e);
   });
+  trainer.events.on('objective', (e) => write(e));
   trainer.events.on('epoch', (e) => write(e));
   trainer.events.on('validation', (e) => write({ type: 'validation', ...e }));
   trainer.events.on('checkpoint', (e) => write({ type: 'checkpoint', ...e }));
@@ -224,6 +225,8 @@ async function prepare(
     );
   }
   attachLog(trainer, logFile);
+  // The printed loss jumps at a switch of objective (L_ME -> L_MA): say so where it happens.
+  trainer.events.on('objective', (e) => log(e.message));
   const store = new FileCheckpointStore(runDirectory, config.checkpoint.keep);
   return {
     trainer,

@@ -25,6 +25,7 @@ import { type EpochRecord, type StepRecord, TrainerEvents } from './events';
 import { learningRateAt } from './learning-rate';
 import { assertMemoryFits, estimateTrainingMemory, type MemoryEstimate } from './memory';
 import { createModel, type TrainableModel } from './model';
+import { objectiveChange } from './objective-change';
 import type { Scene, SceneSource } from './scene-source';
 
 /** Where checkpoints go (the Node part writes folders; a browser app could use IndexedDB). */
@@ -335,6 +336,11 @@ export class Trainer {
     const epoch = Math.floor(step / this.stepsPerEpoch);
     const learningRate = this.learningRateAt(step);
     const lossStep = this.lossAt(epoch);
+    if (step > 0) {
+      const previous = this.lossAt(Math.floor((step - 1) / this.stepsPerEpoch));
+      if (previous.objective !== lossStep.objective)
+        this.events.emit('objective', objectiveChange(step, epoch, previous.objective, lossStep));
+    }
     const { data, training, optimizer, loss, model } = this.config;
     const draws = drawBatch(this.random, this.trainScenes, this.mask, {
       batchSize: training.batchSize,
