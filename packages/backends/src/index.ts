@@ -1,4 +1,5 @@
 export { type BackendInfo, backendInfo } from './backend-info';
+export { type BackendName, type BackendPlatform, backendOrder } from './backend-order';
 export { mirrorPadGradConfig } from './mirror-pad-gradient';
 export {
   type NodeWebGpuInfo,
@@ -15,6 +16,7 @@ export {
   setupBackend,
   TENSORFLOW_INSTALL_HINT,
 } from './setup-backend';
+export { isSoftwareRenderer } from './software-renderer';
 export {
   registerWasmMatmul,
   setWasmMatmulMode,

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { IS_NODE_PLATFORM, importOptional, isInstalled } from '#platform';
+import { isSoftwareRenderer } from './software-renderer';
 import { registerWebGpuAddNChunking } from './webgpu-add-n';
 
 /** Options of {@link setupNodeWebGpu}. */
@@ -39,8 +40,6 @@ type AdapterLike = {
   requestDevice(descriptor?: Record<string, unknown>): Promise<unknown>;
 };
 type WebGpuPackage = { create(flags: string[]): GpuLike; globals: Record<string, unknown> };
-
-const SOFTWARE = /llvmpipe|swiftshader|lavapipe|softpipe|software|microsoft basic render/i;
 
 let found: { info: NodeWebGpuInfo; adapter: AdapterLike; gpu: GpuLike } | undefined;
 
@@ -86,10 +85,10 @@ export async function setupNodeWebGpu(options: NodeWebGpuOptions = {}): Promise<
         continue;
       }
       const description = describeAdapter(adapter);
-      const isSoftware =
-        adapter.isFallbackAdapter === true ||
-        adapter.info?.isFallbackAdapter === true ||
-        SOFTWARE.test(description);
+      const isSoftware = isSoftwareRenderer(
+        description,
+        adapter.isFallbackAdapter === true || adapter.info?.isFallbackAdapter === true,
+      );
       if (isSoftware && options.allowSoftware === false) {
         attempts.push(`${label}: software adapter '${description}' refused (allowSoftware: false)`);
         continue;

@@ -99,9 +99,20 @@ describe('setupBackend', () => {
     expect(choice.reason).toContain('tensorflow: @tensorflow/tfjs-node(-gpu) not installed');
   });
 
+  it("'webgl' is for browsers; with fallback it goes on to wasm and says why", async () => {
+    await expect(setupBackend('webgl')).rejects.toThrow(/'webgl' needs a browser or a Web Worker \(WebGL2\)/);
+    const choice = await setupBackend('webgl', { fallback: true, log: () => {} });
+    expect(choice.backend).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(choice.fallback).toMatch(/^webgl failed \('webgl' needs a browser.*\); using wasm instead$/);
+    expect(choice.reason).toMatch(/^fallback: wasm/);
+    // a request that works reports no fallback
+    expect((await setupBackend('cpu', { fallback: true })).fallback).toBeUndefined();
+  });
+
   it('rejects an unknown request and bad thread counts with the expected values named', async () => {
-    await expect(setupBackend('webgl' as never)).rejects.toThrow(
-      /expected one of 'auto', 'webgpu', 'wasm', 'cpu', 'tensorflow', got "webgl"/,
+    await expect(setupBackend('opengl' as never)).rejects.toThrow(
+      /expected one of 'auto', 'webgpu', 'webgl', 'wasm', 'cpu', 'tensorflow', got "opengl"/,
     );
     await expect(setupBackend('wasm', { threads: 0 })).rejects.toThrow(
       /threads to be an integer >= 1, got 0/,

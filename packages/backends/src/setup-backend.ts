@@ -11,14 +11,24 @@ import {
   wasmBinaryDirectory,
 } from '#platform';
 import { guardWasmMalloc, setSimdPool, simdPoolOn, tfjsMemory, type WasmModuleLike } from './_simd-module';
+import { webGlRenderer } from './_webgl';
+import { type BackendName, backendOrder } from './backend-order';
 import { type NodeWebGpuOptions, setupNodeWebGpu } from './node-webgpu';
 import { registerGradients } from './register-gradients';
+import { isSoftwareRenderer } from './software-renderer';
 import { registerWasmTrainingKernels } from './wasm-training-kernels';
 import { registerWebGpuAddNChunking } from './webgpu-add-n';
 
 /** What {@link setupBackend} may be asked for. */
-export type BackendRequest = 'auto' | 'webgpu' | 'wasm' | 'cpu' | 'tensorflow';
-export const BACKEND_REQUESTS: readonly BackendRequest[] = ['auto', 'webgpu', 'wasm', 'cpu', 'tensorflow'];
+export type BackendRequest = 'auto' | BackendName;
+export const BACKEND_REQUESTS: readonly BackendRequest[] = [
+  'auto',
+  'webgpu',
+  'webgl',
+  'wasm',
+  'cpu',
+  'tensorflow',
+];
 
 /** Options of {@link setupBackend}. */
 export interface SetupBackendOptions {
@@ -37,6 +47,12 @@ export interface SetupBackendOptions {
   wasmPaths?: string | Record<string, string>;
   /** 'auto' also accepts a software WebGPU adapter (llvmpipe, SwiftShader). Default false. */
   allowSoftwareWebGpu?: boolean;
+  /**
+   * When an explicit request fails, go on down the platform's chain below it ({@link backendOrder}:
+   * a failed 'webgpu' tries webgl in a browser, then wasm, then cpu), skipping software GPUs as 'auto'
+   * does, and say so in {@link BackendChoice.fallback}. Default false: an explicit request that fails throws.
+   */
+  fallback?: boolean;
   /** Passed to {@link setupNodeWebGpu} (Node only). */
   webgpu?: NodeWebGpuOptions;
   /** Receives one line per decision. */
@@ -47,6 +63,8 @@ export interface SetupBackendOptions {
 export interface BackendChoice {
   backend: string;
   reason: string;
+  /** Set when an explicit request failed and `fallback` activated another backend: what failed and why. */
+  fallback?: string;
 }
 
 /** How to install the TensorFlow C backend, shown when 'tensorflow' is requested but absent. */
@@ -59,10 +77,14 @@ const TENSORFLOW_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node
 
 /**
  * Loads, registers and activates a tfjs backend, then registers gradients (and, for wasm, the
- * training kernels; for webgpu, an `AddN` that works for more than 7 tensors). Backend packages are imported dynamically, so a browser bundle never pulls the
- * Node-only ones. 'auto' tries webgpu (a real, non-software adapter unless `allowSoftwareWebGpu`), then
- * tensorflow (only if installed), then wasm, then cpu, and the returned `reason` says why it stopped
- * where it did. Throws an Error naming the request and the cause when an explicit request fails.
+ * training kernels; for webgpu, an `AddN` that works for more than 7 tensors). Backend packages are
+ * imported dynamically, so a browser bundle never pulls the Node-only ones. 'auto' walks
+ * {@link backendOrder}: in Node webgpu (a real, non-software adapter unless `allowSoftwareWebGpu`), then
+ * tensorflow (only if installed), then wasm, then cpu; in a browser or Web Worker webgpu, then webgl
+ * (both skipped when only a software rasteriser is there, {@link isSoftwareRenderer}), then wasm, then
+ * cpu. The returned `reason` says why it stopped where it did. An explicit request accepts a software
+ * GPU; when it fails it throws an Error naming the request and the cause, or, with `fallback`, goes on
+ * down the chain and says so in `fallback`. tfjs's own initialisation warnings go into the error.
  */
 export async function setupBackend(
   request: BackendRequest = 'auto',
@@ -79,36 +101,68 @@ export async function setupBackend(
   const log = options.log ?? (() => {});
   registerGradients();
   let choice: BackendChoice;
-  switch (request) {
-    case 'cpu':
-      await setupCpu();
-      choice = { backend: 'cpu', reason: "requested 'cpu'" };
-      break;
-    case 'wasm':
-      choice = { backend: 'wasm', reason: `requested 'wasm'${await setupWasm(options, log)}` };
-      break;
-    case 'webgpu':
-      choice = { backend: 'webgpu', reason: `requested 'webgpu'${await setupWebGpu(options, log, true)}` };
-      break;
-    case 'tensorflow':
-      choice = { backend: 'tensorflow', reason: `requested 'tensorflow': ${await setupTensorflow(log)}` };
-      break;
-    default:
-      choice = await setupAuto(options, log);
+  if (request === 'auto') {
+    choice = await setupAuto(options, log);
+  } else {
+    try {
+      choice = await setupRequested(request, options, log);
+    } catch (error) {
+      if (options.fallback !== true) throw error;
+      const cause = (error as Error).message.replace(/^setup\w+: /, '');
+      const platform = IS_NODE_PLATFORM ? 'node' : 'browser';
+      choice = await setupChain(backendOrder(request, platform).slice(1), options, log, [
+        `${request}: ${cause}`,
+      ]);
+      choice.reason = `fallback: ${choice.reason.replace(/^auto: /, '')}`;
+      choice.fallback = `${request} failed (${cause}); using ${choice.backend} instead`;
+    }
   }
   log(`backend: ${choice.backend} (${choice.reason})`);
   return choice;
 }
 
+async function setupRequested(
+  request: BackendName,
+  options: SetupBackendOptions,
+  log: (message: string) => void,
+): Promise<BackendChoice> {
+  switch (request) {
+    case 'cpu':
+      await setupCpu();
+      return { backend: 'cpu', reason: "requested 'cpu'" };
+    case 'wasm':
+      return { backend: 'wasm', reason: `requested 'wasm'${await setupWasm(options, log)}` };
+    case 'webgpu':
+      return { backend: 'webgpu', reason: `requested 'webgpu'${await setupWebGpu(options, log, true)}` };
+    case 'webgl':
+      return { backend: 'webgl', reason: `requested 'webgl'${await setupWebGl(true)}` };
+    case 'tensorflow':
+      return { backend: 'tensorflow', reason: `requested 'tensorflow': ${await setupTensorflow(log)}` };
+  }
+}
+
 async function activate(name: string): Promise<void> {
+  // tfjs says why a backend failed to initialise only through console.warn: keep those lines for the error
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    warnings.push(args.map(String).join(' ').split('\n')[0]);
+    warn.apply(console, args);
+  };
   let ok = false;
   try {
     ok = await tf.setBackend(name);
   } catch (error) {
     throw new Error(`setupBackend: tfjs backend '${name}' failed to initialise: ${(error as Error).message}`);
+  } finally {
+    console.warn = warn;
   }
-  if (!ok)
-    throw new Error(`setupBackend: tfjs backend '${name}' failed to initialise (see the warning above)`);
+  if (!ok) {
+    const detail = warnings.filter((w) => !/^Initialization of backend/.test(w)).join('; ');
+    throw new Error(
+      `setupBackend: tfjs backend '${name}' failed to initialise${detail ? `: ${detail}` : ' (see the warning above)'}`,
+    );
+  }
   await tf.ready();
 }
 
@@ -146,6 +200,9 @@ async function setupWasm(options: SetupBackendOptions, log: (message: string) =>
   guardWasmMalloc(module);
   const threads = wasm.getThreadsCount();
   notes.push(`${threads} thread(s)`);
+  if (!IS_NODE_PLATFORM && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== true) {
+    notes.push('page not cross-origin isolated: no threads');
+  }
   if (IS_NODE_PLATFORM && threads > 1) {
     // The SIMD kernels (matmul, erf, transpose) split across the same number of threads; XNNPACK's
     // own pool serves the kernels tfjs runs natively.
@@ -254,12 +311,27 @@ async function setupWebGpu(
   const description = [adapter.info?.vendor, adapter.info?.architecture, adapter.info?.description]
     .filter(Boolean)
     .join(' / ');
-  const software = adapter.isFallbackAdapter === true || /swiftshader|llvmpipe|software/i.test(description);
+  const software = isSoftwareRenderer(description, adapter.isFallbackAdapter === true);
   if (software && !allowSoftware) throw new Error(`software adapter '${description}'`);
   await import('@tensorflow/tfjs-backend-webgpu');
   registerWebGpuAddNChunking();
   await activate('webgpu');
   return ` (adapter '${description || 'unknown'}'${software ? ', software' : ''})`;
+}
+
+/** Browsers only: tfjs's WebGL2 backend; refuses a software renderer unless `allowSoftware`. */
+async function setupWebGl(allowSoftware: boolean): Promise<string> {
+  if (IS_NODE_PLATFORM) {
+    throw new Error(
+      "setupBackend: 'webgl' needs a browser or a Web Worker (WebGL2); in Node use 'webgpu' or 'wasm'",
+    );
+  }
+  await import('@tensorflow/tfjs-backend-webgl');
+  await activate('webgl');
+  const renderer = webGlRenderer();
+  const software = isSoftwareRenderer(renderer);
+  if (software && !allowSoftware) throw new Error(`software renderer '${renderer}'`);
+  return ` (renderer '${renderer}'${software ? ', software' : ''})`;
 }
 
 async function setupTensorflow(log: (message: string) => void): Promise<string> {
@@ -281,35 +353,50 @@ async function setupAuto(
   options: SetupBackendOptions,
   log: (message: string) => void,
 ): Promise<BackendChoice> {
-  const skipped: string[] = [];
-  try {
-    const detail = await setupWebGpu(options, log, options.allowSoftwareWebGpu === true);
-    return { backend: 'webgpu', reason: `auto: a WebGPU adapter is available${detail}` };
-  } catch (error) {
-    skipped.push(`webgpu: ${(error as Error).message.replace(/^setup\w+: /, '')}`);
-  }
-  if (IS_NODE_PLATFORM && TENSORFLOW_PACKAGES.some((name) => isInstalled(name))) {
+  return setupChain(backendOrder('auto', IS_NODE_PLATFORM ? 'node' : 'browser'), options, log, []);
+}
+
+/** Tries `candidates` in order as 'auto' does (software GPUs skipped); `skipped` collects why each failed. */
+async function setupChain(
+  candidates: readonly BackendName[],
+  options: SetupBackendOptions,
+  log: (message: string) => void,
+  skipped: string[],
+): Promise<BackendChoice> {
+  const why = () => (skipped.length ? `; skipped ${skipped.join('; ')}` : '');
+  for (const candidate of candidates) {
     try {
-      const name = await setupTensorflow(log);
-      return { backend: 'tensorflow', reason: `auto: ${name} is installed; skipped ${skipped.join('; ')}` };
+      switch (candidate) {
+        case 'webgpu': {
+          const detail = await setupWebGpu(options, log, options.allowSoftwareWebGpu === true);
+          return { backend: 'webgpu', reason: `auto: a WebGPU adapter is available${detail}${why()}` };
+        }
+        case 'webgl': {
+          const detail = await setupWebGl(false);
+          return { backend: 'webgl', reason: `auto: WebGL2 on a hardware GPU${detail}${why()}` };
+        }
+        case 'tensorflow': {
+          if (!IS_NODE_PLATFORM || !TENSORFLOW_PACKAGES.some((name) => isInstalled(name))) {
+            skipped.push('tensorflow: @tensorflow/tfjs-node(-gpu) not installed');
+            continue;
+          }
+          const name = await setupTensorflow(log);
+          return { backend: 'tensorflow', reason: `auto: ${name} is installed${why()}` };
+        }
+        case 'wasm': {
+          const detail = await setupWasm(options, log);
+          return {
+            backend: 'wasm',
+            reason: `auto: wasm is the fastest available CPU backend${detail}${why()}`,
+          };
+        }
+        case 'cpu':
+          await setupCpu();
+          return { backend: 'cpu', reason: `auto: fell back to the pure-JS cpu backend${why()}` };
+      }
     } catch (error) {
-      skipped.push(`tensorflow: ${(error as Error).message}`);
+      skipped.push(`${candidate}: ${(error as Error).message.replace(/^setup\w+: /, '')}`);
     }
-  } else {
-    skipped.push('tensorflow: @tensorflow/tfjs-node(-gpu) not installed');
   }
-  try {
-    const detail = await setupWasm(options, log);
-    return {
-      backend: 'wasm',
-      reason: `auto: wasm is the fastest available CPU backend${detail}; skipped ${skipped.join('; ')}`,
-    };
-  } catch (error) {
-    skipped.push(`wasm: ${(error as Error).message}`);
-  }
-  await setupCpu();
-  return {
-    backend: 'cpu',
-    reason: `auto: fell back to the pure-JS cpu backend; skipped ${skipped.join('; ')}`,
-  };
+  throw new Error(`setupBackend: no tfjs backend could start${why()}`);
 }
