@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createCube, decodeSafetensors, encodeNpy } from '@s2cassi/hsi-io';
 import { readCubeFile, writeCubeFile } from '@s2cassi/hsi-io/node';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,9 +9,7 @@ import { cli, makeCube, makeMask, tempDir, writeNpy } from './_cli';
 
 /** How the CLI reads what users give it: scaled integer cubes, ENVI pairs, weights files, data folders. */
 
-const DEMO_CUBE = fileURLToPath(
-  new URL('../../../packages/demo-data/assets/demo-scene.safetensors', import.meta.url),
-);
+const DEMO_CUBE = createRequire(import.meta.url).resolve('@s2cassi/demo-data/assets/demo-scene.safetensors');
 const dir = tempDir();
 
 function expectCleanError(result: { code: number; stderr: string }, ...fragments: string[]) {
