@@ -146,7 +146,8 @@ function validate(options: LineChartOptions, fn: string) {
         `${what}.points: expected an array of [x, y] pairs, got ${describeValue(s.points)}`,
       );
     }
-    s.points.forEach((p, i) => {
+    const points: readonly (readonly [number, number])[] = s.points;
+    points.forEach((p, i) => {
       if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== 'number' || typeof p[1] !== 'number') {
         throw new HsiRenderInputError(
           `${what}.points[${i}]: expected [x, y] numbers, got ${describeValue(p)}`,
@@ -158,7 +159,7 @@ function validate(options: LineChartOptions, fn: string) {
     });
     const color = s.color ?? SERIES_COLORS[k % SERIES_COLORS.length];
     parseColor(color, `${what}.color`);
-    return { label: s.label, color, points: s.points };
+    return { label: s.label, color, points };
   });
   const markers = (options.markers ?? []).map((m, k) => {
     const what = `${fn}: options.markers[${k}]`;
