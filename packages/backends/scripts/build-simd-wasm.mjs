@@ -71,14 +71,13 @@ function kernel(rows, width) {
   for (let r = 0; r < rows; r++) for (let v = 0; v < vectors; v++) locals.push(`(local $acc${r}_${v} v128)`);
   for (let v = 0; v < vectors; v++) locals.push(`(local $b${v} v128)`);
   const body = [];
-  body.push('(local.set $ldb (i32.shl (local.get $n) (i32.const 2)))');
   body.push('(local.set $a0 (local.get $a))');
   for (let r = 1; r < rows; r++)
     body.push(`(local.set $a${r} (i32.add (local.get $a${r - 1}) (local.get $sRow)))`);
   const init = [];
   for (let r = 0; r < rows; r++) {
     const row =
-      r === 0 ? '(local.get $c)' : `(i32.add (local.get $c) (i32.mul (local.get $ldb) (i32.const ${r})))`;
+      r === 0 ? '(local.get $c)' : `(i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const ${r})))`;
     for (let v = 0; v < vectors; v++) {
       const ptr = v === 0 ? row : `(i32.add ${row} (i32.const ${16 * v}))`;
       init.push(`(local.set $acc${r}_${v} ${partialLoad(lanes, ptr)})`);
@@ -108,11 +107,11 @@ function kernel(rows, width) {
       const ptr = v === 0 ? '(local.get $c)' : `(i32.add (local.get $c) (i32.const ${16 * v}))`;
       body.push(...partialStore(lanes, ptr, `(local.get $acc${r}_${v})`));
     }
-    if (r < rows - 1) body.push('(local.set $c (i32.add (local.get $c) (local.get $ldb)))');
+    if (r < rows - 1) body.push('(local.set $c (i32.add (local.get $c) (local.get $ldc)))');
   }
-  return `  (func $k${rows}x${width} (param $a i32) (param $b i32) (param $c i32) (param $k i32) (param $n i32)
-      (param $sRow i32) (param $sCol i32) (param $acc i32)
-    (local $p i32) (local $ldb i32) (local $s v128)
+  return `  (func $k${rows}x${width} (param $a i32) (param $b i32) (param $c i32) (param $k i32) (param $ldb i32)
+      (param $ldc i32) (param $sRow i32) (param $sCol i32) (param $acc i32)
+    (local $p i32) (local $s v128)
     ${locals.join(' ')}
     ${body.join('\n    ')})`;
 }
@@ -122,8 +121,8 @@ function rowsLoop(width) {
   const call = (rows) => `(call $k${rows}x${width}
           (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $sRow)))
           (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2)))
-          (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $n)) (local.get $j)) (i32.const 2)))
-          (local.get $k) (local.get $n) (local.get $sRow) (local.get $sCol) (local.get $acc))`;
+          (i32.add (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $ldc))) (i32.shl (local.get $j) (i32.const 2)))
+          (local.get $k) (local.get $ldb) (local.get $ldc) (local.get $sRow) (local.get $sCol) (local.get $acc))`;
   return `
       (local.set $i (i32.const 0))
       (block $R4done (loop $R4
@@ -361,6 +360,402 @@ function sumRowsText() {
       (br $O))))`;
 }
 
+// ---- Fused LayerNorm and fused window attention (issue 16) ----
+
+const get = (name) => `(local.get $${name})`;
+const set = (name, value) => `(local.set $${name} ${value})`;
+const add = (a, b) => `(i32.add ${a} ${b})`;
+const mul = (a, b) => `(i32.mul ${a} ${b})`;
+const i32 = (value) => `(i32.const ${value})`;
+const bytes = (value) => `(i32.shl ${value} (i32.const 2))`;
+const splat = (value) => `(f32x4.splat ${value})`;
+const hsum = (v) =>
+  `(f32.add (f32.add (f32x4.extract_lane 0 ${v}) (f32x4.extract_lane 1 ${v})) (f32.add (f32x4.extract_lane 2 ${v}) (f32x4.extract_lane 3 ${v})))`;
+const hmax = (v) =>
+  `(f32.max (f32.max (f32x4.extract_lane 0 ${v}) (f32x4.extract_lane 1 ${v})) (f32.max (f32x4.extract_lane 2 ${v}) (f32x4.extract_lane 3 ${v})))`;
+
+/** for ($i = 0; $i < end; $i++) body */
+function forLoop(label, i, end, body) {
+  return `${set(i, i32(0))}
+    (block $${label}Done (loop $${label}
+      (br_if $${label}Done (i32.ge_u ${get(i)} ${end}))
+      ${body}
+      ${set(i, add(get(i), i32(1)))}
+      (br $${label})))`;
+}
+
+/**
+ * Over the floats [0, end) of a row (byte offset $q from the row starts): `vector(at)` four at a time, then
+ * `scalar(at)` for the last end mod 4 (at(base) = the byte address base + $q).
+ */
+function rowLoop(label, end, vector, scalar) {
+  const at = (base) => `(i32.add ${base} (local.get $q))`;
+  return `${set('q', i32(0))}
+    (block $${label}VDone (loop $${label}V
+      (br_if $${label}VDone (i32.gt_u (i32.add (local.get $q) (i32.const 16)) ${bytes(end)}))
+      ${vector(at)}
+      ${set('q', add(get('q'), i32(16)))}
+      (br $${label}V)))
+    (block $${label}SDone (loop $${label}S
+      (br_if $${label}SDone (i32.ge_u (local.get $q) ${bytes(end)}))
+      ${scalar(at)}
+      ${set('q', add(get('q'), i32(4)))}
+      (br $${label}S)))`;
+}
+const vload = (ptr) => `(v128.load align=4 ${ptr})`;
+const fload = (ptr) => `(f32.load align=4 ${ptr})`;
+const vstore = (ptr, v) => `(v128.store align=4 ${ptr} ${v})`;
+const fstore = (ptr, v) => `(f32.store align=4 ${ptr} ${v})`;
+
+// layerNorm(x, gamma, beta, y, stats, rows, cols, epsBits): per row of `cols` floats, y = (x - mean) * rstd * gamma
+// + beta with the biased variance (two passes: the mean, then the centred squares), rstd = 1 / sqrt(var + eps);
+// stats[2r] = mean, stats[2r + 1] = rstd (what the gradient needs). eps is passed as its float32 bits (the worker
+// pool passes int32 arguments).
+// layerNormGrad(x, gamma, stats, dy, dx, partial, rows, cols): xhat = (x - mean) rstd, g = dy gamma,
+// dx = rstd (g - mean(g) - xhat mean(g xhat)); partial[0..cols) = sum over these rows of dy xhat (d gamma),
+// partial[cols..2 cols) = sum of dy (d beta), overwritten (one partial per thread, summed by the caller).
+function layerNormText() {
+  const vv = (name) => `(local.get $${name})`;
+  return `
+  (func (export "layerNorm") (param $x i32) (param $gamma i32) (param $beta i32) (param $y i32) (param $stats i32)
+      (param $rows i32) (param $cols i32) (param $epsBits i32)
+    (local $r i32) (local $q i32) (local $row i32) (local $vs v128) (local $s f32) (local $mean f32) (local $rstd f32)
+    (local $d v128) (local $ds f32) (local $vmean v128) (local $vrstd v128)
+    ${forLoop(
+      'R',
+      'r',
+      get('rows'),
+      `${set('vs', f4(0))} ${set('s', '(f32.const 0)')}
+      ${rowLoop(
+        'M',
+        get('cols'),
+        (at) => set('vs', `(f32x4.add ${vv('vs')} ${vload(at(get('x')))})`),
+        (at) => set('s', `(f32.add ${vv('s')} ${fload(at(get('x')))})`),
+      )}
+      ${set('mean', `(f32.div (f32.add ${vv('s')} ${hsum(vv('vs'))}) (f32.convert_i32_u ${get('cols')}))`)}
+      ${set('vmean', splat(vv('mean')))}
+      ${set('vs', f4(0))} ${set('s', '(f32.const 0)')}
+      ${rowLoop(
+        'V',
+        get('cols'),
+        (at) =>
+          `${set('d', `(f32x4.sub ${vload(at(get('x')))} ${vv('vmean')})`)} ${set('vs', `(f32x4.add ${vv('vs')} (f32x4.mul ${vv('d')} ${vv('d')}))`)}`,
+        (at) =>
+          `${set('ds', `(f32.sub ${fload(at(get('x')))} ${vv('mean')})`)} ${set('s', `(f32.add ${vv('s')} (f32.mul ${vv('ds')} ${vv('ds')}))`)}`,
+      )}
+      ${set(
+        'rstd',
+        `(f32.div (f32.const 1) (f32.sqrt (f32.add (f32.div (f32.add ${vv('s')} ${hsum(vv('vs'))}) (f32.convert_i32_u ${get('cols')})) (f32.reinterpret_i32 ${get('epsBits')}))))`,
+      )}
+      ${set('vrstd', splat(vv('rstd')))}
+      ${rowLoop(
+        'Y',
+        get('cols'),
+        (at) =>
+          vstore(
+            at(get('y')),
+            `(f32x4.add (f32x4.mul (f32x4.mul (f32x4.sub ${vload(at(get('x')))} ${vv('vmean')}) ${vv('vrstd')}) ${vload(at(get('gamma')))}) ${vload(at(get('beta')))})`,
+          ),
+        (at) =>
+          fstore(
+            at(get('y')),
+            `(f32.add (f32.mul (f32.mul (f32.sub ${fload(at(get('x')))} ${vv('mean')}) ${vv('rstd')}) ${fload(at(get('gamma')))}) ${fload(at(get('beta')))})`,
+          ),
+      )}
+      ${fstore(get('stats'), vv('mean'))}
+      (f32.store offset=4 align=4 ${get('stats')} ${vv('rstd')})
+      ${set('stats', add(get('stats'), i32(8)))}
+      ${set('x', add(get('x'), bytes(get('cols'))))}
+      ${set('y', add(get('y'), bytes(get('cols'))))}`,
+    )})
+  (func (export "layerNormGrad") (param $x i32) (param $gamma i32) (param $stats i32) (param $dy i32) (param $dx i32)
+      (param $partial i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $q i32) (local $dbeta i32) (local $mean f32) (local $rstd f32) (local $vmean v128)
+    (local $vrstd v128) (local $xh v128) (local $g v128) (local $sg v128) (local $sgx v128) (local $fxh f32) (local $fg f32)
+    (local $fsg f32) (local $fsgx f32) (local $mg v128) (local $mgx v128) (local $fmg f32) (local $fmgx f32)
+    (local.set $dbeta (i32.add (local.get $partial) ${bytes(get('cols'))}))
+    (memory.fill (local.get $partial) (i32.const 0) (i32.shl ${bytes(get('cols'))} (i32.const 1)))
+    ${forLoop(
+      'R',
+      'r',
+      get('rows'),
+      `${set('mean', fload(get('stats')))} (local.set $rstd (f32.load offset=4 align=4 ${get('stats')}))
+      ${set('vmean', splat(vv('mean')))} ${set('vrstd', splat(vv('rstd')))}
+      ${set('sg', f4(0))} ${set('sgx', f4(0))} ${set('fsg', '(f32.const 0)')} ${set('fsgx', '(f32.const 0)')}
+      ${rowLoop(
+        'A',
+        get('cols'),
+        (at) => `${set('xh', `(f32x4.mul (f32x4.sub ${vload(at(get('x')))} ${vv('vmean')}) ${vv('vrstd')})`)}
+      ${set('g', vload(at(get('dy'))))}
+      ${vstore(at(get('partial')), `(f32x4.add ${vload(at(get('partial')))} (f32x4.mul ${vv('g')} ${vv('xh')}))`)}
+      ${vstore(at(get('dbeta')), `(f32x4.add ${vload(at(get('dbeta')))} ${vv('g')})`)}
+      ${set('g', `(f32x4.mul ${vv('g')} ${vload(at(get('gamma')))})`)}
+      ${set('sg', `(f32x4.add ${vv('sg')} ${vv('g')})`)}
+      ${set('sgx', `(f32x4.add ${vv('sgx')} (f32x4.mul ${vv('g')} ${vv('xh')}))`)}`,
+        (at) => `${set('fxh', `(f32.mul (f32.sub ${fload(at(get('x')))} ${vv('mean')}) ${vv('rstd')})`)}
+      ${set('fg', fload(at(get('dy'))))}
+      ${fstore(at(get('partial')), `(f32.add ${fload(at(get('partial')))} (f32.mul ${vv('fg')} ${vv('fxh')}))`)}
+      ${fstore(at(get('dbeta')), `(f32.add ${fload(at(get('dbeta')))} ${vv('fg')})`)}
+      ${set('fg', `(f32.mul ${vv('fg')} ${fload(at(get('gamma')))})`)}
+      ${set('fsg', `(f32.add ${vv('fsg')} ${vv('fg')})`)}
+      ${set('fsgx', `(f32.add ${vv('fsgx')} (f32.mul ${vv('fg')} ${vv('fxh')}))`)}`,
+      )}
+      ${set('fmg', `(f32.div (f32.add ${vv('fsg')} ${hsum(vv('sg'))}) (f32.convert_i32_u ${get('cols')}))`)}
+      ${set('fmgx', `(f32.div (f32.add ${vv('fsgx')} ${hsum(vv('sgx'))}) (f32.convert_i32_u ${get('cols')}))`)}
+      ${set('mg', splat(vv('fmg')))} ${set('mgx', splat(vv('fmgx')))}
+      ${rowLoop(
+        'D',
+        get('cols'),
+        (at) =>
+          vstore(
+            at(get('dx')),
+            `(f32x4.mul ${vv('vrstd')} (f32x4.sub (f32x4.sub (f32x4.mul ${vload(at(get('dy')))} ${vload(at(get('gamma')))}) ${vv('mg')})
+              (f32x4.mul (f32x4.mul (f32x4.sub ${vload(at(get('x')))} ${vv('vmean')}) ${vv('vrstd')}) ${vv('mgx')})))`,
+          ),
+        (at) =>
+          fstore(
+            at(get('dx')),
+            `(f32.mul ${vv('rstd')} (f32.sub (f32.sub (f32.mul ${fload(at(get('dy')))} ${fload(at(get('gamma')))}) ${vv('fmg')})
+              (f32.mul (f32.mul (f32.sub ${fload(at(get('x')))} ${vv('mean')}) ${vv('rstd')}) ${vv('fmgx')})))`,
+          ),
+      )}
+      ${set('stats', add(get('stats'), i32(8)))}
+      ${set('x', add(get('x'), bytes(get('cols'))))}
+      ${set('dy', add(get('dy'), bytes(get('cols'))))}
+      ${set('dx', add(get('dx'), bytes(get('cols'))))}`,
+    )})`;
+}
+
+// Fused spatial window attention. A descriptor (int32 words at $desc) describes the call:
+//   0 qkv [windows, P, 3C] (channels [3][T][Ch]: q, k, v of head h at h Ch), 1 out [windows, P, C] (forward) or
+//   dOut (backward), 2 stats [windows, T, P, 2] (row max, 1 / row sum), 3 bias [T, P, P], 4 mask [maskWindows, P, P]
+//   or 0, 5 scale [T] (1 / beta), 6 T, 7 P, 8 Ch, 9 maskWindows, 10 scratch, 11 scratch bytes per thread,
+//   12 dqkv [windows, P, 3C] (backward), 13 partials (backward: per thread [T, P, P] d bias then [T] d scale),
+//   14 partial bytes per thread.
+// attnFwd(desc, w0, w1, thread): for windows w0 <= w < w1 and every head, logits = scale_h Q K^T + B_h (+ mask of
+// window w mod maskWindows), A = softmax over each row, out = A V; only the row max and 1 / sum are stored (stats).
+// attnBwd(desc, w0, w1, thread): recomputes A from the stats, then dV = A^T dOut, dA = dOut V^T,
+// dL = A (dA - rowsum(A dA)), dQ = scale dL K, dK = scale dL^T Q (into dqkv), and adds dL to the thread's d bias and
+// sum(dL (Q K^T)) to its d scale (zeroed first).
+const DESC = {
+  qkv: 0,
+  out: 4,
+  stats: 8,
+  bias: 12,
+  mask: 16,
+  scale: 20,
+  heads: 24,
+  tokens: 28,
+  headDim: 32,
+  maskWindows: 36,
+  scratch: 40,
+  scratchBytes: 44,
+  dqkv: 48,
+  partial: 52,
+  partialBytes: 56,
+};
+const attentionLocals = `
+    (local $qkv i32) (local $out i32) (local $stats i32) (local $bias i32) (local $mask i32) (local $scale i32)
+    (local $T i32) (local $P i32) (local $Ch i32) (local $nW i32) (local $C i32) (local $C3 i32)
+    (local $S i32) (local $D i32) (local $X i32) (local $buf i32) (local $w i32) (local $h i32) (local $i i32) (local $t i32)
+    (local $c i32) (local $q i32) (local $qp i32) (local $kp i32) (local $vp i32) (local $op i32) (local $row i32)
+    (local $drow i32) (local $brow i32) (local $mrow i32) (local $st i32) (local $sc f32) (local $vsc v128)
+    (local $mx f32) (local $vmx v128) (local $sm f32) (local $vsm v128) (local $inv f32) (local $vinv v128)
+    (local $e v128) (local $fe f32) (local $dqkv i32) (local $partial i32) (local $dbias i32) (local $dscale i32)
+    (local $dq i32) (local $dsAcc f32) (local $vdsAcc v128) (local $delta f32) (local $vdelta v128) (local $p v128) (local $fp f32)`;
+function loadDescriptor() {
+  return Object.entries({
+    qkv: 'qkv',
+    out: 'out',
+    stats: 'stats',
+    bias: 'bias',
+    mask: 'mask',
+    scale: 'scale',
+    T: 'heads',
+    P: 'tokens',
+    Ch: 'headDim',
+    nW: 'maskWindows',
+  })
+    .map(([local, field]) => `(local.set $${local} (i32.load offset=${DESC[field]} (local.get $desc)))`)
+    .join('\n    ');
+}
+/** $X[c][t] = src[t][c] for t < P, c < Ch (src rows `rowBytes` apart): a head's K or V, transposed. */
+function transposeHead(src, rowBytes) {
+  return forLoop(
+    'Tt',
+    't',
+    get('P'),
+    forLoop(
+      'Tc',
+      'c',
+      get('Ch'),
+      fstore(
+        add(get('X'), bytes(add(mul(get('c'), get('P')), get('t')))),
+        fload(add(add(src, mul(get('t'), rowBytes)), bytes(get('c')))),
+      ),
+    ),
+  );
+}
+const expScalar = (x) => `(f32x4.extract_lane 0 (call $exp4 (f32x4.splat ${x})))`;
+function attentionText() {
+  const vv = (name) => `(local.get $${name})`;
+  const C3bytes = bytes(get('C3'));
+  const Cbytes = bytes(get('C'));
+  const Pbytes = bytes(get('P'));
+  const headPointers = `
+      ${set('qp', add(get('qkv'), bytes(add(mul(mul(get('w'), get('P')), get('C3')), mul(get('h'), get('Ch'))))))}
+      ${set('kp', add(get('qp'), Cbytes))}
+      ${set('vp', add(get('kp'), Cbytes))}
+      ${set('op', add(get('out'), bytes(add(mul(mul(get('w'), get('P')), get('C')), mul(get('h'), get('Ch'))))))}
+      ${set('sc', fload(add(get('scale'), bytes(get('h')))))} ${set('vsc', splat(vv('sc')))}`;
+  const rowPointers = `
+        ${set('row', add(get('S'), bytes(mul(get('i'), get('P')))))}
+        ${set('brow', add(get('bias'), bytes(mul(add(mul(get('h'), get('P')), get('i')), get('P')))))}
+        ${set('mrow', add(get('mask'), bytes(mul(add(mul(`(i32.rem_u ${get('w')} ${get('nW')})`, get('P')), get('i')), get('P')))))}
+        ${set('st', add(get('stats'), `(i32.shl ${add(mul(add(mul(get('w'), get('T')), get('h')), get('P')), get('i'))} (i32.const 3))`))}`;
+  // logits of one element (vector / scalar) at byte offset $q of the row, without and with the mask
+  const logit = (masked) => ({
+    v: (at) =>
+      masked
+        ? `(f32x4.add (f32x4.add (f32x4.mul ${vload(at(get('row')))} ${vv('vsc')}) ${vload(at(get('brow')))}) ${vload(at(get('mrow')))})`
+        : `(f32x4.add (f32x4.mul ${vload(at(get('row')))} ${vv('vsc')}) ${vload(at(get('brow')))})`,
+    s: (at) =>
+      masked
+        ? `(f32.add (f32.add (f32.mul ${fload(at(get('row')))} ${vv('sc')}) ${fload(at(get('brow')))}) ${fload(at(get('mrow')))})`
+        : `(f32.add (f32.mul ${fload(at(get('row')))} ${vv('sc')}) ${fload(at(get('brow')))})`,
+  });
+  const withMask = (label, body) =>
+    `(if (local.get $mask) (then ${body(`${label}m`, logit(true))}) (else ${body(`${label}u`, logit(false))}))`;
+
+  const forwardRow = `${rowPointers}
+        ${set('vmx', f4('-inf'))} ${set('mx', '(f32.const -inf)')}
+        ${withMask('L', (label, l) =>
+          rowLoop(
+            label,
+            get('P'),
+            (at) => `${set('e', l.v(at))} ${vstore(at(get('row')), vv('e'))} ${set('vmx', `(f32x4.max ${vv('vmx')} ${vv('e')})`)}`,
+            (at) => `${set('fe', l.s(at))} ${fstore(at(get('row')), vv('fe'))} ${set('mx', `(f32.max ${vv('mx')} ${vv('fe')})`)}`,
+          ),
+        )}
+        ${set('mx', `(f32.max ${vv('mx')} ${hmax(vv('vmx'))})`)} ${set('vmx', splat(vv('mx')))}
+        ${set('vsm', f4(0))} ${set('sm', '(f32.const 0)')}
+        ${rowLoop(
+          'E',
+          get('P'),
+          (at) =>
+            `${set('e', `(call $exp4 (f32x4.sub ${vload(at(get('row')))} ${vv('vmx')}))`)} ${vstore(at(get('row')), vv('e'))} ${set('vsm', `(f32x4.add ${vv('vsm')} ${vv('e')})`)}`,
+          (at) =>
+            `${set('fe', expScalar(`(f32.sub ${fload(at(get('row')))} ${vv('mx')})`))} ${fstore(at(get('row')), vv('fe'))} ${set('sm', `(f32.add ${vv('sm')} ${vv('fe')})`)}`,
+        )}
+        ${set('inv', `(f32.div (f32.const 1) (f32.add ${vv('sm')} ${hsum(vv('vsm'))}))`)} ${set('vinv', splat(vv('inv')))}
+        ${rowLoop(
+          'N',
+          get('P'),
+          (at) => vstore(at(get('row')), `(f32x4.mul ${vload(at(get('row')))} ${vv('vinv')})`),
+          (at) => fstore(at(get('row')), `(f32.mul ${fload(at(get('row')))} ${vv('inv')})`),
+        )}
+        ${fstore(get('st'), vv('mx'))} (f32.store offset=4 align=4 ${get('st')} ${vv('inv')})`;
+
+  const forward = `
+  (func (export "attnFwd") (param $desc i32) (param $w0 i32) (param $w1 i32) (param $thread i32)
+    ${attentionLocals}
+    ${loadDescriptor()}
+    ${set('C', mul(get('T'), get('Ch')))} ${set('C3', mul(get('C'), i32(3)))}
+    ${set('S', add(`(i32.load offset=${DESC.scratch} ${get('desc')})`, mul(get('thread'), `(i32.load offset=${DESC.scratchBytes} ${get('desc')})`)))}
+    ${set('X', add(get('S'), bytes(mul(get('P'), get('P')))))}
+    ${set('w', get('w0'))}
+    (block $WDone (loop $W
+      (br_if $WDone (i32.ge_u ${get('w')} ${get('w1')}))
+      ${forLoop(
+        'H',
+        'h',
+        get('T'),
+        `${headPointers}
+      ${transposeHead(get('kp'), C3bytes)}
+      (call $gemmStrided ${get('qp')} ${get('X')} ${get('S')} ${get('P')} ${get('Ch')} ${get('P')} ${C3bytes} (i32.const 4) ${Pbytes} ${Pbytes} (i32.const 0))
+      ${forLoop('I', 'i', get('P'), forwardRow)}
+      (call $gemmStrided ${get('S')} ${get('vp')} ${get('op')} ${get('P')} ${get('P')} ${get('Ch')} ${Pbytes} (i32.const 4) ${C3bytes} ${Cbytes} (i32.const 0))`,
+      )}
+      ${set('w', add(get('w'), i32(1)))}
+      (br $W))))`;
+
+  // backward: $S = Q K^T (raw), $D = dOut V^T, $buf = one row of A
+  const backwardRow = `${rowPointers}
+        ${set('drow', add(get('D'), bytes(mul(get('i'), get('P')))))}
+        ${set('vmx', splat(fload(get('st'))))} ${set('mx', fload(get('st')))}
+        (local.set $inv (f32.load offset=4 align=4 ${get('st')})) ${set('vinv', splat(vv('inv')))}
+        ${set('vdelta', f4(0))} ${set('delta', '(f32.const 0)')}
+        ${withMask('B', (label, l) =>
+          rowLoop(
+            label,
+            get('P'),
+            (at) =>
+              `${set('p', `(f32x4.mul (call $exp4 (f32x4.sub ${l.v(at)} ${vv('vmx')})) ${vv('vinv')})`)} ${vstore(at(get('buf')), vv('p'))}
+          ${set('vdelta', `(f32x4.add ${vv('vdelta')} (f32x4.mul ${vv('p')} ${vload(at(get('drow')))}))`)}`,
+            (at) =>
+              `${set('fp', `(f32.mul ${expScalar(`(f32.sub ${l.s(at)} ${vv('mx')})`)} ${vv('inv')})`)} ${fstore(at(get('buf')), vv('fp'))}
+          ${set('delta', `(f32.add ${vv('delta')} (f32.mul ${vv('fp')} ${fload(at(get('drow')))}))`)}`,
+          ),
+        )}
+        ${set('delta', `(f32.add ${vv('delta')} ${hsum(vv('vdelta'))})`)} ${set('vdelta', splat(vv('delta')))}
+        ${set('brow', add(get('dbias'), bytes(mul(add(mul(get('h'), get('P')), get('i')), get('P')))))}
+        ${rowLoop(
+          'G',
+          get('P'),
+          (at) => `${set('p', vload(at(get('buf'))))}
+          ${set('e', `(f32x4.mul ${vv('p')} (f32x4.sub ${vload(at(get('drow')))} ${vv('vdelta')}))`)}
+          ${set('vdsAcc', `(f32x4.add ${vv('vdsAcc')} (f32x4.mul ${vv('e')} ${vload(at(get('row')))}))`)}
+          ${vstore(at(get('brow')), `(f32x4.add ${vload(at(get('brow')))} ${vv('e')})`)}
+          ${vstore(at(get('drow')), `(f32x4.mul ${vv('e')} ${vv('vsc')})`)}
+          ${vstore(at(get('row')), vv('p'))}`,
+          (at) => `${set('fp', fload(at(get('buf'))))}
+          ${set('fe', `(f32.mul ${vv('fp')} (f32.sub ${fload(at(get('drow')))} ${vv('delta')}))`)}
+          ${set('dsAcc', `(f32.add ${vv('dsAcc')} (f32.mul ${vv('fe')} ${fload(at(get('row')))}))`)}
+          ${fstore(at(get('brow')), `(f32.add ${fload(at(get('brow')))} ${vv('fe')})`)}
+          ${fstore(at(get('drow')), `(f32.mul ${vv('fe')} ${vv('sc')})`)}
+          ${fstore(at(get('row')), vv('fp'))}`,
+        )}`;
+
+  const backward = `
+  (func (export "attnBwd") (param $desc i32) (param $w0 i32) (param $w1 i32) (param $thread i32)
+    ${attentionLocals}
+    ${loadDescriptor()}
+    ${set('C', mul(get('T'), get('Ch')))} ${set('C3', mul(get('C'), i32(3)))}
+    ${set('dqkv', `(i32.load offset=${DESC.dqkv} ${get('desc')})`)}
+    ${set('S', add(`(i32.load offset=${DESC.scratch} ${get('desc')})`, mul(get('thread'), `(i32.load offset=${DESC.scratchBytes} ${get('desc')})`)))}
+    ${set('D', add(get('S'), bytes(mul(get('P'), get('P')))))}
+    ${set('X', add(get('D'), bytes(mul(get('P'), get('P')))))}
+    ${set('buf', add(get('X'), bytes(mul(get('P'), get('Ch')))))}
+    ${set('dbias', add(`(i32.load offset=${DESC.partial} ${get('desc')})`, mul(get('thread'), `(i32.load offset=${DESC.partialBytes} ${get('desc')})`)))}
+    ${set('dscale', add(get('dbias'), bytes(mul(get('T'), mul(get('P'), get('P'))))))}
+    (memory.fill ${get('dbias')} (i32.const 0) ${bytes(add(mul(get('T'), mul(get('P'), get('P'))), get('T')))})
+    ${set('w', get('w0'))}
+    (block $WDone (loop $W
+      (br_if $WDone (i32.ge_u ${get('w')} ${get('w1')}))
+      ${forLoop(
+        'H',
+        'h',
+        get('T'),
+        `${headPointers}
+      ;; here $op is the head's dOut
+      ${transposeHead(get('kp'), C3bytes)}
+      (call $gemmStrided ${get('qp')} ${get('X')} ${get('S')} ${get('P')} ${get('Ch')} ${get('P')} ${C3bytes} (i32.const 4) ${Pbytes} ${Pbytes} (i32.const 0))
+      ${transposeHead(get('vp'), C3bytes)}
+      (call $gemmStrided ${get('op')} ${get('X')} ${get('D')} ${get('P')} ${get('Ch')} ${get('P')} ${Cbytes} (i32.const 4) ${Pbytes} ${Pbytes} (i32.const 0))
+      ${set('vdsAcc', f4(0))} ${set('dsAcc', '(f32.const 0)')}
+      ${forLoop('I', 'i', get('P'), backwardRow)}
+      ${fstore(add(get('dscale'), bytes(get('h'))), `(f32.add ${fload(add(get('dscale'), bytes(get('h'))))} (f32.add ${vv('dsAcc')} ${hsum(vv('vdsAcc'))}))`)}
+      ${set('dq', add(get('dqkv'), bytes(add(mul(mul(get('w'), get('P')), get('C3')), mul(get('h'), get('Ch'))))))}
+      ;; dV = A^T dOut, dQ = dL' K, dK = dL'^T Q (dL' = scale dL in $D, A in $S)
+      (call $gemmStrided ${get('S')} ${get('op')} ${add(get('dq'), bytes(mul(get('C'), i32(2))))} ${get('P')} ${get('P')} ${get('Ch')} (i32.const 4) ${Pbytes} ${Cbytes} ${C3bytes} (i32.const 0))
+      (call $gemmStrided ${get('D')} ${get('kp')} ${get('dq')} ${get('P')} ${get('P')} ${get('Ch')} ${Pbytes} (i32.const 4) ${C3bytes} ${C3bytes} (i32.const 0))
+      (call $gemmStrided ${get('D')} ${get('qp')} ${add(get('dq'), Cbytes)} ${get('P')} ${get('P')} ${get('Ch')} (i32.const 4) ${Pbytes} ${C3bytes} ${C3bytes} (i32.const 0))`,
+      )}
+      ${set('w', add(get('w'), i32(1)))}
+      (br $W))))`;
+  return `${forward}\n${backward}`;
+}
+
 /** Steps of p per pass over C: a 128-row slice of B (and of A) stays in cache while every block of C uses it. */
 const KC = 128;
 
@@ -373,7 +768,7 @@ function moduleText(shared) {
 ${kernels.join('\n')}
   ;; One pass over C for k steps of p (acc: add to C instead of overwriting it).
   (func $pass (param $a i32) (param $b i32) (param $c i32) (param $m i32) (param $k i32) (param $n i32)
-      (param $sRow i32) (param $sCol i32) (param $acc i32)
+      (param $sRow i32) (param $sCol i32) (param $ldb i32) (param $ldc i32) (param $acc i32)
     (local $i i32) (local $j i32)
     (local.set $j (i32.const 0))
     (block $C8done (loop $C8
@@ -386,9 +781,10 @@ ${kernels.join('\n')}
     (if (i32.eq (i32.sub (local.get $n) (local.get $j)) (i32.const 3)) (then${rowsLoop(3)}))
     (if (i32.eq (i32.sub (local.get $n) (local.get $j)) (i32.const 2)) (then${rowsLoop(2)}))
     (if (i32.eq (i32.sub (local.get $n) (local.get $j)) (i32.const 1)) (then${rowsLoop(1)})))
-  ;; One matrix product C = A B in passes of at most ${KC} steps of p.
-  (func $gemm (export "gemm") (param $a i32) (param $b i32) (param $c i32) (param $m i32) (param $k i32) (param $n i32)
-      (param $sRow i32) (param $sCol i32)
+  ;; One matrix product C = A B (acc: C += A B) in passes of at most ${KC} steps of p; B's rows $ldb bytes
+  ;; apart, C's rows $ldc bytes apart (the fused attention kernels read heads in place).
+  (func $gemmStrided (param $a i32) (param $b i32) (param $c i32) (param $m i32) (param $k i32) (param $n i32)
+      (param $sRow i32) (param $sCol i32) (param $ldb i32) (param $ldc i32) (param $acc i32)
     (local $p i32) (local $kk i32)
     (block $done (loop $P
       (br_if $done (i32.ge_u (local.get $p) (local.get $k)))
@@ -396,11 +792,18 @@ ${kernels.join('\n')}
       (if (i32.gt_u (local.get $kk) (i32.const ${KC})) (then (local.set $kk (i32.const ${KC}))))
       (call $pass
         (i32.add (local.get $a) (i32.mul (local.get $p) (local.get $sCol)))
-        (i32.add (local.get $b) (i32.shl (i32.mul (local.get $p) (local.get $n)) (i32.const 2)))
+        (i32.add (local.get $b) (i32.mul (local.get $p) (local.get $ldb)))
         (local.get $c) (local.get $m) (local.get $kk) (local.get $n) (local.get $sRow) (local.get $sCol)
-        (i32.ne (local.get $p) (i32.const 0)))
+        (local.get $ldb) (local.get $ldc)
+        (i32.or (local.get $acc) (i32.ne (local.get $p) (i32.const 0))))
       (local.set $p (i32.add (local.get $p) (local.get $kk)))
       (br $P))))
+  ;; One matrix product C = A B in passes of at most ${KC} steps of p (B and C row-major with n columns).
+  (func $gemm (export "gemm") (param $a i32) (param $b i32) (param $c i32) (param $m i32) (param $k i32) (param $n i32)
+      (param $sRow i32) (param $sCol i32)
+    (call $gemmStrided (local.get $a) (local.get $b) (local.get $c) (local.get $m) (local.get $k) (local.get $n)
+      (local.get $sRow) (local.get $sCol) (i32.shl (local.get $n) (i32.const 2)) (i32.shl (local.get $n) (i32.const 2))
+      (i32.const 0)))
   (func (export "matmul") (param $a i32) (param $b i32) (param $c i32) (param $batch i32)
         (param $m i32) (param $k i32) (param $n i32) (param $strideA i32) (param $strideB i32)
         (param $transposeA i32)
@@ -427,6 +830,8 @@ ${expText()}
 ${geluText()}
 ${swapText()}
 ${sumRowsText()}
+${layerNormText()}
+${attentionText()}
 )
 `;
 }

@@ -31,6 +31,28 @@ export interface SimdExports {
   ): void;
   gemm(a: number, b: number, c: number, m: number, k: number, n: number, sRow: number, sCol: number): void;
   sumRows(x: number, y: number, outer: number, rows: number, cols: number): void;
+  layerNorm(
+    x: number,
+    gamma: number,
+    beta: number,
+    y: number,
+    stats: number,
+    rows: number,
+    cols: number,
+    epsilonBits: number,
+  ): void;
+  layerNormGrad(
+    x: number,
+    gamma: number,
+    stats: number,
+    dy: number,
+    dx: number,
+    partial: number,
+    rows: number,
+    cols: number,
+  ): void;
+  attnFwd(descriptor: number, w0: number, w1: number, thread: number): void;
+  attnBwd(descriptor: number, w0: number, w1: number, thread: number): void;
 }
 
 /** The module's functions in a fixed order (worker threads address them by index). */
@@ -43,6 +65,10 @@ export const SIMD_FUNCTIONS = [
   'geluGrad',
   'swap',
   'sumRows',
+  'layerNorm',
+  'layerNormGrad',
+  'attnFwd',
+  'attnBwd',
 ] as const;
 export type SimdFunctionName = (typeof SIMD_FUNCTIONS)[number];
 

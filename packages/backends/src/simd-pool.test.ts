@@ -108,6 +108,122 @@ describe('SIMD worker pool (Node worker threads on a shared memory)', () => {
     expect(Array.from(heap.subarray(c2, c2 + m * n))).toEqual(Array.from(heap.subarray(c1, c1 + m * n)));
   });
 
+  it('splits the fused LayerNorm gradient and attention backward by rows / windows with per-thread partial sums', () => {
+    const heap = new Float32Array(memory.buffer);
+    const ints = new Int32Array(memory.buffer);
+    let next = 100000; // floats; a bump allocator above the other tests' data
+    const alloc = (floats: number) => {
+      const at = next;
+      next += floats + 4;
+      return at;
+    };
+    const sumRows = (at: number, rows: number, cols: number) =>
+      Array.from({ length: cols }, (_, c) => {
+        let sum = 0;
+        for (let r = 0; r < rows; r++) sum += heap[at + r * cols + c];
+        return sum;
+      });
+
+    // LayerNorm: 23 rows of 7
+    const [rows, cols] = [23, 7];
+    const x = alloc(rows * cols);
+    const gamma = alloc(cols);
+    const beta = alloc(cols);
+    const y = alloc(rows * cols);
+    const stats = alloc(2 * rows);
+    const dy = alloc(rows * cols);
+    const dx1 = alloc(rows * cols);
+    const dx3 = alloc(rows * cols);
+    const partial1 = alloc(2 * cols);
+    const partial3 = alloc(3 * 2 * cols);
+    heap.set(uniformArray(rows * cols, 41, -2, 2), x);
+    heap.set(uniformArray(cols, 42, 0.5, 1.5), gamma);
+    heap.set(uniformArray(cols, 43, -1, 1), beta);
+    heap.set(uniformArray(rows * cols, 44, -1, 1), dy);
+    const epsBits = new Int32Array(new Float32Array([1e-5]).buffer)[0];
+    simdOn(memory).layerNorm(x * 4, gamma * 4, beta * 4, y * 4, stats * 4, rows, cols, epsBits);
+    simdOn(memory).layerNormGrad(x * 4, gamma * 4, stats * 4, dy * 4, dx1 * 4, partial1 * 4, rows, cols);
+    pool.run(
+      'layerNormGrad',
+      splitRange(rows, 3).map(([r0, r1], part) => [
+        (x + r0 * cols) * 4,
+        gamma * 4,
+        (stats + 2 * r0) * 4,
+        (dy + r0 * cols) * 4,
+        (dx3 + r0 * cols) * 4,
+        (partial3 + part * 2 * cols) * 4,
+        r1 - r0,
+        cols,
+      ]),
+    );
+    expect(Array.from(heap.subarray(dx3, dx3 + rows * cols))).toEqual(
+      Array.from(heap.subarray(dx1, dx1 + rows * cols)),
+    );
+    const split = sumRows(partial3, 3, 2 * cols);
+    const whole = Array.from(heap.subarray(partial1, partial1 + 2 * cols));
+    for (let i = 0; i < 2 * cols; i++) expect(split[i]).toBeCloseTo(whole[i], 5);
+
+    // Attention: 6 windows of P = 9 tokens, T = 2 heads of Ch = 3, a mask of 2 windows
+    const [windows, p, t, ch, maskWindows] = [6, 9, 2, 3, 2];
+    const c = t * ch;
+    const qkv = alloc(windows * p * 3 * c);
+    const out = alloc(windows * p * c);
+    const attnStats = alloc(windows * t * p * 2);
+    const bias = alloc(t * p * p);
+    const mask = alloc(maskWindows * p * p);
+    const scale = alloc(t);
+    const scratchFloats = 2 * p * p + p * ch + p;
+    const scratch = alloc(3 * scratchFloats);
+    const dOut = alloc(windows * p * c);
+    const dqkv1 = alloc(windows * p * 3 * c);
+    const dqkv3 = alloc(windows * p * 3 * c);
+    const partialFloats = t * p * p + t;
+    const attnPartial1 = alloc(partialFloats);
+    const attnPartial3 = alloc(3 * partialFloats);
+    heap.set(uniformArray(windows * p * 3 * c, 51, -1, 1), qkv);
+    heap.set(uniformArray(t * p * p, 52, -0.5, 0.5), bias);
+    heap.set(
+      uniformArray(maskWindows * p * p, 53, 0, 1).map((v) => (v > 0.7 ? -100 : 0)),
+      mask,
+    );
+    heap.set([0.4, 0.6], scale);
+    heap.set(uniformArray(windows * p * c, 54, -1, 1), dOut);
+    const descriptor = (output: number, dqkv: number, partial: number) => {
+      const at = alloc(16);
+      ints.set(
+        [qkv, output, attnStats, bias, mask, scale]
+          .map((f) => f * 4)
+          .concat([
+            t,
+            p,
+            ch,
+            maskWindows,
+            scratch * 4,
+            scratchFloats * 4,
+            dqkv * 4,
+            partial * 4,
+            partialFloats * 4,
+          ]),
+        at,
+      );
+      return at * 4;
+    };
+    simdOn(memory).attnFwd(descriptor(out, 0, 0), 0, windows, 0);
+    simdOn(memory).attnBwd(descriptor(dOut, dqkv1, attnPartial1), 0, windows, 0);
+    const backward = descriptor(dOut, dqkv3, attnPartial3);
+    pool.run(
+      'attnBwd',
+      splitRange(windows, 3).map(([w0, w1], part) => [backward, w0, w1, part]),
+    );
+    const size = windows * p * 3 * c;
+    expect(Array.from(heap.subarray(dqkv3, dqkv3 + size))).toEqual(
+      Array.from(heap.subarray(dqkv1, dqkv1 + size)),
+    );
+    const attnSplit = sumRows(attnPartial3, 3, partialFloats);
+    const attnWhole = Array.from(heap.subarray(attnPartial1, attnPartial1 + partialFloats));
+    for (let i = 0; i < partialFloats; i++) expect(attnSplit[i]).toBeCloseTo(attnWhole[i], 5);
+  });
+
   it('reports a part that traps in a worker as an error, and keeps working afterwards', () => {
     const outOfBounds = memory.buffer.byteLength + 1024;
     expect(() =>

@@ -7,6 +7,7 @@ import {
   tfjsKernels,
   type WasmBackendLike,
 } from './_simd-module';
+import { registerFusedWasmKernels, unregisterFusedWasmKernels } from './wasm/kernels/_register-fused';
 
 type Info = tf.TensorInfo;
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -398,6 +399,7 @@ export function registerWasmSimdKernels(): void {
     tf.registerKernel(config);
   }
   if (tf.getGradient(FUSED_GELU) !== geluGradient) tf.registerGradient(geluGradient);
+  registerFusedWasmKernels();
 }
 
 /**
@@ -416,4 +418,5 @@ export function unregisterWasmSimdKernels(): void {
       tf.unregisterKernel(config.kernelName, 'wasm');
     }
   }
+  unregisterFusedWasmKernels();
 }

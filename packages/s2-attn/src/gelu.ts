@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { FUSED_KERNELS, useFusedKernel } from './fused-kernels';
 
 /** Which GELU: 'erf' = x * Phi(x) exactly (PyTorch's default), 'tanh' = the tanh approximation. */
 export type GeluApproximation = 'erf' | 'tanh';
@@ -9,7 +10,7 @@ export type GeluApproximation = 'erf' | 'tanh';
  * (`setupBackend('wasm')` / `registerWasmTrainingKernels`), where it is one vectorised pass forward and one
  * backward. Everywhere else the composed form below runs.
  */
-export const FUSED_GELU_KERNEL = 'S2CassiGelu';
+export const FUSED_GELU_KERNEL = FUSED_KERNELS.gelu;
 
 /**
  * GELU(x) = 0.5 x (1 + erf(x / sqrt 2)) ('erf', default), or
@@ -17,11 +18,7 @@ export const FUSED_GELU_KERNEL = 'S2CassiGelu';
  * tf.erf exists on cpu and wasm (checked by the tests, with its gradient).
  */
 export function gelu(x: tf.Tensor, approximation: GeluApproximation = 'erf'): tf.Tensor {
-  if (
-    approximation === 'erf' &&
-    x.dtype === 'float32' &&
-    tf.getKernel(FUSED_GELU_KERNEL, tf.getBackend()) != null
-  ) {
+  if (approximation === 'erf' && x.dtype === 'float32' && useFusedKernel('gelu')) {
     return tf.engine().runKernel(FUSED_GELU_KERNEL, { x }, {}) as tf.Tensor;
   }
   return tf.tidy(() => {

@@ -5,6 +5,7 @@ export { checkpoint } from './checkpoint';
 export { Conv2d, type Conv2dConfig } from './conv2d';
 export { countMacs, countParameters, type MacCounts, type ParameterCounts } from './counts';
 export { FeedForward, type FeedForwardConfig } from './feed-forward';
+export { FUSED_KERNELS, type FusedKernel, setFusedKernels, useFusedKernel } from './fused-kernels';
 export { FUSED_GELU_KERNEL, type GeluApproximation, gelu } from './gelu';
 export { LayerNorm, type LayerNormConfig } from './layer-norm';
 export { Linear, type LinearConfig } from './linear';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describeShape, expectFinite, expectPositiveInteger, S2AttnInputError } from './_validate';
+import { FUSED_KERNELS, useFusedKernel } from './fused-kernels';
 import { Module } from './module';
 
 export interface LayerNormConfig {
@@ -10,7 +11,9 @@ export interface LayerNormConfig {
 
 /**
  * LayerNorm over the last axis: (x - mean) / sqrt(var + eps) * weight + bias, biased variance, weight
- * initialised to 1 and bias to 0. Input and output [..., features].
+ * initialised to 1 and bias to 0. Input and output [..., features]. Runs the fused kernel `S2CassiLayerNorm`
+ * ({@link FUSED_KERNELS}) where the backend has one (one pass forward and one backward; the gradient keeps x and
+ * two floats per row instead of four intermediates), the composed ops elsewhere.
  */
 export class LayerNorm extends Module {
   static readonly className = 's2cassi.LayerNorm';
@@ -33,6 +36,17 @@ export class LayerNorm extends Module {
       throw new S2AttnInputError(
         `LayerNorm: expected input [..., ${this.features}], got shape ${describeShape(x.shape)}`,
       );
+    }
+    if (x.dtype === 'float32' && useFusedKernel('layerNorm')) {
+      const [y, stats] = tf
+        .engine()
+        .runKernel(
+          FUSED_KERNELS.layerNorm,
+          { x, gamma: this.weight, beta: this.bias },
+          { epsilon: this.epsilon },
+        ) as tf.Tensor[];
+      stats.dispose(); // the gradient keeps its own reference
+      return y;
     }
     return tf.tidy(() => {
       const mean = tf.mean(x, -1, true);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mergeHeads, projectHeads } from './_heads';
 import { SeededRandom } from './_random';
 import { describeShape, expectPositiveInteger, S2AttnInputError } from './_validate';
+import { FUSED_KERNELS, useFusedKernel } from './fused-kernels';
 import { Linear } from './linear';
 import { Module } from './module';
 import { lookupBias, relativePositionIndex } from './relative-position';
@@ -157,6 +158,9 @@ export class SpatialWindowMsa extends Module {
         );
       }
     }
+    if (windows.dtype === 'float32' && useFusedKernel('windowAttention')) {
+      return this.applyFused(windows, mask);
+    }
     return tf.tidy(() => {
       const t = this.heads;
       const [q, k, v] = projectHeads(this.qkv, windows, t, this.headDim);
@@ -195,6 +199,31 @@ export class SpatialWindowMsa extends Module {
         product = tf.reshape(out5, [t * count, tokens, this.headDim]);
       }
       const out = mergeHeads(product, t);
+      return this.proj.apply(out) as tf.Tensor3D;
+    });
+  }
+
+  /**
+   * The fused path (`S2CassiWindowAttention`, see {@link FUSED_KERNELS}): one qkv matMul [count, P, 3C], then
+   * attention per window and head in one kernel that reads the heads in place and writes them concatenated (no
+   * head split or merge transposes), and keeps only the softmax's row statistics for its gradient.
+   */
+  private applyFused(windows: tf.Tensor, mask: tf.Tensor | undefined): tf.Tensor3D {
+    const tokens = this.windowSize * this.windowSize;
+    return tf.tidy(() => {
+      const qkv = this.qkv.apply(windows);
+      const [out, stats] = tf.engine().runKernel(
+        FUSED_KERNELS.windowAttention,
+        {
+          qkv,
+          scale: tf.reciprocal(this.beta),
+          bias: this.relativePositionBias(),
+          mask: mask ?? tf.zeros([1, tokens, tokens]),
+        },
+        { heads: this.heads } as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor[];
+      stats.dispose();
+      qkv.dispose();
       return this.proj.apply(out) as tf.Tensor3D;
     });
   }

@@ -4,7 +4,12 @@
  * rest (gradient clipping, Adam), and where the memory goes (tf.profile's peak of tf.memory().numBytes).
  *
  *   npx tsx --conditions=@s2cassi/source packages/trainer/bench/step-profile.ts [--threads 2] [--only demo|default]
- *       [--steps 3] [--top 25] [--shapes]
+ *       [--steps 3] [--top 25] [--shapes] [--fused all|gelu] [--compare] [--no-profile]
+ *
+ * --fused gelu: only the fused GELU (the state before issue 16: LayerNorm and window attention composed);
+ * default all (every fused kernel the backend has, see FUSED_KERNELS in @s2cassi/s2-attn).
+ * --compare: timed steps alternate between `--fused gelu` and `all` (same trainer, same process, interleaved so
+ * that load from other processes hits both alike); both are printed, then the profile of each.
  *
  * Configurations (synthetic 28-band scenes, the standard mask, the trainer's real step):
  * - demo: apps/demo-model/configs/v3-l1.json's model and batch (Parall-SS K2 L2 C32 T4 M8, batch 4 x 64^2, L1).
@@ -20,6 +25,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { backendInfo, setupBackend } from '@s2cassi/backends';
+import { setFusedKernels } from '@s2cassi/s2-attn';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   deepMerge,
@@ -40,6 +46,13 @@ const threads = Number(option('--threads', '2'));
 const steps = Number(option('--steps', '3'));
 const top = Number(option('--top', '25'));
 const only = args.includes('--only') ? option('--only', '') : undefined;
+const compare = args.includes('--compare');
+const variants: Array<'gelu' | 'all'> = compare
+  ? ['gelu', 'all']
+  : [option('--fused', 'all') as 'gelu' | 'all'];
+function useVariant(variant: 'gelu' | 'all') {
+  setFusedKernels(variant === 'all' ? true : { gelu: true, layerNorm: false, windowAttention: false });
+}
 
 type Phase = 'forward' | 'backward' | 'recompute' | 'other';
 const PHASES: Phase[] = ['forward', 'backward', 'recompute', 'other'];
@@ -58,8 +71,30 @@ const engine = tf.engine() as unknown as Engine;
 let transitions: Array<[number, Phase]> = [];
 let depth = 0;
 let phase: Phase = 'other';
+/** tf.memory().numBytes when the outermost forward pass ends (what the tape holds for the backward pass). */
+let forwardEndBytes = 0;
+/** Bytes the tape keeps for the backward pass at the end of the outermost forward pass, by kernel name. */
+let tapeBytes = new Map<string, number>();
+interface TapeNode {
+  kernelName: string;
+  saved?: tf.Tensor[];
+}
+function measureTape() {
+  forwardEndBytes = tf.memory().numBytes;
+  tapeBytes = new Map();
+  const seen = new Set<object>();
+  const tape = (engine.state as unknown as { activeTape?: TapeNode[] }).activeTape ?? [];
+  for (const node of tape) {
+    for (const t of node.saved ?? []) {
+      if (t.isDisposed || seen.has(t.dataId)) continue;
+      seen.add(t.dataId);
+      tapeBytes.set(node.kernelName, (tapeBytes.get(node.kernelName) ?? 0) + t.size * 4);
+    }
+  }
+}
 function mark(next: Phase) {
   if (!engine.state.profiling) return;
+  if (next === 'backward' && depth === 1) measureTape();
   phase = next;
   transitions.push([engine.state.activeProfile.kernels.length, next]);
 }
@@ -123,30 +158,48 @@ async function profileConfig(label: string, config: TrainerConfig): Promise<void
     mask: await loadConfiguredMask(config),
   });
   const { model, training, data } = config;
-  const pixels = training.batchSize * data.cropSize * data.cropSize;
-  const blocks = model.stageCount * model.blocksPerStage;
   console.log(
     `\n## ${label}: ${model.blockType} K${model.stageCount} L${model.blocksPerStage} C${model.embeddingDim} T${model.heads} M${model.windowSize}, ` +
       `batch ${training.batchSize} x ${data.cropSize}^2${training.checkpointBlocks ? ', checkpointBlocks' : ''}, ` +
       `${trainer.model.parameterCount()} parameters, backend ${tf.getBackend()} ${backendInfo().threads ?? 1} thread(s)`,
   );
-  await trainer.trainStep(); // warm-up: Adam slots, kernel set-up, heap growth
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const cpuStart = process.cpuUsage();
-    const start = performance.now();
-    await trainer.trainStep();
-    wall.push((performance.now() - start) / 1000);
-    const used = process.cpuUsage(cpuStart);
-    cpu.push((used.user + used.system) / 1e6);
+  for (const variant of variants) {
+    useVariant(variant);
+    await trainer.trainStep(); // warm-up: Adam slots, kernel set-up, heap growth
   }
-  console.log(
-    `step: wall min ${Math.min(...wall).toFixed(3)} s, median ${quantile(wall, 0.5).toFixed(3)} s ` +
-      `(${wall.map((s) => s.toFixed(3)).join(', ')}); CPU min ${Math.min(...cpu).toFixed(3)} s, median ${quantile(cpu, 0.5).toFixed(3)} s; ` +
-      `${(training.batchSize / Math.min(...wall)).toFixed(2)} samples/s at the min`,
-  );
+  const wall: Record<string, number[]> = { gelu: [], all: [] };
+  const cpu: Record<string, number[]> = { gelu: [], all: [] };
+  for (let i = 0; i < steps; i++) {
+    for (const variant of variants) {
+      useVariant(variant);
+      const cpuStart = process.cpuUsage();
+      const start = performance.now();
+      await trainer.trainStep();
+      wall[variant].push((performance.now() - start) / 1000);
+      const used = process.cpuUsage(cpuStart);
+      cpu[variant].push((used.user + used.system) / 1e6);
+    }
+  }
+  for (const variant of variants) {
+    const w = wall[variant];
+    const c = cpu[variant];
+    console.log(
+      `step (fused ${variant === 'all' ? 'all' : 'GELU only'}): wall min ${Math.min(...w).toFixed(3)} s, median ${quantile(w, 0.5).toFixed(3)} s ` +
+        `(${w.map((s) => s.toFixed(3)).join(', ')}); CPU min ${Math.min(...c).toFixed(3)} s, median ${quantile(c, 0.5).toFixed(3)} s; ` +
+        `${(training.batchSize / Math.min(...w)).toFixed(2)} samples/s at the min wall, ${(training.batchSize / quantile(w, 0.5)).toFixed(2)} at the median`,
+    );
+  }
+  if (!args.includes('--no-profile'))
+    for (const variant of variants) await profileStep(trainer, config, variant);
+  trainer.dispose();
+}
 
+async function profileStep(trainer: Trainer, config: TrainerConfig, variant: 'gelu' | 'all'): Promise<void> {
+  useVariant(variant);
+  const { model, training, data } = config;
+  const pixels = training.batchSize * data.cropSize * data.cropSize;
+  const blocks = model.stageCount * model.blocksPerStage;
+  console.log(`\n### profile, fused ${variant === 'all' ? 'all' : 'GELU only'}`);
   transitions = [];
   const before = tf.memory().numBytes;
   const profile = await tf.profile(async () => {
@@ -191,6 +244,21 @@ async function profileConfig(label: string, config: TrainerConfig): Promise<void
     `memory: peak tf.memory().numBytes ${mib(peak)} (${mib(before)} held before the step: weights, Adam, data); ` +
       `(peak - held) / (pixels x C x blocks) = ${((peak - before) / 4 / (pixels * model.embeddingDim * blocks)).toFixed(0)} floats per channel, pixel and block`,
   );
+  console.log(
+    `memory held at the end of the forward pass (the tape): ${mib(forwardEndBytes)}, ` +
+      `${((forwardEndBytes - before) / 4 / (pixels * model.embeddingDim * blocks)).toFixed(0)} floats per channel, pixel and block`,
+  );
+  const perUnit = 4 * pixels * model.embeddingDim * blocks;
+  console.log(
+    'tensors saved for the gradient, by the kernel that saved them (each buffer counted once), floats per channel, pixel and block:',
+  );
+  console.log(
+    `  ${[...tapeBytes.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 14)
+      .map(([name, b]) => `${name || '(customGrad)'} ${(b / perUnit).toFixed(1)}`)
+      .join(', ')}`,
+  );
   console.log('\n| kernel | calls | forward ms | backward ms | recompute ms | other ms | total ms | share |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   const sorted = [...rows.entries()]
@@ -222,7 +290,6 @@ async function profileConfig(label: string, config: TrainerConfig): Promise<void
     for (const [key, ms] of [...shapes.entries()].sort((a, b) => b[1] - a[1]).slice(0, top))
       console.log(`  ${ms.toFixed(0).padStart(6)} ms  ${key}`);
   }
-  trainer.dispose();
 }
 
 const choice = await setupBackend('wasm', { threads });
