@@ -15,9 +15,10 @@
 // F' = F * 0.8 / (max(meas) * 2 / 28 * 1.2). We pass `--range max(meas) * (2 / 28) * 1.2 / 0.8` to
 // `s2cassi niqe` (that value maps to 255), and `--rotate180` as the S2-Transformer NIQE script does.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import * as demoData from '@s2cassi/demo-data';
+import { writeFileAtomic } from '@s2cassi/hsi-io/node';
 import { SHARED_DATA, SHARED_DATA_MISSING_MESSAGE } from '@s2cassi/testing';
 
 const root = resolve(import.meta.dirname, '../../..');
@@ -130,8 +131,6 @@ const lines = [
   '',
 ];
 mkdirSync(dirname(resultsPath), { recursive: true });
-const temp = `${resultsPath}.${process.pid}.tmp`;
-writeFileSync(temp, lines.join('\n'));
-renameSync(temp, resultsPath);
+await writeFileAtomic(resultsPath, lines.join('\n'), { overwrite: true });
 console.log(lines.join('\n'));
 console.log(`wrote ${resultsPath}`);

@@ -12,7 +12,7 @@ import {
 } from '@s2cassi/hsi-io';
 import { readCubeFile, writeBandPngFolder, writeCubeFile } from '@s2cassi/hsi-io/node';
 import { UsageError } from './errors';
-import { checkOutputPath, writeFileAtomic, writeFolderAtomic } from './output';
+import { checkOutputPath, writeFolderAtomic, writeOutputFile } from './output';
 
 /** Extensions a cube or measurement can be written to (no extension: a folder of 16-bit band PNGs). */
 export const CUBE_OUTPUT_EXTENSIONS = ['.mat', '.npy', '.npz', '.safetensors', '.hdr', ''] as const;
@@ -161,7 +161,7 @@ export async function writePlane(path: string, plane: Plane, key: string, force:
     return writeCube(path, createCube([plane.height, plane.width, 1], plane.data), force);
   }
   checkOutputPath(path, { force });
-  await writeFileAtomic(path, bytes);
+  await writeOutputFile(path, bytes);
   return [path];
 }
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { writeFileAtomic } from '@s2cassi/hsi-io/node';
 import { UsageError } from './errors';
 
 /**
@@ -23,18 +24,15 @@ export function checkOutputPath(path: string, options: { force?: boolean; inputs
   return target;
 }
 
-/** Writes a file atomically: to a temporary name in the same folder, then renamed over the target. */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+/**
+ * Writes an output file: its folder created when missing, then written with `@s2cassi/hsi-io/node`'s
+ * `writeFileAtomic` (temporary file in the same folder, fsync, rename; an existing file is replaced, so
+ * check with {@link checkOutputPath} first).
+ */
+export async function writeOutputFile(path: string, data: Uint8Array | string): Promise<void> {
   const target = resolve(path);
   await mkdir(dirname(target), { recursive: true });
-  const temp = join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await writeFile(temp, data);
-    await rename(temp, target);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+  await writeFileAtomic(target, data, { overwrite: true });
 }
 
 /**

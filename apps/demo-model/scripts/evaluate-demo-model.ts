@@ -21,14 +21,14 @@
  * `--gap-tv-from` reuses the GAP-TV scores of an earlier report of this script (GAP-TV does not depend on
  * the model, and takes minutes per scene here) after checking that its protocol is the same.
  */
-import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setupBackend } from '@s2cassi/backends';
 import { initialEstimate, reconstructGapTv, simulateMeasurement } from '@s2cassi/cassi-sim';
 import { loadStandardMask } from '@s2cassi/demo-data';
-import { openCaveDataset, readCubeFile } from '@s2cassi/hsi-io/node';
+import { openCaveDataset, readCubeFile, writeFileAtomic } from '@s2cassi/hsi-io/node';
 import { psnr, ssim } from '@s2cassi/metrics';
 import { decodeModelWeights, reconstructTiled } from '@s2cassi/s2-attn';
 import * as tf from '@tensorflow/tfjs-core';
@@ -199,8 +199,7 @@ async function main(): Promise<void> {
   };
   const json = option('--json');
   if (json) {
-    writeFileSync(`${json}.tmp`, `${JSON.stringify(report, null, 2)}\n`);
-    renameSync(`${json}.tmp`, json);
+    await writeFileAtomic(json, `${JSON.stringify(report, null, 2)}\n`, { overwrite: true });
   }
 }
 

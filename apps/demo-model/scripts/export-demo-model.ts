@@ -14,11 +14,12 @@
  *   `writeCurves` (`curves-loss.png|svg`, `curves-validation.png|svg`).
  * Refuses weights that do not decode into an S2Transformer or exceed 5 MB.
  */
-import { copyFileSync, existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { setupBackend } from '@s2cassi/backends';
+import { writeFileAtomic } from '@s2cassi/hsi-io/node';
 import { decodeModelWeights, modelManifest } from '@s2cassi/s2-attn';
 import { writeCurves } from '@s2cassi/trainer/node';
 
@@ -28,9 +29,8 @@ import { demoModelAssets } from './_script-args';
 
 const assets = demoModelAssets;
 
-function writeAtomic(path: string, bytes: Uint8Array | string): void {
-  writeFileSync(`${path}.tmp`, bytes);
-  renameSync(`${path}.tmp`, path);
+function writeAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
+  return writeFileAtomic(path, bytes, { overwrite: true });
 }
 
 async function main(): Promise<void> {
@@ -63,11 +63,14 @@ async function main(): Promise<void> {
     parameterCount: parameters,
     validation: progress.best ?? null,
   };
-  writeAtomic(join(assets, 'demo-model.safetensors'), bytes);
-  writeAtomic(join(assets, 'demo-model.json'), `${JSON.stringify({ ...manifest, training }, null, 2)}\n`);
-  writeAtomic(join(assets, 'training-config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  await writeAtomic(join(assets, 'demo-model.safetensors'), bytes);
+  await writeAtomic(
+    join(assets, 'demo-model.json'),
+    `${JSON.stringify({ ...manifest, training }, null, 2)}\n`,
+  );
+  await writeAtomic(join(assets, 'training-config.json'), `${JSON.stringify(config, null, 2)}\n`);
   if (existsSync(join(run, 'run.json'))) copyFileSync(join(run, 'run.json'), join(assets, 'run.json'));
-  writeAtomic(
+  await writeAtomic(
     join(assets, 'training-log.jsonl.gz'),
     gzipSync(readFileSync(join(run, 'log.jsonl')), { level: 9 }),
   );

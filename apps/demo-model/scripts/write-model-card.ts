@@ -6,10 +6,11 @@
  *
  *   node --conditions=@s2cassi/source --import tsx apps/demo-model/scripts/write-model-card.ts
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { writeFileAtomic } from '@s2cassi/hsi-io/node';
 
 import { demoModelAssets } from './_script-args';
 
@@ -22,7 +23,7 @@ interface Scores {
   seconds: number;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const manifest = read('demo-model.json');
   const config = read('training-config.json');
   const run = read('run.json');
@@ -191,9 +192,11 @@ resampled in float32) but far narrower than the ${f2(peppers.s2.psnr - peppers['
 or swapped model fails. The test reads both numbers from \`evaluation.json\`, and also requires the score to
 match the table within 0.1 dB.
 `;
-  writeFileSync(resolve(assets, 'MODEL_CARD.md.tmp'), card);
-  renameSync(resolve(assets, 'MODEL_CARD.md.tmp'), resolve(assets, 'MODEL_CARD.md'));
+  await writeFileAtomic(resolve(assets, 'MODEL_CARD.md'), card, { overwrite: true });
   console.log(`wrote ${resolve(assets, 'MODEL_CARD.md')}`);
 }
 
-main();
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -8,6 +8,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mulberry32, SHARED_DATA, SHARED_DATA_MISSING_MESSAGE } from '@s2cassi/testing';
@@ -104,17 +105,69 @@ describe('readCubeFile / writeCubeFile', () => {
     await expect(readCubeFile(`${lonely}.hdr`)).rejects.toThrow(/no ENVI data file next to the header/);
   });
 
-  it('writes atomically and never replaces an existing file by default', async () => {
-    const path = join(work, 'atomic.bin');
-    await writeFileAtomic(path, new Uint8Array([1, 2, 3]));
-    await expect(writeFileAtomic(path, new Uint8Array([9]))).rejects.toThrow(/already exists/);
-    expect(Array.from(readFileSync(path))).toEqual([1, 2, 3]);
-    await writeFileAtomic(path, new Uint8Array([4]), { overwrite: true });
-    expect(Array.from(readFileSync(path))).toEqual([4]);
-    await expect(writeFileAtomic(join(work, 'missing-dir', 'x'), new Uint8Array(1))).rejects.toThrow(
-      /ENOENT/,
-    );
-    expect(readdirSync(work).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  describe('writeFileAtomic', () => {
+    const temps = (folder: string) => readdirSync(folder).filter((f) => f.endsWith('.tmp'));
+
+    it('never replaces an existing file by default, and needs an existing folder', async () => {
+      const path = join(work, 'atomic.bin');
+      await writeFileAtomic(path, new Uint8Array([1, 2, 3]));
+      await expect(writeFileAtomic(path, new Uint8Array([9]))).rejects.toThrow(/already exists/);
+      expect(Array.from(readFileSync(path))).toEqual([1, 2, 3]);
+      await expect(writeFileAtomic(join(work, 'missing-dir', 'x'), new Uint8Array(1))).rejects.toThrow(
+        /ENOENT/,
+      );
+      expect(temps(work)).toEqual([]);
+    });
+
+    it('replaces an existing file whole (a new file renamed over it, never rewritten in place)', async () => {
+      const path = join(work, 'replaced.bin');
+      const old = new Uint8Array(1 << 20).fill(7);
+      await writeFileAtomic(path, old);
+      // A reader that opened the old file keeps reading the old content whole: the new content went to
+      // another file that was renamed over the name, not into the old file.
+      const handle = await open(path, 'r');
+      try {
+        await writeFileAtomic(path, 'new', { overwrite: true });
+        expect(readFileSync(path, 'utf8')).toBe('new');
+        const { buffer, bytesRead } = await handle.read(Buffer.alloc(old.length + 1), 0, old.length + 1, 0);
+        expect(bytesRead).toBe(old.length);
+        expect(buffer.subarray(0, bytesRead).every((b) => b === 7)).toBe(true);
+      } finally {
+        await handle.close();
+      }
+      await writeFileAtomic(path, new Uint8Array([4]), { overwrite: true, flush: false });
+      expect(Array.from(readFileSync(path))).toEqual([4]);
+      expect(temps(work)).toEqual([]);
+    });
+
+    it('leaves no partial file and no temporary file when the write fails half-way', async () => {
+      const folder = mkdtempSync(join(work, 'fail-'));
+      const path = join(folder, 'out.bin');
+      writeFileSync(path, 'old content');
+      // Data that fails after its first chunk has reached the temporary file.
+      async function* failing() {
+        yield new Uint8Array(4096).fill(1);
+        throw new Error('disk on fire');
+      }
+      const data = failing() as unknown as Uint8Array;
+      await expect(writeFileAtomic(path, data, { overwrite: true })).rejects.toThrow(/disk on fire/);
+      expect(readFileSync(path, 'utf8')).toBe('old content');
+      // A new name: nothing appears at all.
+      await expect(
+        writeFileAtomic(join(folder, 'new.bin'), failing() as unknown as Uint8Array),
+      ).rejects.toThrow(/disk on fire/);
+      expect(readdirSync(folder)).toEqual(['out.bin']);
+    });
+
+    it('removes its temporary file when the rename fails', async () => {
+      const folder = mkdtempSync(join(work, 'rename-'));
+      const target = join(folder, 'occupied');
+      mkdirSync(target);
+      writeFileSync(join(target, 'inside.txt'), 'x');
+      await expect(writeFileAtomic(target, 'data', { overwrite: true })).rejects.toThrow();
+      expect(readdirSync(folder)).toEqual(['occupied']);
+      expect(readdirSync(target)).toEqual(['inside.txt']);
+    });
   });
 
   it('writes Test_result.mat', async () => {

@@ -26,11 +26,23 @@ import { decodeSafetensors, encodeSafetensors, safetensorToCube } from './safete
 export interface WriteFileOptions {
   /** Replace an existing file (default false: an existing file is an error, so inputs are never overwritten). */
   overwrite?: boolean;
+  /**
+   * fsync the new content before it is renamed into place (default true), so that after a crash `path`
+   * holds the old or the new content, never an empty or partial file. `false` skips the sync (faster for
+   * scratch files whose loss on a power cut does not matter).
+   */
+  flush?: boolean;
 }
 
 /**
- * Writes bytes atomically: to a temporary file in the same folder, then renamed over `path`, so a
- * reader never sees a half-written file. Refuses to replace an existing file unless `overwrite`.
+ * Writes bytes (or a UTF-8 string) atomically: to a temporary file in the same folder (so the rename
+ * stays on one file system), fsynced (see {@link WriteFileOptions.flush}), then renamed over `path`. A
+ * reader sees the old file or the whole new one, never a half-written file; on any failure the temporary
+ * file is removed and `path` is left as it was. Refuses to replace an existing file unless `overwrite`.
+ * The folder must exist (a missing folder is an ENOENT error, not created).
+ *
+ * The one atomic file writer of the project: the CLI, the trainer's run folders and checkpoints and
+ * `@s2cassi/s2-attn/node` all write through it.
  */
 export async function writeFileAtomic(
   path: string,
@@ -42,7 +54,7 @@ export async function writeFileAtomic(
   }
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await writeFile(temp, bytes, { flag: 'wx' });
+    await writeFile(temp, bytes, { flag: 'wx', flush: options.flush ?? true });
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });

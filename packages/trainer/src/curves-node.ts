@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@s2cassi/hsi-io/node';
 import { encodePng, lineChart } from '@s2cassi/hsi-render';
 import { curveChartSvg, lineChartOptions, trainingCurves } from './curves';
-import { writeFileAtomic } from './file-checkpoint-store';
 import { readLog } from './log';
 
 /**
@@ -19,9 +19,11 @@ export async function writeCurves(logFile: string, directory: string): Promise<s
   for (const [name, chart] of Object.entries(charts)) {
     if (chart.series.every((s) => s.points.length === 0)) continue;
     const svg = join(directory, `${name}.svg`);
-    await writeFileAtomic(svg, curveChartSvg(chart.series, chart.options));
+    await writeFileAtomic(svg, curveChartSvg(chart.series, chart.options), { overwrite: true });
     const png = join(directory, `${name}.png`);
-    await writeFileAtomic(png, encodePng(lineChart(lineChartOptions(chart.series, chart.options))));
+    await writeFileAtomic(png, encodePng(lineChart(lineChartOptions(chart.series, chart.options))), {
+      overwrite: true,
+    });
     written.push(svg, png);
   }
   return written;

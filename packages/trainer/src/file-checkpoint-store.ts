@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic as hsiWriteFileAtomic } from '@s2cassi/hsi-io/node';
 import {
   type DecodedCheckpoint,
   decodeCheckpoint,
@@ -29,16 +30,14 @@ export interface SkippedCheckpoint {
   reason: string;
 }
 
-/** Writes a file atomically: temporary name in the same folder, then rename. */
-export async function writeFileAtomic(path: string, content: Uint8Array | string): Promise<void> {
-  const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    await writeFile(temporary, content, { flush: true });
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
+/**
+ * Writes a file atomically, replacing an existing one.
+ *
+ * @deprecated Use `writeFileAtomic(path, content, { overwrite: true })` from `@s2cassi/hsi-io/node`, the
+ * one atomic writer (this forwards to it).
+ */
+export function writeFileAtomic(path: string, content: Uint8Array | string): Promise<void> {
+  return hsiWriteFileAtomic(path, content, { overwrite: true });
 }
 
 /**
@@ -110,12 +109,24 @@ export class FileCheckpointStore implements CheckpointStore {
       const dropped = manifest.history.slice(0, Math.max(0, manifest.history.length - this.keep));
       manifest.history = manifest.history.slice(-this.keep);
       manifest.updatedAt = new Date().toISOString();
-      await writeFileAtomic(join(this.directory, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+      await hsiWriteFileAtomic(
+        join(this.directory, 'manifest.json'),
+        `${JSON.stringify(manifest, null, 2)}\n`,
+        {
+          overwrite: true,
+        },
+      );
       for (const old of dropped) await rm(join(this.directory, old), { recursive: true, force: true });
       return join(this.directory, name);
     }
     manifest.updatedAt = new Date().toISOString();
-    await writeFileAtomic(join(this.directory, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    await hsiWriteFileAtomic(
+      join(this.directory, 'manifest.json'),
+      `${JSON.stringify(manifest, null, 2)}\n`,
+      {
+        overwrite: true,
+      },
+    );
     return join(this.directory, name);
   }
 

@@ -4,13 +4,14 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { type BackendChoice, setupBackend } from '@s2cassi/backends';
+import { writeFileAtomic } from '@s2cassi/hsi-io/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadConfiguredMask, openCaveSource } from './_node-data';
 import type { MaskArray } from './batch-sampler';
 import { configHash, TrainerCheckpointError } from './checkpoint';
 import { type TrainerConfig, validateConfig } from './config';
 import { writeCurves } from './curves-node';
-import { FileCheckpointStore, type SkippedCheckpoint, writeFileAtomic } from './file-checkpoint-store';
+import { FileCheckpointStore, type SkippedCheckpoint } from './file-checkpoint-store';
 import type { TrainableModel } from './model';
 import { deepMerge } from './overrides';
 import { type SceneSource, syntheticSceneSource } from './scene-source';
@@ -216,7 +217,9 @@ async function prepare(
     });
     log(`resuming at step ${trainer.step} from ${resumeFrom.location}`);
   }
-  await writeFileAtomic(join(runDirectory, 'run.json'), `${JSON.stringify(runManifest, null, 2)}\n`);
+  await writeFileAtomic(join(runDirectory, 'run.json'), `${JSON.stringify(runManifest, null, 2)}\n`, {
+    overwrite: true,
+  });
   const logFile = join(runDirectory, 'log.jsonl');
   if (resumeFrom) {
     appendFileSync(
@@ -291,7 +294,9 @@ export async function openTraining(
     );
   }
   await mkdir(runDirectory, { recursive: true });
-  await writeFileAtomic(join(runDirectory, 'config.json'), `${JSON.stringify(valid, null, 2)}\n`);
+  await writeFileAtomic(join(runDirectory, 'config.json'), `${JSON.stringify(valid, null, 2)}\n`, {
+    overwrite: true,
+  });
   return prepare(valid, runDirectory, options, null, null);
 }
 

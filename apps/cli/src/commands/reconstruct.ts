@@ -29,7 +29,7 @@ import {
 } from '../_render';
 import type { CommandContext } from '../context';
 import { isInputError, UsageError } from '../errors';
-import { checkOutputPath, writeFileAtomic } from '../output';
+import { checkOutputPath, writeOutputFile } from '../output';
 import { addCommonOptions, registerCommand } from '../program';
 
 const MEASUREMENT_EXTENSIONS = ['.mat', '.npy', '.npz', '.safetensors', '.hdr'];
@@ -72,8 +72,8 @@ async function writeRenderings(output: string, cube: Cube, display: DisplayOptio
   if (!wavelengths) return [];
   const [srgb, bands] = renderingPaths(output);
   const pictures = displayPngs(cube, wavelengths, display);
-  await writeFileAtomic(srgb, pictures.srgb);
-  await writeFileAtomic(bands, pictures.bands);
+  await writeOutputFile(srgb, pictures.srgb);
+  await writeOutputFile(bands, pictures.bands);
   return [srgb, bands];
 }
 

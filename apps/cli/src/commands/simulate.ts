@@ -6,7 +6,7 @@ import { loadMask, PREFERRED_KEYS, readArray, writePlane } from '../_io';
 import { integerAtLeast, numberAtLeast, withExtension } from '../_options';
 import { planePng } from '../_render';
 import { UsageError } from '../errors';
-import { checkOutputPath, writeFileAtomic } from '../output';
+import { checkOutputPath, writeOutputFile } from '../output';
 import { addCommonOptions, registerCommand } from '../program';
 
 registerCommand((program, run) => {
@@ -65,7 +65,7 @@ registerCommand((program, run) => {
       const seconds = (performance.now() - start) / 1000;
       const files = await writePlane(output, measurement, 'meas', force);
       if (preview) {
-        await writeFileAtomic(preview, planePng(measurement));
+        await writeOutputFile(preview, planePng(measurement));
         files.push(preview);
       }
       const result = {
