@@ -1,8 +1,9 @@
 import { packageConfig } from '../../tsdown.base';
 
-// Three entries sharing chunks: the platform-neutral main entry, the Node-only file helpers (node:
-// built-ins stay external) and the tfjs converters.
+// Four entries sharing chunks: the platform-neutral main entry, the Node-only file helpers (node:
+// built-ins stay external), the tfjs converters and the safetensors codec alone (what a model package
+// needs for its weights, without the other formats' dependencies).
 export default packageConfig({
-  entry: ['src/index.ts', 'src/node.ts', 'src/tfjs.ts'],
+  entry: ['src/index.ts', 'src/node.ts', 'src/safetensors.ts', 'src/tfjs.ts'],
   deps: { neverBundle: [/^node:/] },
 });

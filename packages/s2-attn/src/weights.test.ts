@@ -6,13 +6,14 @@ import { describeBackends, maxAbsDiff, uniformArray } from '@s2cassi/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { randomizeWeights } from './_test-utils';
+import { loadS2Transformer, saveS2Transformer } from './node';
 import { S2Transformer } from './s2-transformer';
 import {
   decodeModelWeights,
+  loadS2Transformer as deprecatedLoadS2Transformer,
+  saveS2Transformer as deprecatedSaveS2Transformer,
   encodeModelWeights,
-  loadS2Transformer,
   loadWeightsInto,
-  saveS2Transformer,
   WEIGHTS_FORMAT,
   WeightsMismatchError,
 } from './weights';
@@ -54,6 +55,14 @@ describeBackends('weights as safetensors', () => {
         b.maskEncoded as tf.Tensor,
       ]);
       loaded.dispose();
+      // The main entry's deprecated forwarders still save and load the same files.
+      await deprecatedSaveS2Transformer(model, join(dir, 'again'));
+      expect(readFileSync(join(dir, 'again.safetensors'))).toEqual(
+        readFileSync(join(dir, 'model.safetensors')),
+      );
+      const again = await deprecatedLoadS2Transformer(join(dir, 'model'));
+      expect(again.config).toEqual(model.config);
+      again.dispose();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -3,7 +3,7 @@ import {
   encodeSafetensors,
   type SafetensorsFile,
   safetensorToFloat32,
-} from '@s2cassi/hsi-io';
+} from '@s2cassi/hsi-io/safetensors';
 import * as tf from '@tensorflow/tfjs-core';
 import { S2AttnInputError } from './_validate';
 import type { Module } from './module';
@@ -179,33 +179,24 @@ export function decodeModelWeights(
   return model;
 }
 
-async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const fs = await import('node:fs/promises');
-  const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  await fs.writeFile(temp, data);
-  await fs.rename(temp, path);
+/**
+ * Writes `<basePath>.safetensors` and `<basePath>.json`.
+ *
+ * @deprecated Node only: import it from `@s2cassi/s2-attn/node`. This forwarder loads that module (and
+ * Node's file system) lazily, so the main entry stays free of Node.
+ */
+export async function saveS2Transformer(model: S2Transformer, basePath: string): Promise<void> {
+  const { saveS2Transformer: save } = await import('./weights-file');
+  return save(model, basePath);
 }
 
 /**
- * Node only: writes `<basePath>.safetensors` and `<basePath>.json` (the manifest), each atomically
- * (temporary file + rename).
+ * Reads what `saveS2Transformer` wrote.
+ *
+ * @deprecated Node only: import it from `@s2cassi/s2-attn/node`. This forwarder loads that module (and
+ * Node's file system) lazily, so the main entry stays free of Node.
  */
-export async function saveS2Transformer(model: S2Transformer, basePath: string): Promise<void> {
-  await writeAtomic(`${basePath}.safetensors`, encodeModelWeights(model));
-  await writeAtomic(`${basePath}.json`, `${JSON.stringify(modelManifest(model), null, 2)}\n`);
-}
-
-/** Node only: reads what {@link saveS2Transformer} wrote (the JSON manifest is optional). */
 export async function loadS2Transformer(basePath: string): Promise<S2Transformer> {
-  const fs = await import('node:fs/promises');
-  const bytes = new Uint8Array(await fs.readFile(`${basePath}.safetensors`));
-  let manifest: unknown;
-  try {
-    manifest = JSON.parse(await fs.readFile(`${basePath}.json`, 'utf8'));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new S2AttnInputError(`${basePath}.json: ${(error as Error).message}`);
-    }
-  }
-  return decodeModelWeights(bytes, { manifest, source: `${basePath}.safetensors` });
+  const { loadS2Transformer: load } = await import('./weights-file');
+  return load(basePath);
 }

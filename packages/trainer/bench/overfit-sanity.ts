@@ -15,7 +15,7 @@
 import { setupBackend } from '@s2cassi/backends';
 import { createRandom, initialEstimate, simulateMeasurement } from '@s2cassi/cassi-sim';
 import { psnr } from '@s2cassi/metrics';
-import { loadS2Transformer } from '@s2cassi/s2-attn';
+import { loadS2Transformer } from '@s2cassi/s2-attn/node';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   assembleBatch,
