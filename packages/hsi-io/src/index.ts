@@ -14,6 +14,7 @@ export {
   getSpectrum,
   toColumnMajor,
 } from './cube';
+export { type CubeBatch, stackCubes } from './cube-batch';
 export { createLazyDataset, type LazyDataset, type LazyDatasetOptions } from './dataset';
 export {
   decodeEnvi,
@@ -28,12 +29,10 @@ export {
 } from './envi';
 export { HsiFormatError } from './errors';
 export {
-  type CubeBatch,
   decodeMatAsync,
   encodeTestResultMat,
   listMatVariables,
   matVariableToCube,
-  stackCubes,
   type TestResultOptions,
 } from './mat';
 export {

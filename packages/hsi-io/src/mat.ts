@@ -1,6 +1,7 @@
 import type { ReadOptions } from './_limits';
 import { type NumericArray, reorder } from './_ndarray';
-import { assertCube, type Cube, cubeFromColumnMajor } from './cube';
+import { type Cube, cubeFromColumnMajor } from './cube';
+import { type CubeBatch, stackCubes } from './cube-batch';
 import { HsiFormatError } from './errors';
 import {
   decodeMat,
@@ -74,33 +75,6 @@ export function matVariableToCube(
       source,
     },
   );
-}
-
-/** A batch of cubes: `data[((s * H + y) * W + x) * N + band]`, shape [scenes, H, W, N] (NHWC). */
-export interface CubeBatch {
-  data: Float32Array;
-  shape: [number, number, number, number];
-}
-
-/** Stacks cubes of one shape into a batch (copies). */
-export function stackCubes(cubes: readonly Cube[]): CubeBatch {
-  if (!Array.isArray(cubes) || cubes.length === 0)
-    throw new Error('stackCubes: expected a non-empty array of cubes');
-  cubes.forEach((c, i) => {
-    assertCube(c, `cube ${i}`);
-  });
-  const [h, w, n] = cubes[0].shape;
-  const size = h * w * n;
-  const data = new Float32Array(size * cubes.length);
-  cubes.forEach((c, i) => {
-    if (c.shape[0] !== h || c.shape[1] !== w || c.shape[2] !== n) {
-      throw new Error(
-        `stackCubes: cube ${i} has shape [${c.shape.join(', ')}], expected [${h}, ${w}, ${n}] like cube 0`,
-      );
-    }
-    data.set(c.data, i * size);
-  });
-  return { data, shape: [cubes.length, h, w, n] };
 }
 
 function asBatch(value: CubeBatch | readonly Cube[], what: string): CubeBatch {

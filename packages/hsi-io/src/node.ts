@@ -4,11 +4,11 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { basename, dirname, extname, join } from 'node:path';
 import { DEFAULT_MAX_BYTES } from './_limits';
 import { assertCube, type Cube } from './cube';
+import type { CubeBatch } from './cube-batch';
 import { createLazyDataset, type LazyDataset } from './dataset';
 import { decodeEnvi, type EnviWriteOptions, encodeEnvi } from './envi';
 import { HsiFormatError } from './errors';
 import {
-  type CubeBatch,
   decodeMatAsync,
   encodeTestResultMat,
   listMatVariables,

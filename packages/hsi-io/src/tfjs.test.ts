@@ -2,6 +2,7 @@ import { describeBackends, expectNoLeaks, mulberry32 } from '@s2cassi/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { createCube } from './cube';
+import { stackCubes } from './cube-batch';
 import { cubesToTensor, cubeToTensor, tensorToCube, tensorToCubes, tensorToCubesSync } from './tfjs';
 
 describeBackends('tfjs converters', () => {
@@ -28,8 +29,14 @@ describeBackends('tfjs converters', () => {
 
   it('batches of cubes -> [B, H, W, N] and back, single image by index, wrong shapes refused', async () => {
     await expectNoLeaks(async () => {
-      const batch = cubesToTensor(cubes);
+      const stacked = stackCubes(cubes);
+      const batch = tf.tensor4d(stacked.data, stacked.shape);
       expect(batch.shape).toEqual([3, 3, 4, 5]);
+      // The deprecated cubesToTensor forwards to exactly this.
+      const forwarded = cubesToTensor(cubes);
+      expect(forwarded.shape).toEqual(batch.shape);
+      expect(await forwarded.data()).toEqual(await batch.data());
+      forwarded.dispose();
       const back = await tensorToCubes(batch, [1, 2, 3, 4, 5]);
       back.forEach((c, i) => {
         expect(c.data).toEqual(cubes[i].data);
@@ -43,6 +50,8 @@ describeBackends('tfjs converters', () => {
       await expect(tensorToCubes(flat)).rejects.toThrow(/expected a tensor of shape \[B, H, W, N\]/);
       flat.dispose();
     });
-    expect(() => cubesToTensor([cubes[0], createCube([1, 1, 1])])).toThrow(/cube 1 has shape \[1, 1, 1\]/);
+    expect(() => cubesToTensor([cubes[0], createCube([1, 1, 1])])).toThrow(
+      /stackCubes: cube 1 has shape \[1, 1, 1\]/,
+    );
   });
 });

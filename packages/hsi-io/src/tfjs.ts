@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertCube, type Cube, createCube } from './cube';
+import { stackCubes } from './cube-batch';
 
 /** A cube as a float32 tensor of shape [1, H, W, N] (NHWC). The caller owns (disposes) the tensor. */
 export function cubeToTensor(cube: Cube): tf.Tensor4D {
@@ -8,25 +9,15 @@ export function cubeToTensor(cube: Cube): tf.Tensor4D {
   return tf.tensor4d(cube.data, [1, h, w, n], 'float32');
 }
 
-/** Cubes of one shape as a float32 batch tensor [B, H, W, N]. The caller owns the tensor. */
+/**
+ * Cubes of one shape as a float32 batch tensor [B, H, W, N]. The caller owns the tensor.
+ *
+ * @deprecated Stack with `stackCubes` (main entry) and make the tensor from the batch:
+ * `const batch = stackCubes(cubes); tf.tensor4d(batch.data, batch.shape)`. This forwards to exactly that.
+ */
 export function cubesToTensor(cubes: readonly Cube[]): tf.Tensor4D {
-  if (!Array.isArray(cubes) || cubes.length === 0)
-    throw new Error('cubesToTensor: expected a non-empty array of cubes');
-  cubes.forEach((c, i) => {
-    assertCube(c, `cube ${i}`);
-  });
-  const [h, w, n] = cubes[0].shape;
-  const size = h * w * n;
-  const data = new Float32Array(size * cubes.length);
-  cubes.forEach((c, i) => {
-    if (c.shape[0] !== h || c.shape[1] !== w || c.shape[2] !== n) {
-      throw new Error(
-        `cubesToTensor: cube ${i} has shape [${c.shape.join(', ')}], expected [${h}, ${w}, ${n}]`,
-      );
-    }
-    data.set(c.data, i * size);
-  });
-  return tf.tensor4d(data, [cubes.length, h, w, n], 'float32');
+  const batch = stackCubes(cubes);
+  return tf.tensor4d(batch.data, batch.shape, 'float32');
 }
 
 function checkTensor(tensor: tf.Tensor, what: string): [number, number, number, number] {
