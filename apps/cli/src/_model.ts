@@ -33,7 +33,7 @@ export function demoWeightsAvailable(): boolean {
 }
 
 export const DEMO_WEIGHTS_MISSING =
-  'the S2-Transformer demo weights are not bundled yet (they are being trained, see issue 9)';
+  'the S2-Transformer demo weights are not bundled yet (this version of @s2cassi/demo-data ships the scene and the mask only)';
 
 /** The paths of a weights file: `x.safetensors` (+ optional `x.json`), or a base path `x`. */
 function weightsPaths(path: string): { weights: string; manifest: string } {
