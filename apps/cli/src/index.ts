@@ -1,7 +1,5 @@
 import './commands/index';
 
-export { parseShard, type Shard, shardItems } from './_options';
-export { PUBLISHED_TABLE_1 } from './_published';
 export type { CommandContext } from './context';
 export { EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, UsageError } from './errors';
 export {
@@ -12,4 +10,6 @@ export {
   registerCommand,
   runCli,
 } from './program';
+export { PUBLISHED_TABLE_1 } from './published';
+export { parseShard, type Shard, shardItems } from './shard';
 export { VERSION } from './version';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import pkg from '../package.json' with { type: 'json' };
 import { parseBytes, parseShard, shardItems } from './_options';
-import { PUBLISHED_TABLE_1 } from './_published';
+import { PUBLISHED_TABLE_1 } from './published';
 import { formatCsv, formatMarkdown, formatTable } from './table';
 import { VERSION } from './version';
 

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { CassiInputError } from './errors';
+import { GPU_BACKENDS } from './gpu-backends';
 
-/** Error thrown for bad input to @s2cassi/cassi-sim: names what was expected and what was given. */
-export class CassiInputError extends Error {
-  override name = 'CassiInputError';
-}
+// The error class and GPU_BACKENDS are public (src/errors.ts, src/gpu-backends.ts); re-exported here for
+// the helpers' callers.
+export { CassiInputError, GPU_BACKENDS };
 
 export function describeShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
@@ -47,13 +48,6 @@ export function expectFiniteNumber(value: unknown, what: string, min = -Infinity
   }
   return value;
 }
-
-/**
- * Backends whose tensors live on a GPU: a synchronous readback (`dataSync`) there blocks until the GPU
- * queue drains (WebGL `readPixels`), or is not supported at all (WebGPU in a worker stalls; in Node it
- * throws), so value checks are off by default on them.
- */
-export const GPU_BACKENDS: ReadonlySet<string> = new Set(['webgl', 'webgpu']);
 
 /**
  * Whether a synchronous function runs its value check: the caller's `validateValues` when given,

@@ -1,4 +1,3 @@
-export { CassiInputError, GPU_BACKENDS } from './_validate';
 export { type AssertFiniteValuesOptions, assertFiniteValues } from './assert-finite-values';
 export { type CubeScaleOptions, estimateCubeScale } from './cube-scale';
 export {
@@ -10,7 +9,9 @@ export {
   shiftBack,
   shiftBands,
 } from './dispersion';
+export { CassiInputError } from './errors';
 export { GAP_TV_DEFAULTS, type GapTvOptions, type GapTvProgress, reconstructGapTv } from './gap-tv';
+export { GPU_BACKENDS } from './gpu-backends';
 export { type InitialEstimateOptions, initialEstimate } from './initial-estimate';
 export {
   assertMaskFits,

@@ -1,5 +1,5 @@
-import { type NumericArray, reorder, toFloat32 } from './_ndarray';
 import { HsiFormatError } from './errors';
+import { type NumericArray, reorder, toFloat32 } from './ndarray';
 import type { ValueScale } from './value-scale';
 
 /**

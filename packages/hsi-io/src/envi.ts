@@ -1,7 +1,7 @@
-import { checkDims, DEFAULT_MAX_BYTES, type ReadOptions } from './_limits';
-import { hostLittleEndian, type NumericArray, swapBytes } from './_ndarray';
 import { assertCube, type Cube, createCube } from './cube';
 import { HsiFormatError } from './errors';
+import { checkDims, DEFAULT_MAX_BYTES, type ReadOptions } from './limits';
+import { hostLittleEndian, type NumericArray, swapBytes } from './ndarray';
 import { applyValueScale, parseDeclaredScale } from './value-scale';
 
 export type EnviInterleave = 'bsq' | 'bil' | 'bip';

@@ -1,5 +1,3 @@
-export { DEFAULT_MAX_BYTES, type ReadOptions } from './_limits';
-export type { NumericArray } from './_ndarray';
 export {
   assertCube,
   type Cube,
@@ -28,6 +26,7 @@ export {
   parseEnviHeader,
 } from './envi';
 export { HsiFormatError } from './errors';
+export { DEFAULT_MAX_BYTES, type ReadOptions } from './limits';
 export {
   decodeMatAsync,
   encodeTestResultMat,
@@ -50,6 +49,7 @@ export {
   type MatWriteOptions,
 } from './mat-v5';
 export { decodeMatV73 } from './mat-v73';
+export type { NumericArray } from './ndarray';
 export {
   decodeNpy,
   encodeNpy,

@@ -1,8 +1,8 @@
-import { checkDims, DEFAULT_MAX_BYTES, type ReadOptions } from './_limits';
-import { bytesOf, type NumericArray, typedFromBytes } from './_ndarray';
 import { deflateZlib, inflateZlib, inflateZlibPrefix } from './_zlib';
 import { assertCube, type Cube, cubeToColumnMajor } from './cube';
 import { HsiFormatError } from './errors';
+import { checkDims, DEFAULT_MAX_BYTES, type ReadOptions } from './limits';
+import { bytesOf, type NumericArray, typedFromBytes } from './ndarray';
 
 /** Numeric MATLAB classes this package reads and writes (real only). */
 export type MatClass =

@@ -1,7 +1,7 @@
-import { checkDims, DEFAULT_MAX_BYTES } from './_limits';
-import type { NumericArray } from './_ndarray';
 import { HsiFormatError } from './errors';
+import { checkDims, DEFAULT_MAX_BYTES } from './limits';
 import type { MatArray, MatClass, MatFile, MatReadOptions, MatSkipped, MatVariableInfo } from './mat-v5';
+import type { NumericArray } from './ndarray';
 
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 

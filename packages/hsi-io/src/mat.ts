@@ -1,8 +1,7 @@
-import type { ReadOptions } from './_limits';
-import { type NumericArray, reorder } from './_ndarray';
 import { type Cube, cubeFromColumnMajor } from './cube';
 import { type CubeBatch, stackCubes } from './cube-batch';
 import { HsiFormatError } from './errors';
+import type { ReadOptions } from './limits';
 import {
   decodeMat,
   encodeMat,
@@ -14,6 +13,7 @@ import {
   type MatWriteOptions,
 } from './mat-v5';
 import { decodeMatV73, hdf5SignatureOffset, listMatV73Variables } from './mat-v73';
+import { type NumericArray, reorder } from './ndarray';
 import { applyValueScale } from './value-scale';
 
 /** MATLAB classes by the element-type names of `ValueScale.stored` (the integer classes keep theirs). */

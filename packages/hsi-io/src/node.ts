@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { DEFAULT_MAX_BYTES } from './_limits';
 import { assertCube, type Cube } from './cube';
 import type { CubeBatch } from './cube-batch';
 import { createLazyDataset, type LazyDataset } from './dataset';
 import { decodeEnvi, type EnviWriteOptions, encodeEnvi } from './envi';
 import { HsiFormatError } from './errors';
+import { DEFAULT_MAX_BYTES } from './limits';
 import {
   decodeMatAsync,
   encodeTestResultMat,

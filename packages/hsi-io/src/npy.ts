@@ -1,8 +1,8 @@
 import { floatToHalf, halfToFloat } from './_half';
-import { checkDims, DEFAULT_MAX_BYTES, type ReadOptions } from './_limits';
-import { bytesOf, type NumericArray, reorder, typedFromBytes } from './_ndarray';
 import { type Cube, cubeFromRowMajor } from './cube';
 import { HsiFormatError } from './errors';
+import { checkDims, DEFAULT_MAX_BYTES, type ReadOptions } from './limits';
+import { bytesOf, type NumericArray, reorder, typedFromBytes } from './ndarray';
 import { applyValueScale } from './value-scale';
 
 /** NumPy element types read and written (the descr without its byte-order character). */

@@ -1,6 +1,6 @@
-import { DEFAULT_MAX_BYTES, type ReadOptions } from './_limits';
 import { listZip, readZipEntry, writeZip } from './_zip';
 import { HsiFormatError } from './errors';
+import { DEFAULT_MAX_BYTES, type ReadOptions } from './limits';
 import { decodeNpy, encodeNpy, type NpyArray, type NpyWriteOptions } from './npy';
 
 export interface NpzReadOptions extends ReadOptions {

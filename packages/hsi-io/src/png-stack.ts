@@ -1,9 +1,9 @@
 import { decode as decodePng, encode as encodePng } from 'fast-png';
-import { DEFAULT_MAX_BYTES, type ReadOptions } from './_limits';
 import { crc32 } from './_zip';
 import { inflateZlib } from './_zlib';
 import { assertCube, type Cube, createCube } from './cube';
 import { HsiFormatError } from './errors';
+import { DEFAULT_MAX_BYTES, type ReadOptions } from './limits';
 import { applyValueScale } from './value-scale';
 
 /** One grey band image: row-major `data`, 8-bit (Uint8Array) or 16-bit (Uint16Array). */

@@ -1,7 +1,7 @@
-/** Error thrown for bad input to @s2cassi/hsi-render: names what was expected and what was given. */
-export class HsiRenderInputError extends Error {
-  override name = 'HsiRenderInputError';
-}
+import { HsiRenderInputError } from './errors';
+
+// The error class is public (src/errors.ts); re-exported here for the helpers' callers.
+export { HsiRenderInputError };
 
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';

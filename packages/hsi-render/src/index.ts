@@ -1,4 +1,3 @@
-export { HsiRenderInputError } from './_validate';
 export {
   type BandGridImage,
   type BandGridLayout,
@@ -15,6 +14,7 @@ export {
 } from './colormap';
 export type { RgbaImage, SpectralCube } from './cube';
 export { type ErrorMap, type ErrorMapOptions, errorMap } from './error-map';
+export { HsiRenderInputError } from './errors';
 export {
   type LineChartImage,
   type LineChartLayout,

@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { LossInputError } from './errors';
 
-/** Error thrown for bad input to @s2cassi/mask-aware-loss: names what was expected and what was given. */
-export class LossInputError extends Error {
-  override name = 'LossInputError';
-}
+// The error class is public (src/errors.ts); re-exported here for the helpers' callers.
+export { LossInputError };
 
 export function describeShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;

@@ -1,4 +1,4 @@
-export { LossInputError } from './_validate';
+export { LossInputError } from './errors';
 export { disposeLossParts, type LossParts, type LossPartValues, readLossParts } from './loss-parts';
 export {
   type AlphaRamp,

@@ -1,27 +1,5 @@
-/** Error thrown for bad input to @s2cassi/metrics: names what was expected and what was given. */
-export class MetricsInputError extends Error {
-  override name = 'MetricsInputError';
-}
-
-/** Numbers a cube or image may be stored in. */
-export type NumericArray = Float32Array | Float64Array | ArrayLike<number>;
-
-/**
- * A hyperspectral cube in HWC row-major order (bands fastest), optionally with a leading batch:
- * `shape` is `[height, width, bands]` or `[batch, height, width, bands]`, and
- * `data[((b * height + y) * width + x) * bands + n]` is band n of pixel (y, x) of scene b.
- * This is the layout of a tfjs NHWC tensor's `dataSync()` and of the project's hsi-io cubes.
- */
-export interface Cube {
-  readonly data: NumericArray;
-  readonly shape: readonly number[];
-}
-
-/** A single-channel image, row-major: `shape` is `[height, width]`, `data[y * width + x]`. */
-export interface GreyImage {
-  readonly data: NumericArray;
-  readonly shape: readonly number[];
-}
+import type { CubeLike, GreyImage, NumericArray } from './cube-like';
+import { MetricsInputError } from './errors';
 
 /** A validated cube: dimensions plus the caller's data (never modified). */
 export interface CubeView {
@@ -96,7 +74,7 @@ function expectSize(data: NumericArray, shape: readonly number[], what: string):
 }
 
 /** Validates a cube ([H, W, N] or [B, H, W, N]) and checks its values are finite. */
-export function readCube(input: Cube, what: string): CubeView {
+export function readCube(input: CubeLike, what: string): CubeView {
   const layout = '[height, width, bands] or [batch, height, width, bands]';
   const { data, shape } = expectDataObject(input, what, layout);
   if (shape.length !== 3 && shape.length !== 4) {
@@ -109,7 +87,7 @@ export function readCube(input: Cube, what: string): CubeView {
 }
 
 /** Validates a reference / prediction pair of cubes with identical shapes. */
-export function readCubePair(reference: Cube, prediction: Cube): [CubeView, CubeView] {
+export function readCubePair(reference: CubeLike, prediction: CubeLike): [CubeView, CubeView] {
   const ref = readCube(reference, 'reference');
   const pred = readCube(prediction, 'prediction');
   if (

@@ -1,4 +1,4 @@
-import type { NumericArray } from './_cube';
+import type { NumericArray } from './cube-like';
 
 /**
  * MATLAB's `im2uint8` for a double image: saturate `255 * x` to 0..255 and round half away from zero

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Cube } from './_cube';
+import type { CubeLike } from './cube-like';
 
 export const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures');
 
@@ -29,7 +29,7 @@ function readBytes(file: string): Buffer {
 }
 
 /** Reference crop: little-endian uint16 / 65535, as float64 (what the Python script used). */
-export function loadReference(c: FullReferenceCase): Cube {
+export function loadReference(c: FullReferenceCase): CubeLike {
   const bytes = readBytes(c.reference);
   const data = new Float64Array(bytes.length / 2);
   for (let i = 0; i < data.length; i++) data[i] = bytes.readUInt16LE(2 * i) / 65535;
@@ -37,7 +37,7 @@ export function loadReference(c: FullReferenceCase): Cube {
 }
 
 /** Prediction: little-endian float32. */
-export function loadPrediction(c: FullReferenceCase): Cube {
+export function loadPrediction(c: FullReferenceCase): CubeLike {
   const bytes = readBytes(c.prediction);
   const data = new Float32Array(bytes.length / 4);
   for (let i = 0; i < data.length; i++) data[i] = bytes.readFloatLE(4 * i);

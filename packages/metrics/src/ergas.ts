@@ -1,5 +1,7 @@
-import { type Cube, type CubeView, MetricsInputError, readCubePair } from './_cube';
+import { type CubeView, readCubePair } from './_cube';
 import { mean } from './_math';
+import type { CubeLike } from './cube-like';
+import { MetricsInputError } from './errors';
 import { rmsePerBandOf } from './rmse';
 
 export interface ErgasOptions {
@@ -46,7 +48,7 @@ export function ergasPerSceneOf(ref: CubeView, pred: CubeView, ratio: number): F
  * a reference band with zero mean and a non-zero error makes it Infinity. For a batch, the mean over
  * scenes.
  */
-export function ergas(reference: Cube, prediction: Cube, options: ErgasOptions = {}): number {
+export function ergas(reference: CubeLike, prediction: CubeLike, options: ErgasOptions = {}): number {
   const [ref, pred] = readCubePair(reference, prediction);
   return mean(ergasPerSceneOf(ref, pred, options.ratio ?? 1));
 }

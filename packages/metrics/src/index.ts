@@ -1,5 +1,6 @@
-export { type Cube, type GreyImage, MetricsInputError, type NumericArray } from './_cube';
+export type { Cube, CubeLike, GreyImage, NumericArray } from './cube-like';
 export { type ErgasOptions, ergas } from './ergas';
+export { MetricsInputError } from './errors';
 export { type NiqeOptions, type NiqePerBandOptions, type NiqePerBandResult, niqe, niqePerBand } from './niqe';
 export { type PsnrOptions, type PsnrPreset, psnr, psnrPerBand } from './psnr';
 export {

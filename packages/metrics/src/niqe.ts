@@ -1,17 +1,11 @@
-import {
-  type Cube,
-  type CubeView,
-  extractBand,
-  type GreyImage,
-  MetricsInputError,
-  readCube,
-  readGreyImage,
-} from './_cube';
+import { type CubeView, extractBand, readCube, readGreyImage } from './_cube';
 import { gamma } from './_gamma';
 import { imresizeBicubic } from './_imresize';
 import { mean } from './_math';
 import { MSCN_WINDOW, PRISTINE_COVARIANCE, PRISTINE_MEAN } from './_niqe-model.generated';
 import { symmetricPinv } from './_pinv';
+import type { CubeLike, GreyImage } from './cube-like';
+import { MetricsInputError } from './errors';
 
 /**
  * How pixel values are brought to the 0..255 scale NIQE works on (its MSCN "+1" makes NIQE
@@ -375,7 +369,7 @@ export function niqe(image: GreyImage, options: NiqeOptions = {}): number {
  * scripts report it (`realeval_noref_NIQE.m`: each band of each scene scored, all averaged; set
  * `rotate180: true` to rotate the outputs as they do).
  */
-export function niqePerBand(cube: Cube, options: NiqePerBandOptions = {}): NiqePerBandResult {
+export function niqePerBand(cube: CubeLike, options: NiqePerBandOptions = {}): NiqePerBandResult {
   const view: CubeView = readCube(cube, 'cube');
   const { batch, height, width, bands } = view;
   const rotate = options.rotate180 ?? false;

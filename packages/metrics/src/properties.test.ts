@@ -1,6 +1,6 @@
 import { mulberry32, uniformArray } from '@s2cassi/testing';
 import { describe, expect, it } from 'vitest';
-import type { Cube } from './_cube';
+import type { CubeLike } from './cube-like';
 import { ergas } from './ergas';
 import { psnr, psnrPerBand } from './psnr';
 import { describeReportPreset, qualityReport, REPORT_PRESETS, type ReportPreset } from './report';
@@ -10,8 +10,8 @@ import { ssim, ssimPerBand } from './ssim';
 
 const shape = [24, 20, 5];
 const size = 24 * 20 * 5;
-const a: Cube = { data: uniformArray(size, 1), shape };
-const b: Cube = { data: uniformArray(size, 2, -0.1, 1.1), shape };
+const a: CubeLike = { data: uniformArray(size, 1), shape };
+const b: CubeLike = { data: uniformArray(size, 2, -0.1, 1.1), shape };
 
 /** Brute-force mean SSIM of one band: 2-D 11 x 11 window, explicit loops (independent of _filter). */
 function bruteSsim(
@@ -68,7 +68,7 @@ function bruteSsim(
   return sum / count;
 }
 
-function band(cube: Cube, n: number, transform: (v: number) => number = (v) => v): Float64Array {
+function band(cube: CubeLike, n: number, transform: (v: number) => number = (v) => v): Float64Array {
   const [h, w, bands] = cube.shape;
   const out = new Float64Array(h * w);
   for (let i = 0; i < h * w; i++) out[i] = transform(cube.data[i * bands + n]);
@@ -104,16 +104,16 @@ describe('symmetry and closed forms', () => {
   });
 
   it('RMSE and float PSNR of a constant offset are closed forms', () => {
-    const shifted: Cube = { data: Float64Array.from(a.data as Float32Array, (v) => v + 0.125), shape };
+    const shifted: CubeLike = { data: Float64Array.from(a.data as Float32Array, (v) => v + 0.125), shape };
     expect(rmse(a, shifted)).toBeCloseTo(0.125, 6);
     expect(psnr(a, shifted, { preset: 'float' })).toBeCloseTo(10 * Math.log10(1 / 0.125 ** 2), 5);
-    const scaled: Cube = { data: Float64Array.from(a.data as Float32Array, (v) => 3 * v), shape };
+    const scaled: CubeLike = { data: Float64Array.from(a.data as Float32Array, (v) => 3 * v), shape };
     expect(sam(a, scaled, { convention: 'strict' })).toBeLessThan(1e-12);
   });
 
   it('SAM zero-vector rules: strict gives 0 for two zero spectra and 90 degrees for one', () => {
-    const zero: Cube = { data: [0, 0, 0], shape: [1, 1, 3] };
-    const one: Cube = { data: [1, 2, 2], shape: [1, 1, 3] };
+    const zero: CubeLike = { data: [0, 0, 0], shape: [1, 1, 3] };
+    const one: CubeLike = { data: [1, 2, 2], shape: [1, 1, 3] };
     expect(sam(zero, zero, { convention: 'strict' })).toBe(0);
     expect(sam(zero, one, { convention: 'strict' })).toBe(90);
     expect(sam(zero, zero)).toBe(0);
@@ -135,20 +135,20 @@ describe('symmetry and closed forms', () => {
 
   it('PSNR presets: matlab clips and quantises, mst-python rounds x*256 half to even', () => {
     // One pixel, two bands: prediction 1.2 clips to 1 under matlab (so band 0 is exact).
-    const ref: Cube = { data: [1, 0.5], shape: [1, 1, 2] };
-    const pred: Cube = { data: [1.2, 0.5 + 1 / 255], shape: [1, 1, 2] };
+    const ref: CubeLike = { data: [1, 0.5], shape: [1, 1, 2] };
+    const pred: CubeLike = { data: [1.2, 0.5 + 1 / 255], shape: [1, 1, 2] };
     const bands = psnrPerBand(ref, pred);
     expect(bands[0]).toBe(Infinity);
     expect(bands[1]).toBeCloseTo(10 * Math.log10(255 ** 2 / 1), 10);
     // round(0.5 * 256) = 128 both; 2.5 / 256 * 256 = 2.5 rounds to 2 (half to even), 3.5 -> 4.
-    const r2: Cube = { data: [2 / 256, 4 / 256], shape: [1, 1, 2] };
-    const p2: Cube = { data: [2.5 / 256, 3.5 / 256], shape: [1, 1, 2] };
+    const r2: CubeLike = { data: [2 / 256, 4 / 256], shape: [1, 1, 2] };
+    const p2: CubeLike = { data: [2.5 / 256, 3.5 / 256], shape: [1, 1, 2] };
     const mst = psnrPerBand(r2, p2, { preset: 'mst-python' });
     expect(mst[0]).toBe(Infinity);
     expect(mst[1]).toBe(Infinity);
     // s2: peak = max of the reference scene.
-    const r3: Cube = { data: [0.5, 0.25], shape: [1, 1, 2] };
-    const p3: Cube = { data: [0.4, 0.25], shape: [1, 1, 2] };
+    const r3: CubeLike = { data: [0.5, 0.25], shape: [1, 1, 2] };
+    const p3: CubeLike = { data: [0.4, 0.25], shape: [1, 1, 2] };
     expect(psnrPerBand(r3, p3, { preset: 's2' })[0]).toBeCloseTo(10 * Math.log10(0.25 / 0.01), 10);
   });
 });
@@ -157,11 +157,11 @@ describe('batches', () => {
   it('a [B, H, W, N] batch gives the mean over scenes and scene-major per-band arrays', () => {
     const rng = mulberry32(9);
     const second = Float32Array.from({ length: size }, () => rng());
-    const batchRef: Cube = {
+    const batchRef: CubeLike = {
       data: Float32Array.from([...(a.data as Float32Array), ...second]),
       shape: [2, ...shape],
     };
-    const batchPred: Cube = {
+    const batchPred: CubeLike = {
       data: Float32Array.from([...(b.data as Float32Array), ...(a.data as Float32Array)]),
       shape: [2, ...shape],
     };
@@ -190,8 +190,10 @@ describe('batches', () => {
 describe('report presets: one definition each, named', () => {
   it("'matlab' scores the 8-bit cubes (clip, x 255, round), 'float' the raw ones; SAM included", () => {
     // by hand: MATLAB's im2uint8 of the clipped values
-    const quantised = (cube: Cube): Cube => ({
-      data: Float64Array.from(cube.data as Float32Array, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255)),
+    const quantised = (cube: CubeLike): CubeLike => ({
+      data: Float64Array.from(cube.data as Float32Array, (v) =>
+        Math.round(Math.min(1, Math.max(0, v)) * 255),
+      ),
       shape: cube.shape,
     });
     const matlab = qualityReport(a, b);
@@ -255,6 +257,6 @@ describe('bad input gives clear errors', () => {
     // @ts-expect-error testing a bad convention
     expect(() => sam(a, b, { convention: 'x' })).toThrow(/'matlab' or 'strict'/);
     expect(() => ergas(a, b, { ratio: -1 })).toThrow(/ratio: expected a finite number > 0, got -1/);
-    expect(() => psnr(null as unknown as Cube, b)).toThrow(/reference: expected \{ data, shape \}/);
+    expect(() => psnr(null as unknown as CubeLike, b)).toThrow(/reference: expected \{ data, shape \}/);
   });
 });

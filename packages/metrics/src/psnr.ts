@@ -1,6 +1,8 @@
-import { type Cube, type CubeView, MetricsInputError, readCubePair, withData } from './_cube';
+import { type CubeView, readCubePair, withData } from './_cube';
 import { mean } from './_math';
 import { im2uint8, round256 } from './_quantize';
+import type { CubeLike } from './cube-like';
+import { MetricsInputError } from './errors';
 
 /**
  * How PSNR is computed; every preset is per band and averaged over bands (and then over scenes).
@@ -95,7 +97,11 @@ export function psnrWithPeaks(
  * @param reference ground truth, [H, W, N] or [B, H, W, N], values nominally in [0, 1]
  * @param prediction same shape as `reference`
  */
-export function psnrPerBand(reference: Cube, prediction: Cube, options: PsnrOptions = {}): Float64Array {
+export function psnrPerBand(
+  reference: CubeLike,
+  prediction: CubeLike,
+  options: PsnrOptions = {},
+): Float64Array {
   const preset = expectPsnrPreset(options.preset ?? 'matlab');
   const [ref, pred] = readCubePair(reference, prediction);
   return psnrPerBandOf(ref, pred, preset);
@@ -105,6 +111,6 @@ export function psnrPerBand(reference: Cube, prediction: Cube, options: PsnrOpti
  * Mean PSNR in dB over bands (and scenes, for a batch), as the CASSI papers report it.
  * `Infinity` when the cubes are identical after the preset's preprocessing.
  */
-export function psnr(reference: Cube, prediction: Cube, options: PsnrOptions = {}): number {
+export function psnr(reference: CubeLike, prediction: CubeLike, options: PsnrOptions = {}): number {
   return mean(psnrPerBand(reference, prediction, options));
 }

@@ -1,7 +1,9 @@
-import { type Cube, type CubeView, MetricsInputError, readCubePair, withData } from './_cube';
+import { type CubeView, readCubePair, withData } from './_cube';
 import { mean } from './_math';
 import { im2uint8 } from './_quantize';
+import type { CubeLike } from './cube-like';
 import { ergasPerSceneOf } from './ergas';
+import { MetricsInputError } from './errors';
 import { psnrPerBandOf, psnrWithPeaks } from './psnr';
 import { rmsePerBandOf, rmsePerSceneOf } from './rmse';
 import { samPerSceneOf } from './sam';
@@ -82,7 +84,11 @@ export interface QualityReport {
  * @param reference ground truth, [H, W, N] or [B, H, W, N], values in [0, 1]
  * @param prediction same shape (a reconstruction; clipped to [0, 1] under the `matlab` preset)
  */
-export function qualityReport(reference: Cube, prediction: Cube, options: ReportOptions = {}): QualityReport {
+export function qualityReport(
+  reference: CubeLike,
+  prediction: CubeLike,
+  options: ReportOptions = {},
+): QualityReport {
   const preset = options.preset ?? 'matlab';
   if (!REPORT_PRESETS.includes(preset)) {
     throw new MetricsInputError(`report preset: expected 'matlab' or 'float', got ${String(preset)}`);

@@ -1,5 +1,6 @@
-import { type Cube, type CubeView, readCubePair } from './_cube';
+import { type CubeView, readCubePair } from './_cube';
 import { mean } from './_math';
+import type { CubeLike } from './cube-like';
 import { bandMse } from './psnr';
 
 /** Per-band RMSE of validated cubes, scene-major. */
@@ -22,13 +23,13 @@ export function rmsePerSceneOf(ref: CubeView, pred: CubeView): Float64Array {
  * Root mean squared error, in the units of the data (`quality_assessment.m`:
  * rmse = sqrt(sum_b MSE_b / N)); for a batch, the mean of the per-scene RMSEs. Symmetric.
  */
-export function rmse(reference: Cube, prediction: Cube): number {
+export function rmse(reference: CubeLike, prediction: CubeLike): number {
   const [ref, pred] = readCubePair(reference, prediction);
   return mean(rmsePerSceneOf(ref, pred));
 }
 
 /** RMSE of each band, scene-major (`result[scene * bands + band]`). */
-export function rmsePerBand(reference: Cube, prediction: Cube): Float64Array {
+export function rmsePerBand(reference: CubeLike, prediction: CubeLike): Float64Array {
   const [ref, pred] = readCubePair(reference, prediction);
   return rmsePerBandOf(ref, pred);
 }

@@ -1,5 +1,7 @@
-import { type Cube, type CubeView, MetricsInputError, readCubePair } from './_cube';
+import { type CubeView, readCubePair } from './_cube';
 import { EPS, mean, RAD_TO_DEG } from './_math';
+import type { CubeLike } from './cube-like';
+import { MetricsInputError } from './errors';
 
 /**
  * How a spectral angle is computed for a pixel with reference spectrum x and predicted spectrum y.
@@ -83,7 +85,7 @@ export function samPerSceneOf(ref: CubeView, pred: CubeView, convention: SamConv
  * Computed on the values as given; `qualityReport` with the `matlab` preset applies it to the
  * uint8-quantised cubes, as `quality_assessment.m` does.
  */
-export function sam(reference: Cube, prediction: Cube, options: SamOptions = {}): number {
+export function sam(reference: CubeLike, prediction: CubeLike, options: SamOptions = {}): number {
   const [ref, pred] = readCubePair(reference, prediction);
   return mean(samPerSceneOf(ref, pred, options.convention ?? 'matlab'));
 }

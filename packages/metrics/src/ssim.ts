@@ -1,7 +1,9 @@
-import { type Cube, type CubeView, extractBand, MetricsInputError, readCubePair, withData } from './_cube';
+import { type CubeView, extractBand, readCubePair, withData } from './_cube';
 import { gaussianKernel } from './_filter';
 import { mean } from './_math';
 import { im2uint8 } from './_quantize';
+import type { CubeLike } from './cube-like';
+import { MetricsInputError } from './errors';
 
 /**
  * How SSIM is computed. Both use an 11 x 11 Gaussian window (sigma 1.5, normalised to sum 1),
@@ -151,13 +153,17 @@ export function ssimWith(ref: CubeView, pred: CubeView, mode: 'valid' | 'zero', 
  * @param reference ground truth, [H, W, N] or [B, H, W, N], values nominally in [0, 1]
  * @param prediction same shape as `reference`
  */
-export function ssimPerBand(reference: Cube, prediction: Cube, options: SsimOptions = {}): Float64Array {
+export function ssimPerBand(
+  reference: CubeLike,
+  prediction: CubeLike,
+  options: SsimOptions = {},
+): Float64Array {
   const preset = expectSsimPreset(options.preset ?? 'matlab');
   const [ref, pred] = readCubePair(reference, prediction);
   return ssimPerBandOf(ref, pred, preset);
 }
 
 /** Mean SSIM over bands (and scenes). 1 for identical cubes. */
-export function ssim(reference: Cube, prediction: Cube, options: SsimOptions = {}): number {
+export function ssim(reference: CubeLike, prediction: CubeLike, options: SsimOptions = {}): number {
   return mean(ssimPerBand(reference, prediction, options));
 }

@@ -3,7 +3,9 @@
  * the `{ data, shape }` cubes and images the metrics take. No tfjs import: the structural type keeps
  * this entry free of a tfjs dependency, and any tfjs version or backend works.
  */
-import { type Cube, describeShape, type GreyImage, MetricsInputError } from './_cube';
+import { describeShape } from './_cube';
+import type { CubeLike, GreyImage } from './cube-like';
+import { MetricsInputError } from './errors';
 
 /** What the adapters need from a tensor (a tfjs `Tensor` fits). */
 export interface TensorLike {
@@ -28,13 +30,13 @@ function expectTensor(tensor: unknown, ranks: readonly number[], layout: string)
 const CUBE_LAYOUT = '[height, width, bands] or [batch, height, width, bands] (NHWC)';
 
 /** A cube view of an NHWC tensor ([B, H, W, N] or [H, W, N]); reads the values synchronously. */
-export function cubeFromTensor(tensor: TensorLike): Cube {
+export function cubeFromTensor(tensor: TensorLike): CubeLike {
   const t = expectTensor(tensor, [3, 4], CUBE_LAYOUT);
   return { data: t.dataSync(), shape: [...t.shape] };
 }
 
 /** Like `cubeFromTensor`, reading the values with `await tensor.data()` (no GPU stall). */
-export async function cubeFromTensorAsync(tensor: TensorLike): Promise<Cube> {
+export async function cubeFromTensorAsync(tensor: TensorLike): Promise<CubeLike> {
   const t = expectTensor(tensor, [3, 4], CUBE_LAYOUT);
   const data = t.data ? await t.data() : t.dataSync();
   return { data, shape: [...t.shape] };

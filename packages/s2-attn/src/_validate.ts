@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { S2AttnInputError } from './errors';
 
-/** Error thrown for bad input to @s2cassi/s2-attn: names what was expected and what was given. */
-export class S2AttnInputError extends Error {
-  override name = 'S2AttnInputError';
-}
+// The error class is public (src/errors.ts); re-exported here for the helpers' callers.
+export { S2AttnInputError };
 
 export function describeShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;

@@ -93,9 +93,9 @@ describe('the main entry', () => {
         .filter((f) => f.startsWith('hsi-io/'))
         .sort(),
     ).toEqual([
-      'hsi-io/src/_ndarray.ts',
       'hsi-io/src/cube.ts',
       'hsi-io/src/errors.ts',
+      'hsi-io/src/ndarray.ts',
       'hsi-io/src/safetensors.ts',
       'hsi-io/src/value-scale.ts',
     ]);

@@ -1,9 +1,9 @@
 import './_serialization';
 
-export { S2AttnInputError } from './_validate';
 export { checkpoint } from './checkpoint';
 export { Conv2d, type Conv2dConfig } from './conv2d';
 export { countMacs, countParameters, type MacCounts, type ParameterCounts } from './counts';
+export { S2AttnInputError } from './errors';
 export { FeedForward, type FeedForwardConfig } from './feed-forward';
 export { FUSED_KERNELS, type FusedKernel, setFusedKernels, useFusedKernel } from './fused-kernels';
 export { FUSED_GELU_KERNEL, type GeluApproximation, gelu } from './gelu';

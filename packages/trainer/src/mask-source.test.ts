@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { loadStandardMask } from '@s2cassi/demo-data';
 import { describe, expect, it } from 'vitest';
-import { loadConfiguredMask, loadStandardMaskFromDemoData } from './_node-data';
 import { configuredMask, randomMask } from './mask-source';
+import { loadConfiguredMask, loadStandardMaskFromDemoData } from './node-data';
 import { preset } from './presets';
 
 describe('configuredMask / loadConfiguredMask', () => {

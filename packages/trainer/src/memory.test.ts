@@ -1,8 +1,8 @@
 import { setupBackend } from '@s2cassi/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { loadConfiguredMask } from './_node-data';
 import type { TrainerConfig } from './config';
+import { loadConfiguredMask } from './node-data';
 import { deepMerge } from './overrides';
 import { preset } from './presets';
 import { syntheticSceneSource } from './scene-source';

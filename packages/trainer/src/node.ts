@@ -6,18 +6,17 @@ import { dirname, join, resolve } from 'node:path';
 import { type BackendChoice, setupBackend } from '@s2cassi/backends';
 import { writeFileAtomic } from '@s2cassi/hsi-io/node';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadConfiguredMask, openCaveSource } from './_node-data';
 import type { MaskArray } from './batch-sampler';
 import { configHash, TrainerCheckpointError } from './checkpoint';
 import { type TrainerConfig, validateConfig } from './config';
 import { writeCurves } from './curves-node';
 import { FileCheckpointStore, type SkippedCheckpoint } from './file-checkpoint-store';
 import type { TrainableModel } from './model';
+import { loadConfiguredMask, openCaveSource } from './node-data';
 import { deepMerge } from './overrides';
 import { type SceneSource, syntheticSceneSource } from './scene-source';
 import { type RunResult, Trainer } from './trainer';
 
-export { loadConfiguredMask, loadMaskFile, loadStandardMaskFromDemoData, openCaveSource } from './_node-data';
 export { writeCurves } from './curves-node';
 export {
   type CheckpointManifest,
@@ -26,6 +25,7 @@ export {
   writeFileAtomic,
 } from './file-checkpoint-store';
 export { type LogRecord, readLog } from './log';
+export { loadConfiguredMask, loadMaskFile, loadStandardMaskFromDemoData, openCaveSource } from './node-data';
 
 /** `run.json`: what produced a run. */
 export interface RunManifest {

@@ -1,12 +1,12 @@
 import { setupBackend } from '@s2cassi/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfiguredMask } from './_node-data';
 import { tinyConfig } from './_test-helpers';
 import { configHash } from './checkpoint';
 import type { TrainerConfig } from './config';
 import type { StepRecord } from './events';
 import { assertMemoryFits, estimateTrainingMemory } from './memory';
+import { loadConfiguredMask } from './node-data';
 import { deepMerge } from './overrides';
 import { preset } from './presets';
 import { syntheticSceneSource } from './scene-source';

@@ -17,10 +17,10 @@ import { formatOption, printResult } from '../_format';
 import { loadMask, PREFERRED_KEYS, readArray } from '../_io';
 import { loadModel } from '../_model';
 import { integerAtLeast, numberAtLeast } from '../_options';
-import { PUBLISHED_TABLE_1 } from '../_published';
 import { timedReconstruct } from '../_timed-reconstruct';
 import { UsageError } from '../errors';
 import { addCommonOptions, registerCommand } from '../program';
+import { PUBLISHED_TABLE_1 } from '../published';
 import type { Cell, TableFormat } from '../table';
 
 const SCENE_EXTENSIONS = ['.mat', '.npy', '.npz', '.safetensors', '.hdr'];
