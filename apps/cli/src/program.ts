@@ -39,6 +39,25 @@ export function addCommonOptions(command: Command): Command {
 }
 
 /**
+ * The `s2cassi` program with every registered command (import './commands/index' first). `run` is what
+ * an action does with its work: runCli runs it; a test may pass one that does nothing, to check a
+ * command line against the real option parser (unknown options, choices, required arguments throw a
+ * CommanderError) without running it.
+ */
+export function createProgram(run: RunCommand, version: string): Command {
+  const program = new Command('s2cassi')
+    .description(
+      'CASSI snapshot hyperspectral imaging: simulate, reconstruct (GAP-TV, S2-Transformer), train, evaluate, render.',
+    )
+    .version(version)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  for (const registrar of registrars) registrar(program, run);
+  return program;
+}
+
+/**
  * Runs the CLI on `argv` (without the node and script entries) and resolves to the exit code:
  * 0 success, 1 runtime failure, 2 bad usage or input. Never throws.
  */
@@ -56,18 +75,9 @@ export async function runCli(argv: string[], version: string): Promise<number> {
     await action(createContext(options, controller.signal));
   };
   let current: Command | undefined;
-  const program = new Command('s2cassi')
-    .description(
-      'CASSI snapshot hyperspectral imaging: simulate, reconstruct (GAP-TV, S2-Transformer), train, evaluate, render.',
-    )
-    .version(version)
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) })
-    .hook('preAction', (_root, actionCommand) => {
-      current = actionCommand;
-    });
-  for (const registrar of registrars) registrar(program, run);
+  const program = createProgram(run, version).hook('preAction', (_root, actionCommand) => {
+    current = actionCommand;
+  });
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
