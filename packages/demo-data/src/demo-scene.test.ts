@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { assertCube } from '@s2cassi/hsi-io';
 import { SHARED_DATA, SHARED_DATA_MISSING_MESSAGE, sharedDataPath } from '@s2cassi/testing';
 import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +8,9 @@ import { loadDemoScene, loadStandardMask } from './demo-scene';
 describe('demo assets', () => {
   it('loads the demo scene: 256 x 256 x 28 in [0, 1] with the 28 CASSI centres', async () => {
     const scene = await loadDemoScene();
+    // An @s2cassi/hsi-io Cube as it is (layout, shape, data, one wavelength per band).
+    assertCube(scene, 'demo scene');
+    expect(scene.layout).toBe('hwc');
     expect(scene.shape).toEqual([256, 256, 28]);
     expect(scene.data.length).toBe(256 * 256 * 28);
     expect(scene.wavelengths).toHaveLength(28);

@@ -1,14 +1,21 @@
-import { decodeSafetensors, safetensorToCube } from '@s2cassi/hsi-io';
+import { type Cube, decodeSafetensors, safetensorToCube } from '@s2cassi/hsi-io';
 import { readAsset } from './_assets';
 
-/** A hyperspectral cube in HWC order (row-major, bands fastest) with its band centres. */
-export interface DemoCube {
-  data: Float32Array;
-  shape: [number, number, number];
+/**
+ * The demo scene: an `@s2cassi/hsi-io` `Cube` (HWC, row-major, bands fastest; pass it wherever a cube
+ * goes) with its band centres always set, its name and its attribution.
+ */
+export interface DemoScene extends Cube {
   wavelengths: number[];
   name: string;
   attribution: string;
 }
+
+/**
+ * @deprecated Use {@link DemoScene}, which is an `@s2cassi/hsi-io` `Cube` (`loadDemoScene` returns one).
+ * This is the former shape: the fields it had, without `layout` and `valueScale`.
+ */
+export type DemoCube = Pick<DemoScene, 'data' | 'shape' | 'wavelengths' | 'name' | 'attribution'>;
 
 export interface DemoMask {
   data: Float32Array;
@@ -22,15 +29,14 @@ export interface DemoMask {
  * values in [0, 1] (16-bit source / 65535, stored as 16-bit). CAVE is for research use; cite Yasuma et
  * al. 2010. The scene is one of the three held out from the demo model's training.
  */
-export async function loadDemoScene(): Promise<DemoCube> {
+export async function loadDemoScene(): Promise<DemoScene> {
   const bytes = await readAsset(new URL('../assets/demo-scene.safetensors', import.meta.url));
   const file = decodeSafetensors(bytes, 'demo-scene.safetensors');
   const { metadata } = file;
   // Stored as U16 with metadata scale 65535: hsi-io's rule for stored values divides (as every reader does).
   const cube = safetensorToCube(file, 'cube', { source: 'demo-scene.safetensors' });
   return {
-    data: cube.data,
-    shape: cube.shape,
+    ...cube,
     wavelengths: JSON.parse(metadata.wavelengths_nm) as number[],
     name: `${metadata.scene} (${metadata.crop})`,
     attribution: metadata.source,

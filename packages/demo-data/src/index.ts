@@ -1,1 +1,1 @@
-export { type DemoCube, type DemoMask, loadDemoScene, loadStandardMask } from './demo-scene';
+export { type DemoCube, type DemoMask, type DemoScene, loadDemoScene, loadStandardMask } from './demo-scene';

@@ -8,7 +8,7 @@ import {
   expectRgba,
   HsiRenderInputError,
 } from './_validate';
-import { type RgbaImage, resolveCube, type SpectralCube } from './cube';
+import { type CubeLike, type RgbaImage, resolveCube } from './cube';
 import { wavelengthColor } from './srgb';
 
 export interface BandGridOptions {
@@ -69,7 +69,7 @@ export function formatWavelength(wavelength: number): string {
  *       height = rows * (tileHeight + labelHeight) + (rows + 1) * gap, labelHeight = 11 * labelScale
  * (0 without labels).
  */
-export function bandGrid(cube: SpectralCube, options: BandGridOptions = {}): BandGridImage {
+export function bandGrid(cube: CubeLike, options: BandGridOptions = {}): BandGridImage {
   const view = resolveCube(cube, 'bandGrid: cube', options.wavelengths);
   const { data, height, width, bands, wavelengths } = view;
   const columns = expectPositiveInteger(

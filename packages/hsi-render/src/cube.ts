@@ -1,17 +1,24 @@
 import { describeValue, HsiRenderInputError } from './_validate';
 
 /**
- * A hyperspectral cube as plain data: `data` holds height x width x bands values in row-major HWC order
- * (bands fastest: value (h, w, n) sits at `(h * width + w) * bands + n`). This is the layout of
- * `@s2cassi/hsi-io`'s Cube and of a tfjs NHWC tensor's `dataSync()`, so either can be passed directly.
- * `shape` is `[height, width, bands]`, or `[1, height, width, bands]` for a one-image batch.
- * `wavelengths` (nm, strictly increasing, one per band) may be given here or in the render options.
+ * What the renderers take as a cube: anything shaped like an `@s2cassi/hsi-io` `Cube`, read only.
+ * `data` holds height x width x bands values in row-major HWC order (bands fastest: value (h, w, n) sits
+ * at `(h * width + w) * bands + n`). An hsi-io `Cube` and a tfjs NHWC tensor's `{ data: dataSync(),
+ * shape }` fit as they are. `shape` is `[height, width, bands]`, or `[1, height, width, bands]` for a
+ * one-image batch. `wavelengths` (nm, strictly increasing, one per band) may be given here or in the
+ * render options.
  */
-export interface SpectralCube {
+export interface CubeLike {
   readonly data: ArrayLike<number>;
   readonly shape: readonly number[];
   readonly wavelengths?: readonly number[];
 }
+
+/**
+ * @deprecated Renamed {@link CubeLike} (the project's one `Cube` type is `@s2cassi/hsi-io`'s; this is
+ * the read-only view the renderers accept).
+ */
+export type SpectralCube = CubeLike;
 
 /** An 8-bit RGBA picture, rows top to bottom, 4 bytes a pixel: the layout of the browser's ImageData. */
 export interface RgbaImage {

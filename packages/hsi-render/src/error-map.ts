@@ -1,6 +1,6 @@
 import { expectArrayLike, expectFiniteNumber, expectPositiveNumber, HsiRenderInputError } from './_validate';
 import { applyColormap, type ColormapName } from './colormap';
-import { type RgbaImage, resolveCube, type SpectralCube } from './cube';
+import { type CubeLike, type RgbaImage, resolveCube } from './cube';
 
 export interface ErrorMapOptions {
   /** Colour map (default 'viridis'). */
@@ -34,11 +34,7 @@ export interface ErrorMap {
  * ground truth (same shape), optionally restricted to pixels where a mask is below a threshold, as a
  * colour-mapped picture plus the numbers.
  */
-export function errorMap(
-  estimate: SpectralCube,
-  truth: SpectralCube,
-  options: ErrorMapOptions = {},
-): ErrorMap {
+export function errorMap(estimate: CubeLike, truth: CubeLike, options: ErrorMapOptions = {}): ErrorMap {
   const a = resolveCube(estimate, 'errorMap: estimate');
   const b = resolveCube(truth, 'errorMap: truth');
   if (a.height !== b.height || a.width !== b.width || a.bands !== b.bands) {

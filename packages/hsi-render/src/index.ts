@@ -12,7 +12,7 @@ export {
   type ColormapOptions,
   colormapColor,
 } from './colormap';
-export type { RgbaImage, SpectralCube } from './cube';
+export type { CubeLike, RgbaImage, SpectralCube } from './cube';
 export { type ErrorMap, type ErrorMapOptions, errorMap } from './error-map';
 export { HsiRenderInputError } from './errors';
 export {

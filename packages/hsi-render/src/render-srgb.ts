@@ -1,5 +1,5 @@
 import { expectArrayLike, expectOneOf } from './_validate';
-import { type RgbaImage, requireWavelengths, resolveCube, type SpectralCube } from './cube';
+import { type CubeLike, type RgbaImage, requireWavelengths, resolveCube } from './cube';
 import { type XyzOptions, type XyzWeights, xyzWeights } from './spectral-weights';
 import { bradfordAdaptation, type Matrix3, multiply3, srgbEncode, XYZ_TO_LINEAR_SRGB } from './srgb';
 
@@ -95,7 +95,7 @@ export function spectrumToSrgb(
  * (options.adaptation), converted with the IEC 61966-2-1 matrix, clipped to 0..1 and gamma-encoded.
  * NaN values count as 0. Returns RGBA bytes (alpha 255), height x width.
  */
-export function renderSrgb(cube: SpectralCube, options: SrgbOptions = {}): RgbaImage {
+export function renderSrgb(cube: CubeLike, options: SrgbOptions = {}): RgbaImage {
   const view = resolveCube(cube, 'renderSrgb: cube', options.wavelengths);
   const weights = srgbWeights(requireWavelengths(view, 'renderSrgb'), options);
   const { data, height, width, bands } = view;

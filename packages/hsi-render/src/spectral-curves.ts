@@ -7,7 +7,7 @@ import {
   expectPositiveInteger,
   HsiRenderInputError,
 } from './_validate';
-import { resolveCube, type SpectralCube, validateWavelengths } from './cube';
+import { type CubeLike, resolveCube, validateWavelengths } from './cube';
 
 /** A pixel window { x, y, width = 1, height = 1 } (x = column, y = row) or a height x width selection mask. */
 export type SpectrumRegion =
@@ -15,7 +15,7 @@ export type SpectrumRegion =
   | { readonly mask: ArrayLike<number | boolean> };
 
 /** Mean spectrum (length bands) of a cube over a pixel or region; mask pixels count where truthy (non-zero). */
-export function regionSpectrum(cube: SpectralCube, region: SpectrumRegion): Float64Array {
+export function regionSpectrum(cube: CubeLike, region: SpectrumRegion): Float64Array {
   const view = resolveCube(cube, 'regionSpectrum: cube');
   const { data, height, width, bands } = view;
   const sum = new Float64Array(bands);
