@@ -17,6 +17,7 @@ const INPUT_ERROR_NAMES = new Set([
   'HsiFormatError',
   'HsiRenderInputError',
   'MetricsInputError',
+  'PipelineInputError',
   'S2AttnInputError',
   'WeightsMismatchError',
   'TrainerConfigError',

@@ -10,13 +10,16 @@ import {
   renderSrgb,
   spectralCurvesSvg,
 } from '@s2cassi/hsi-render';
+import { gapTvDifferences } from '@s2cassi/pipeline';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { DropZone } from './components/drop-zone';
 import { NO_ZOOM, RasterCanvas, type Region, type ZoomView } from './components/raster-canvas';
 import { DEMO_WEIGHTS_MISSING, loadDemoWeights } from './demo-weights';
 import { EngineClient, isCancellation } from './lib/engine-client';
 import { ACCEPTED, defaultWavelengths, EXPORT_FORMATS, type ExportFormat } from './lib/formats';
+import { INITIAL_SETTINGS } from './lib/initial-settings';
 import { bandImage, download, greyImage, peakOf } from './lib/pictures';
+import { progressLine } from './lib/progress-line';
 import {
   BACKEND_PREFERENCES,
   type BackendPreference,
@@ -94,12 +97,13 @@ export function App() {
   const [results, setResults] = useState<Result[]>([]);
   const [progress, setProgress] = useState<JobProgress | undefined>();
   const [running, setRunning] = useState<string | undefined>();
-  const [shiftStep, setShiftStep] = useState(2);
-  const [noiseSigma, setNoiseSigma] = useState(0);
-  const [seed, setSeed] = useState(1);
+  // the settings the command line starts from too
+  const [shiftStep, setShiftStep] = useState(INITIAL_SETTINGS.shiftStep);
+  const [noiseSigma, setNoiseSigma] = useState(INITIAL_SETTINGS.noiseSigma);
+  const [seed, setSeed] = useState(INITIAL_SETTINGS.seed);
   const [method, setMethod] = useState<MethodId>('gap-tv');
-  const [iterations, setIterations] = useState(50);
-  const [tvWeight, setTvWeight] = useState(0.08);
+  const [iterations, setIterations] = useState(INITIAL_SETTINGS.iterations);
+  const [tvWeight, setTvWeight] = useState(INITIAL_SETTINGS.tvWeight);
   const [shown, setShown] = useState<string>('truth');
   const [band, setBand] = useState(0);
   const [selection, setSelection] = useState<Region | undefined>();
@@ -264,7 +268,8 @@ export function App() {
       const id = `r${counter.current}`;
       const entry: Result = {
         id,
-        label: `${method === 'gap-tv' ? `GAP-TV ${iterations} it.` : label} #${counter.current}`,
+        // settings that are not the shared defaults are part of the result's name
+        label: `${result.gapTv ? ['GAP-TV', ...gapTvDifferences(result.gapTv)].join(', ') : label} #${counter.current}`,
         method,
         cube,
         seconds: result.seconds,
@@ -568,8 +573,8 @@ export function App() {
           {running && progress && (
             <div className="progress" data-testid="progress">
               <progress max={progress.total} value={progress.done} aria-label={`${running} progress`} />
-              <span aria-live="polite">
-                {running}: {progress.message}
+              <span aria-live="polite" data-testid="progress-text">
+                {progressLine(running, progress)}
               </span>
             </div>
           )}
@@ -738,7 +743,12 @@ export function App() {
 
           {results.length > 0 && (
             <figure>
-              <figcaption>Results</figcaption>
+              <figcaption>
+                Results{' '}
+                <span className="note" data-testid="metrics-preset">
+                  {results.find((r) => r.metrics)?.metrics?.presetDescription}
+                </span>
+              </figcaption>
               <table className="table" data-testid="metric-table">
                 <thead>
                   <tr>

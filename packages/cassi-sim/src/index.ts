@@ -10,7 +10,8 @@ export {
   shiftBands,
 } from './dispersion';
 export { CassiInputError } from './errors';
-export { GAP_TV_DEFAULTS, type GapTvOptions, type GapTvProgress, reconstructGapTv } from './gap-tv';
+export { type GapTvOptions, type GapTvProgress, reconstructGapTv } from './gap-tv';
+export { GAP_TV_DEFAULTS } from './gap-tv-defaults';
 export { GPU_BACKENDS } from './gpu-backends';
 export { type InitialEstimateOptions, initialEstimate } from './initial-estimate';
 export {

@@ -11,4 +11,5 @@ export {
   reconstruct,
 } from './reconstruct';
 export { type ScoreOptions, type Scores, score } from './score';
-export { SIMULATION_DEFAULTS, type SimulateOptions, simulate } from './simulate';
+export { type SimulateOptions, simulate } from './simulate';
+export { SIMULATION_DEFAULTS } from './simulation-defaults';

@@ -5,7 +5,7 @@ import { bandCountFor } from './band-count';
 import { type CubeData, expectPlaneData, type PlaneData } from './cube-data';
 import { PipelineInputError } from './errors';
 import { type GapTvSettings, gapTvSettings } from './gap-tv-settings';
-import { SIMULATION_DEFAULTS } from './simulate';
+import { SIMULATION_DEFAULTS } from './simulation-defaults';
 
 /** Reconstruction methods: the GAP-TV decoder (no training) or a trained S2-Transformer. */
 export type ReconstructMethod = 'gap-tv' | 's2';

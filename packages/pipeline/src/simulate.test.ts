@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { forwardByLoops, testMask, testScene } from './_test-scene';
 import { PipelineInputError } from './errors';
-import { SIMULATION_DEFAULTS, simulate } from './simulate';
+import { simulate } from './simulate';
+import { SIMULATION_DEFAULTS } from './simulation-defaults';
 
 const [H, W, N] = [12, 10, 6];
 

@@ -3,23 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expectShiftStep } from './band-count';
 import { type CubeData, expectCubeData, expectPlaneData, type PlaneData } from './cube-data';
 import { PipelineInputError } from './errors';
+import { SIMULATION_DEFAULTS, type SimulateOptions } from './simulation-defaults';
 
-/** The simulation settings both apps start from. */
-export const SIMULATION_DEFAULTS: Readonly<Required<SimulateOptions>> = Object.freeze({
-  shiftStep: 2,
-  noiseSigma: 0,
-  seed: 0,
-});
-
-/** Options of {@link simulate}. */
-export interface SimulateOptions {
-  /** Dispersion d in pixels per band. Default 2 (the standard CASSI simulation). */
-  shiftStep?: number;
-  /** Gaussian noise sigma in measurement units; 0 (default) adds none. */
-  noiseSigma?: number;
-  /** Seed of the noise. Default 0. */
-  seed?: number;
-}
+export type { SimulateOptions };
 
 /**
  * The CASSI measurement of a cube: Y = sum_n shift(F * M)_n (+ seeded Gaussian noise), on the active tfjs

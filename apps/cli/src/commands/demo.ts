@@ -1,9 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { GAP_TV_DEFAULTS } from '@s2cassi/cassi-sim';
 import { loadDemoScene, loadStandardMask } from '@s2cassi/demo-data';
 import { type Cube, createCube, encodeMat, toColumnMajor } from '@s2cassi/hsi-io';
-import { qualityReport } from '@s2cassi/metrics';
+import { describeGapTv, type GapTvSettings, gapTvDifferences, gapTvSettings, score } from '@s2cassi/pipeline';
 import type { S2Transformer } from '@s2cassi/s2-attn';
 import { useBackend } from '../_backend';
 import { type Method, simulate } from '../_cassi';
@@ -26,9 +27,6 @@ import { timedReconstruct } from '../_timed-reconstruct';
 import { writeFolderAtomic } from '../output';
 import { addCommonOptions, registerCommand } from '../program';
 import { formatTable } from '../table';
-
-/** GAP-TV iterations of the demo: enough to converge on the standard mask, quick on a 2-core CPU. */
-export const DEMO_GAP_TV_ITERATIONS = 60;
 
 const LABELS: Record<Method, string> = { s2: 'S2-Transformer', 'gap-tv': 'GAP-TV' };
 
@@ -56,7 +54,7 @@ registerCommand((program, run) => {
         'output folder; a folder an earlier demo wrote is replaced (atomically), any other path needs --force',
         's2cassi-demo',
       )
-      .option('--iterations <n>', 'GAP-TV iterations', integerAtLeast(1), DEMO_GAP_TV_ITERATIONS)
+      .option('--iterations <n>', 'GAP-TV iterations', integerAtLeast(1), GAP_TV_DEFAULTS.iterations)
       .option('--weights <file>', 'S2-Transformer weights to use instead of the bundled demo weights')
       .option('--noise <sigma>', 'Gaussian noise sigma added to the measurement', numberAtLeast(0), 0)
       .option('--seed <n>', 'noise seed', integerAtLeast(0), 0)
@@ -93,15 +91,19 @@ registerCommand((program, run) => {
         notes.push(`S2-Transformer not run: ${DEMO_WEIGHTS_MISSING}; only GAP-TV is shown.`);
       }
       const results: MethodResult[] = [];
+      // the shared GAP-TV defaults (as reconstruct, evaluate and the web app); --iterations may differ
+      const gapTv: GapTvSettings = gapTvSettings({ iterations: options.iterations });
+      notes.push(describeGapTv(gapTv));
+      let metrics = { preset: '', description: '' };
       try {
         for (const method of methods) {
           const { cube, seconds } = await timedReconstruct(context, LABELS[method], measurement, mask, {
             method,
-            iterations: options.iterations,
+            gapTv,
             model,
           });
-          const report = qualityReport(truth, cube);
-          const scores = report.scenes[0];
+          const scores = score(truth, cube);
+          metrics = { preset: scores.preset, description: scores.presetDescription };
           results.push({
             method,
             cube,
@@ -109,8 +111,8 @@ registerCommand((program, run) => {
             psnr: scores.psnr,
             ssim: scores.ssim,
             sam: scores.sam,
-            psnrPerBand: [...scores.bands.psnr],
-            ssimPerBand: [...scores.bands.ssim],
+            psnrPerBand: scores.bands.psnr,
+            ssimPerBand: scores.bands.ssim,
           });
         }
       } finally {
@@ -155,10 +157,13 @@ registerCommand((program, run) => {
           seed: options.seed,
         },
         backend: backend.backend,
-        gapTvIterations: options.iterations,
+        gapTvIterations: gapTv.iterations,
+        gapTv,
+        gapTvNotDefault: gapTvDifferences(gapTv),
         ...(modelSource ? { weights: modelSource } : {}),
         s2: modelSource ? 'run' : 'demo weights not bundled yet',
-        metricsPreset: 'matlab',
+        metricsPreset: metrics.preset,
+        metricsPresetDescription: metrics.description,
         methods: Object.fromEntries(
           results.map((r, i) => [
             r.method,
@@ -184,7 +189,7 @@ registerCommand((program, run) => {
         intro: [
           `Scene: ${scene.name}, ${scene.shape.join(' x ')} (H x W x bands, ${wavelengths[0]}-${wavelengths[wavelengths.length - 1]} nm). ${scene.attribution}`,
           `Mask: the standard 256 x 256 CASSI simulation mask. ${maskData.attribution}`,
-          `Measurement: ${measurement.height} x ${measurement.width} (W' = W + 2 x 27), noise sigma ${options.noise}. Backend: ${backend.backend}. Metrics: MATLAB convention (clip to [0, 1], 8-bit), SAM in degrees.`,
+          `Measurement: ${measurement.height} x ${measurement.width} (W' = W + 2 x 27), noise sigma ${options.noise}. Backend: ${backend.backend}. Scores: ${metrics.description}.`,
         ],
         table: {
           headers: table.headers,
@@ -259,7 +264,6 @@ registerCommand((program, run) => {
         ],
         notes: [
           ...notes,
-          `GAP-TV: ${options.iterations} iterations (accelerated GAP with TV denoising).`,
           ...(modelSource ? [`S2-Transformer weights: ${modelSource}.`] : []),
           `Total time ${formatSeconds((performance.now() - started) / 1000)}; written by s2cassi demo.`,
         ],

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
+import { GAP_TV_DEFAULTS } from '@s2cassi/cassi-sim';
 import {
   CASSI_28_BAND_CENTRES,
   CAVE_31_BAND_CENTRES,
@@ -8,7 +9,8 @@ import {
   createCube,
   resampleBands,
 } from '@s2cassi/hsi-io';
-import { qualityReport, type ReportPreset } from '@s2cassi/metrics';
+import { describeReportPreset, REPORT_PRESETS, type ReportPreset } from '@s2cassi/metrics';
+import { describeGapTv, gapTvDifferences, gapTvSettings, score } from '@s2cassi/pipeline';
 import type { S2Transformer } from '@s2cassi/s2-attn';
 import { Option } from 'commander';
 import { useBackend } from '../_backend';
@@ -92,11 +94,13 @@ registerCommand((program, run) => {
       .option('--mask <file>', 'coded aperture (default: the bundled standard 256 x 256 mask)')
       .option('--mask-key <name>', 'variable of the mask file')
       .option('--key <name>', 'variable of the scene files')
-      .option('--iterations <n>', 'GAP-TV iterations', integerAtLeast(1), 100)
+      .option('--iterations <n>', 'GAP-TV iterations', integerAtLeast(1), GAP_TV_DEFAULTS.iterations)
       .option('--noise <sigma>', 'Gaussian noise sigma added to each measurement', numberAtLeast(0), 0)
       .option('--seed <n>', 'noise seed', integerAtLeast(0), 0)
       .addOption(
-        new Option('--preset <name>', 'metric convention').choices(['matlab', 'float']).default('matlab'),
+        new Option('--preset <name>', 'metrics preset (see metrics --help)')
+          .choices([...REPORT_PRESETS])
+          .default(REPORT_PRESETS[0]),
       )
       .option('--compare', "add the published PSNR of the paper's Table 1 (labelled as published)")
       .addOption(formatOption())
@@ -117,6 +121,9 @@ registerCommand((program, run) => {
         );
       }
       const scenes = await collectScenes(inputs);
+      const preset = options.preset as ReportPreset;
+      // the shared GAP-TV defaults (as demo, reconstruct and the web app); --iterations may differ
+      const gapTv = gapTvSettings({ iterations: options.iterations });
       const mask = await loadMask(options.mask, options.maskKey);
       const backend = await useBackend(context);
       let model: S2Transformer | undefined;
@@ -149,10 +156,9 @@ registerCommand((program, run) => {
               `${sceneName(path)} ${method}`,
               measurement,
               mask,
-              { method, iterations: options.iterations, model },
+              { method, gapTv, model },
             );
-            const scores = qualityReport(cube, estimate, { preset: options.preset as ReportPreset })
-              .scenes[0];
+            const scores = score(cube, estimate, { preset });
             perScene[method][sceneName(path)] = {
               psnr: scores.psnr,
               ssim: scores.ssim,
@@ -166,7 +172,9 @@ registerCommand((program, run) => {
       }
       const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
       const json: Record<string, unknown> = {
-        preset: options.preset,
+        preset,
+        presetDescription: describeReportPreset(preset),
+        ...(methods.includes('gap-tv') ? { gapTv, gapTvNotDefault: gapTvDifferences(gapTv) } : {}),
         backend: backend.backend,
         mask: { source: mask.source, shape: [mask.height, mask.width] },
         methods: Object.fromEntries(
@@ -217,8 +225,11 @@ registerCommand((program, run) => {
         },
         json,
       );
-      if (options.compare && !context.json && options.format === 'table') {
-        context.out(`note: ${PUBLISHED_TABLE_1.source}; other scenes, not comparable one to one.`);
+      if (!context.json && options.format === 'table') {
+        context.out(`note: scores under the ${describeReportPreset(preset)}`);
+        if (methods.includes('gap-tv')) context.out(`note: ${describeGapTv(gapTv)}`);
+        if (options.compare)
+          context.out(`note: ${PUBLISHED_TABLE_1.source}; other scenes, not comparable one to one.`);
       }
     }),
   );

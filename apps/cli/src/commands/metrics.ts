@@ -1,4 +1,10 @@
-import { type QualityReport, qualityReport, type ReportPreset } from '@s2cassi/metrics';
+import {
+  describeReportPreset,
+  type QualityReport,
+  qualityReport,
+  REPORT_PRESETS,
+  type ReportPreset,
+} from '@s2cassi/metrics';
 import { Option } from 'commander';
 import { wavelengthsFor } from '../_cassi';
 import { formatOption, printResult } from '../_format';
@@ -11,6 +17,7 @@ import type { Cell, TableFormat } from '../table';
 export function reportJson(report: QualityReport) {
   return {
     preset: report.preset,
+    presetDescription: describeReportPreset(report.preset),
     mean: report.mean,
     scenes: report.scenes.map((s) => ({
       psnr: s.psnr,
@@ -29,12 +36,14 @@ registerCommand((program, run) => {
       .command('metrics')
       .summary('two cubes -> PSNR, SSIM, SAM, ERGAS, RMSE (and per band)')
       .description(
-        "Full-reference quality of an estimate against the ground truth. Preset 'matlab' (default) is the CASSI papers' Cal_quality_assessment.m: the estimate is clipped to [0, 1] and both cubes are quantised to 8 bits; 'float' compares the raw values (PSNR with data range 1).",
+        `Full-reference quality of an estimate against the ground truth, as every s2cassi report scores (demo, evaluate, the web app). ${REPORT_PRESETS.map((p) => describeReportPreset(p).replace(/^metrics preset/, 'Preset')).join('; ')}. The default is '${REPORT_PRESETS[0]}'.`,
       )
       .argument('<reference>', 'ground-truth cube (any format hsi-io reads)')
       .argument('<estimate>', 'reconstructed cube of the same shape')
       .addOption(
-        new Option('--preset <name>', 'metric convention').choices(['matlab', 'float']).default('matlab'),
+        new Option('--preset <name>', 'metrics preset')
+          .choices([...REPORT_PRESETS])
+          .default(REPORT_PRESETS[0]),
       )
       .option('--per-band', 'also list PSNR / SSIM / RMSE of every band')
       .option('--key <name>', 'variable of the reference file')
@@ -80,7 +89,7 @@ registerCommand((program, run) => {
         );
         if (!context.json && format === 'table')
           context.out(
-            `SAM ${scene.sam.toFixed(2)} deg, ERGAS ${scene.ergas.toFixed(3)} (preset ${report.preset})`,
+            `SAM ${scene.sam.toFixed(2)} deg, ERGAS ${scene.ergas.toFixed(3)} (${describeReportPreset(report.preset)})`,
           );
         return;
       }
@@ -94,6 +103,7 @@ registerCommand((program, run) => {
         },
         json,
       );
+      if (!context.json && format === 'table') context.out(`note: ${describeReportPreset(report.preset)}`);
     }),
   );
 });

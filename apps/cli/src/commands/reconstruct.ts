@@ -2,7 +2,9 @@ import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { GAP_TV_DEFAULTS } from '@s2cassi/cassi-sim';
 import type { Cube } from '@s2cassi/hsi-io';
+import { describeGapTv, type GapTvSettings, gapTvDifferences, gapTvSettings } from '@s2cassi/pipeline';
 import type { S2Transformer } from '@s2cassi/s2-attn';
 import { Option } from 'commander';
 import { useBackend } from '../_backend';
@@ -127,17 +129,17 @@ registerCommand((program, run) => {
         '--weights <file>',
         'S2-Transformer weights (.safetensors with its config; default: the bundled demo weights)',
       )
-      .option('--iterations <n>', 'GAP-TV iterations', integerAtLeast(1), 100)
+      .option('--iterations <n>', 'GAP-TV iterations', integerAtLeast(1), GAP_TV_DEFAULTS.iterations)
       .option(
         '--tv-weight <theta>',
-        'GAP-TV TV weight, relative to --tv-scale (default 0.5, tuned on 0..1 CAVE simulations)',
+        `GAP-TV TV weight, relative to --tv-scale (default ${GAP_TV_DEFAULTS.tvWeight}, tuned on 0..1 CAVE simulations)`,
         numberAtLeast(0),
       )
       .option(
         '--tv-scale <auto|value>',
-        "GAP-TV: the cube value the TV weight is relative to. 'auto' (default) estimates it from the measurement (99.9th percentile of y / sum of the dispersed mask), so a measurement of any scale (a real camera frame normalised to 1) gets the same relative smoothing; 1 uses the TV weight as it is, like evaluate and demo",
+        "GAP-TV: the cube value the TV weight is relative to. 'auto' (default, as demo, evaluate and the web app) estimates it from the measurement (99.9th percentile of y / sum of the dispersed mask), so a measurement of any scale (a real camera frame normalised to 1) gets the same relative smoothing; 1 uses the TV weight as it is (the reference code's absolute weight)",
         parseTvScale,
-        'auto',
+        GAP_TV_DEFAULTS.tvWeightScale,
       )
       .option(
         '--memory-budget <size>',
@@ -252,6 +254,14 @@ async function reconstructCommand(
   if (options.method === 's2') ({ model, source: modelSource } = await loadModel(options.weights));
   const results: { input: string; output: string; shape: number[]; seconds: number; files: string[] }[] = [];
   let interrupted = false;
+  const gapTv: GapTvSettings | undefined =
+    options.method === 'gap-tv'
+      ? gapTvSettings({
+          iterations: options.iterations,
+          tvWeight: options.tvWeight,
+          tvWeightScale: options.tvScale,
+        })
+      : undefined;
   try {
     for (const [i, job] of jobs.entries()) {
       if (!first || i < first.index) continue; // failed while looking for a readable first one
@@ -277,19 +287,17 @@ async function reconstructCommand(
       const start = performance.now();
       let cube: Cube;
       try {
-        cube = await reconstruct(measurement, mask, {
+        ({ cube } = await reconstruct(measurement, mask, {
           method: options.method,
           shiftStep: options.shiftStep,
-          iterations: options.iterations,
-          tvWeight: options.tvWeight,
-          tvWeightScale: options.tvScale,
+          gapTv,
           model,
           memoryBudgetBytes: options.memoryBudget,
           tile: options.tile,
           overlap: options.overlap,
           signal: context.signal,
           onProgress: (done) => progress.update(done),
-        });
+        }));
       } catch (error) {
         progress.stop();
         if (context.signal.aborted) {
@@ -324,13 +332,11 @@ async function reconstructCommand(
     method: options.method,
     backend: backend.backend,
     ...(modelSource ? { weights: modelSource } : {}),
-    ...(options.method === 'gap-tv'
+    ...(gapTv
       ? {
-          gapTv: {
-            iterations: options.iterations,
-            tvWeight: options.tvWeight ?? 0.5,
-            tvScale: options.tvScale,
-          },
+          gapTv: { iterations: gapTv.iterations, tvWeight: gapTv.tvWeight, tvScale: gapTv.tvWeightScale },
+          // settings that are not the shared defaults (demo, evaluate and the web app use those)
+          gapTvNotDefault: gapTvDifferences(gapTv),
         }
       : {}),
     mask: { source: mask.source, shape: [mask.height, mask.width] },
@@ -353,6 +359,8 @@ async function reconstructCommand(
   } else {
     for (const r of results) for (const f of r.files) context.out(`wrote ${f}`);
   }
+  if (!context.json && gapTv && gapTvDifferences(gapTv).length > 0)
+    context.out(`note: ${describeGapTv(gapTv)}`);
   if (interrupted) {
     throw new Error(
       `interrupted: ${results.length} finished output(s) kept, ${remaining} left${failures.length ? `, ${failures.length} failed` : ''}; run the same command again to resume (finished outputs are skipped)`,

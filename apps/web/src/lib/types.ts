@@ -1,3 +1,5 @@
+import type { GapTvSettings, PlaneData } from '@s2cassi/pipeline';
+
 /** A hyperspectral cube, HWC row-major (bands fastest): value (y, x, n) at `(y * width + x) * bands + n`. */
 export interface CubeData {
   data: Float32Array;
@@ -7,10 +9,7 @@ export interface CubeData {
 }
 
 /** A 2-D image, row-major: value (y, x) at `y * width + x`. A CASSI measurement [H, W'] or a mask [H, W]. */
-export interface PlaneData {
-  data: Float32Array;
-  shape: [number, number];
-}
+export type { PlaneData };
 
 /** The four kinds of input a user can give. */
 export type InputRole = 'cube' | 'measurement' | 'mask' | 'weights';
@@ -47,7 +46,7 @@ export const METHOD_LABELS: Record<MethodId, string> = {
   's2-user': 'S2-Transformer (your weights)',
 };
 
-/** Backends the user may ask for. 'auto' tries webgpu, then webgl, then wasm, then cpu. */
+/** Backends the user may ask for ('auto': @s2cassi/backends' browser order, webgpu, webgl, wasm, cpu). */
 export type BackendPreference = 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
 
@@ -66,10 +65,12 @@ export interface ReconstructJob {
   mask: PlaneData;
   /** Dispersion step d (pixels per band). */
   shiftStep: number;
-  /** GAP-TV iterations. */
+  /** GAP-TV iterations (the page starts from the shared defaults, `gapTvSettings()`). */
   iterations: number;
   /** GAP-TV TV weight. */
   tvWeight: number;
+  /** GAP-TV: what the TV weight is relative to; default the shared default (`'auto'`). */
+  tvWeightScale?: number | 'auto';
   /** For the S2 methods. */
   weights?: WeightsData;
 }
@@ -79,6 +80,8 @@ export interface ReconstructResult {
   shape: [number, number, number];
   seconds: number;
   backend: string;
+  /** The GAP-TV settings used (GAP-TV only). */
+  gapTv?: GapTvSettings;
 }
 
 export interface JobProgress {
@@ -88,6 +91,9 @@ export interface JobProgress {
 }
 
 export interface BandMetrics {
+  /** The metrics preset of @s2cassi/metrics the numbers were taken under, and one line saying what it does. */
+  preset: string;
+  presetDescription: string;
   psnr: number[];
   ssim: number[];
   /** Mean spectral angle in degrees. */
