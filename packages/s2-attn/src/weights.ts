@@ -179,24 +179,31 @@ export function decodeModelWeights(
   return model;
 }
 
+// The Node subpath, named in a variable so that bundlers do not follow it: a browser bundle of the main
+// entry gets no Node module, not even in a lazy chunk. Node resolves it at call time (a package may
+// import itself by name through its `exports`).
+const NODE_SUBPATH = '@s2cassi/s2-attn/node';
+
+type NodeSubpath = typeof import('./node');
+
 /**
  * Writes `<basePath>.safetensors` and `<basePath>.json`.
  *
- * @deprecated Node only: import it from `@s2cassi/s2-attn/node`. This forwarder loads that module (and
- * Node's file system) lazily, so the main entry stays free of Node.
+ * @deprecated Node only: import it from `@s2cassi/s2-attn/node`. This forwarder loads that subpath at call
+ * time, so the main entry stays free of Node.
  */
 export async function saveS2Transformer(model: S2Transformer, basePath: string): Promise<void> {
-  const { saveS2Transformer: save } = await import('./weights-file');
-  return save(model, basePath);
+  const node = (await import(/* @vite-ignore */ NODE_SUBPATH)) as NodeSubpath;
+  return node.saveS2Transformer(model, basePath);
 }
 
 /**
  * Reads what `saveS2Transformer` wrote.
  *
- * @deprecated Node only: import it from `@s2cassi/s2-attn/node`. This forwarder loads that module (and
- * Node's file system) lazily, so the main entry stays free of Node.
+ * @deprecated Node only: import it from `@s2cassi/s2-attn/node`. This forwarder loads that subpath at call
+ * time, so the main entry stays free of Node.
  */
 export async function loadS2Transformer(basePath: string): Promise<S2Transformer> {
-  const { loadS2Transformer: load } = await import('./weights-file');
-  return load(basePath);
+  const node = (await import(/* @vite-ignore */ NODE_SUBPATH)) as NodeSubpath;
+  return node.loadS2Transformer(basePath);
 }
