@@ -23,10 +23,16 @@
 // - sumRows(x, y, outer, rows, cols): y[o][c] = sum over r of x[o][r][c] (a reduction over middle axes),
 //   accumulated in float32, four rows at a time ((x0 + x1) + (x2 + x3) added to the running sum).
 //
+// - layerNorm(x, gamma, beta, y, stats, rows, cols, epsBits) and layerNormGrad(x, gamma, stats, dy, dx, partial,
+//   rows, cols): LayerNorm over rows of `cols` floats and its gradient (see layerNormText below).
+// - attnFwd(desc, w0, w1, thread) and attnBwd(desc, w0, w1, thread): fused spatial window attention over windows
+//   [w0, w1), its parameters in an int32 descriptor (see attentionText below).
+//
 // matmul(a, b, c, batch, m, k, n, strideA, strideB, transposeA)
 //   for each batch index t: C_t = op(A_t) B_t with A_t at a + t * strideA (m x k, or k x m read transposed
 //   when transposeA), B_t = k x n at b + t * strideB, C_t = m x n at c + t * m * n * 4; row-major float32,
 //   pointers and strides in bytes, k >= 1.
+// Internally $gemmStrided also takes B's and C's row strides (the attention kernels read and write heads in place).
 // Blocking: passes of at most 128 steps of p (the slices of A and B stay in cache; later passes add to C),
 // each over 4 rows x 8 columns (8 f32x4 accumulators), then 1 x 8, 4 x 4, 1 x 4, and 4 x r / 1 x r for the
 // last r = n mod 4 columns (partial vector loads and lane stores).
@@ -633,8 +639,10 @@ function attentionText() {
           rowLoop(
             label,
             get('P'),
-            (at) => `${set('e', l.v(at))} ${vstore(at(get('row')), vv('e'))} ${set('vmx', `(f32x4.max ${vv('vmx')} ${vv('e')})`)}`,
-            (at) => `${set('fe', l.s(at))} ${fstore(at(get('row')), vv('fe'))} ${set('mx', `(f32.max ${vv('mx')} ${vv('fe')})`)}`,
+            (at) =>
+              `${set('e', l.v(at))} ${vstore(at(get('row')), vv('e'))} ${set('vmx', `(f32x4.max ${vv('vmx')} ${vv('e')})`)}`,
+            (at) =>
+              `${set('fe', l.s(at))} ${fstore(at(get('row')), vv('fe'))} ${set('mx', `(f32.max ${vv('mx')} ${vv('fe')})`)}`,
           ),
         )}
         ${set('mx', `(f32.max ${vv('mx')} ${hmax(vv('vmx'))})`)} ${set('vmx', splat(vv('mx')))}

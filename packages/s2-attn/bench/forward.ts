@@ -13,6 +13,9 @@
  * --checkpoint: the training step with gradient checkpointing (apply option checkpointBlocks).
  * --skip-forward: only the training step (and cpu unless --no-cpu). --train-size N: its input size (128).
  *
+ * --compare-fused: forward passes at each --sizes, interleaved, with the fused LayerNorm and window attention
+ * kernels off (FUSED_KERNELS of this package; the fused GELU stays on) and on; prints min / median wall and CPU time.
+ *
  * --compare: before/after at 128 x 128, interleaved: the first implementation (one qkv matMul + split,
  * Q K^T by batched matMul) against the current defaults (three qkv matMuls, depthwise Q K^T).
  *
@@ -25,7 +28,7 @@ import * as tf from '@tensorflow/tfjs-core';
 type ProfileInfo = Awaited<ReturnType<typeof tf.profile>>;
 
 import { setQkvImplementation } from '../src/_heads';
-import { countMacs, countParameters, S2Transformer } from '../src/index';
+import { countMacs, countParameters, S2Transformer, setFusedKernels } from '../src/index';
 import { setSpatialProductImplementation } from '../src/spatial-window-msa';
 
 const args = process.argv.slice(2);
@@ -134,6 +137,44 @@ if (flag('--compare')) {
   for (const variant of ['before', 'after'])
     console.log(`compare 128x128 forward ${variant}: ${seconds(times[variant])}`);
   x.dispose();
+}
+if (flag('--compare-fused')) {
+  for (const size of sizes) {
+    const x = input(size);
+    const wall: Record<string, number[]> = { composed: [], fused: [] };
+    const cpu: Record<string, number[]> = { composed: [], fused: [] };
+    for (let r = 0; r < repeat + 1; r++) {
+      for (const variant of ['composed', 'fused'] as const) {
+        setFusedKernels(variant === 'fused' ? true : { layerNorm: false, windowAttention: false });
+        const cpuStart = process.cpuUsage();
+        const start = performance.now();
+        const { reconstruction } = model.apply(x);
+        await reconstruction.data();
+        reconstruction.dispose();
+        const used = process.cpuUsage(cpuStart);
+        if (r > 0) {
+          wall[variant].push(performance.now() - start);
+          cpu[variant].push((used.user + used.system) / 1000);
+        }
+      }
+    }
+    const peaks: Record<string, number> = {};
+    for (const variant of ['composed', 'fused'] as const) {
+      setFusedKernels(variant === 'fused' ? true : { layerNorm: false, windowAttention: false });
+      const profile = await tf.profile(() => model.apply(x).reconstruction);
+      (profile.result as tf.Tensor).dispose();
+      peaks[variant] = profile.peakBytes;
+    }
+    setFusedKernels(true);
+    for (const variant of ['composed', 'fused']) {
+      const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+      console.log(
+        `compare-fused forward ${size}x${size} ${variant === 'fused' ? 'fused LayerNorm + attention' : 'composed LayerNorm + attention'}: ` +
+          `wall ${seconds(wall[variant])}, median ${(median(wall[variant]) / 1000).toFixed(2)} s; CPU min ${(Math.min(...cpu[variant]) / 1000).toFixed(2)} s, median ${(median(cpu[variant]) / 1000).toFixed(2)} s; peak ${mb(peaks[variant])}`,
+      );
+    }
+    x.dispose();
+  }
 }
 const profiles: Record<string, ProfileInfo> = {};
 for (const size of flag('--skip-forward') ? [] : sizes) {

@@ -33,7 +33,15 @@ const CHANNEL_FACTOR = 347;
  * with and without the kernel (C 28 and 56: 70 C both).
  */
 const FUSED_GELU_CHANNEL_SAVING = 70;
+/**
+ * What @s2cassi/backends' fused LayerNorm and spatial window attention kernels (wasm, issue 16) save per pixel and
+ * block: the attention keeps 2 floats per row of its maps instead of the maps and logits (the per-map factor drops
+ * from 15 to 1), LayerNorm keeps x and 2 floats per row instead of four [pixels, C] tensors. Fitted to the demo
+ * model's step (C 32, T 4, M 8, batch 4 x 64^2: measured peak 2,624 -> 1,566 MiB, packages/trainer/bench/step-profile.ts).
+ */
+const FUSED_KERNELS_CHANNEL_SAVING = 30;
 const ATTENTION_MAP_FACTOR = 15;
+const FUSED_ATTENTION_MAP_FACTOR = 1;
 const BLOCK_BASE = 530;
 
 function formatBytes(bytes: number): string {
@@ -57,11 +65,12 @@ export function estimateTrainingMemory(
   const { model, data, training } = config;
   const padded = Math.ceil(data.cropSize / model.windowSize) * model.windowSize;
   const pixels = training.batchSize * padded * padded;
-  const channelFactor = CHANNEL_FACTOR - (backend === 'wasm' ? FUSED_GELU_CHANNEL_SAVING : 0);
+  const fused = backend === 'wasm';
+  const channelFactor =
+    CHANNEL_FACTOR - (fused ? FUSED_GELU_CHANNEL_SAVING + FUSED_KERNELS_CHANNEL_SAVING : 0);
+  const mapFactor = fused ? FUSED_ATTENTION_MAP_FACTOR : ATTENTION_MAP_FACTOR;
   const perBlock =
-    channelFactor * model.embeddingDim +
-    ATTENTION_MAP_FACTOR * model.heads * model.windowSize ** 2 +
-    BLOCK_BASE;
+    channelFactor * model.embeddingDim + mapFactor * model.heads * model.windowSize ** 2 + BLOCK_BASE;
   // With gradient checkpointing the tape keeps each block's input (and the backward pass holds its
   // gradient) and one block's intermediates at a time, during its recomputation.
   const blocks = model.stageCount * model.blocksPerStage;

@@ -114,11 +114,9 @@ function composed(c: Case, qkv: tf.Tensor, scale: tf.Tensor, bias: tf.Tensor, ma
 }
 
 function fused(c: Case, qkv: tf.Tensor, scale: tf.Tensor, bias: tf.Tensor, mask: tf.Tensor): tf.Tensor {
-  const [out, stats] = tf
-    .engine()
-    .runKernel(FUSED_WINDOW_ATTENTION, { qkv, scale, bias, mask }, {
-      heads: c.heads,
-    } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  const [out, stats] = tf.engine().runKernel(FUSED_WINDOW_ATTENTION, { qkv, scale, bias, mask }, {
+    heads: c.heads,
+  } as unknown as tf.NamedAttrMap) as tf.Tensor[];
   stats.dispose();
   return out;
 }
@@ -211,20 +209,18 @@ describe('fused window attention on wasm (S2CassiWindowAttention, S2CassiWindowA
         /qkv's last axis \(16\) must be 3 x heads \(2\) x headDim/,
       );
       expect(() =>
-        tf
-          .engine()
-          .runKernel(
-            FUSED_WINDOW_ATTENTION_GRAD,
-            {
-              qkv,
-              scale,
-              bias,
-              mask: tf.zeros([1, 9, 9]),
-              stats: tf.zeros([4, 2, 9, 2]),
-              dy: tf.zeros([4, 9, 5]),
-            },
-            attrs,
-          ),
+        tf.engine().runKernel(
+          FUSED_WINDOW_ATTENTION_GRAD,
+          {
+            qkv,
+            scale,
+            bias,
+            mask: tf.zeros([1, 9, 9]),
+            stats: tf.zeros([4, 2, 9, 2]),
+            dy: tf.zeros([4, 9, 5]),
+          },
+          attrs,
+        ),
       ).toThrow(/S2CassiWindowAttentionGrad: expected dy float32 \[4, 9, 6\], got float32 \[4, 9, 5\]/);
     });
   });
