@@ -138,6 +138,10 @@ describe('web app in Chromium (production build)', () => {
     const psnr = Number((await page.textContent('[data-testid=result-r1] td:nth-child(4)')) ?? 'NaN');
     expect(psnr).toBeGreaterThan(20);
     expect(psnr).toBeLessThan(60);
+    // the scores name their preset, the one the command line uses too
+    expect(await page.textContent('[data-testid=metrics-preset]')).toContain("metrics preset 'matlab'");
+    // settings that are not the shared defaults are part of the result's name
+    expect(row).toContain('iterations 3 (default 100)');
     await page.waitForSelector('[data-testid=psnr-chart] svg');
     await page.waitForSelector('[data-testid=ssim-chart] svg');
     await page.waitForSelector('[data-testid=error-map]');
