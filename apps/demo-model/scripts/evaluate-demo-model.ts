@@ -10,7 +10,8 @@
  * - measurement: Y = sum_n shift(F * M)_n with step 2 (cassi-sim `simulateMeasurement`), Gaussian noise of
  *   sigma `--noise` (default 0, i.e. noise-free as in the trainer's validation) drawn with seed `--seed`;
  * - S2: Y0 = shiftBack(Y * 2 / 28) * M (`initialEstimate`), then `reconstructTiled` (one tile at 256^2);
- * - GAP-TV: `reconstructGapTv` with `--gap-tv-iterations` (default 100, as `s2cassi evaluate`; `s2cassi demo` uses 60);
+ * - GAP-TV: `reconstructGapTv` with the shared `GAP_TV_DEFAULTS` (as every s2cassi front end) and
+ *   `--gap-tv-iterations` (default `GAP_TV_DEFAULTS.iterations`);
  * - metrics: @s2cassi/metrics PSNR and SSIM with the `matlab` presets (clip, 8-bit quantisation, per band).
  *
  *   npx tsx --conditions=@s2cassi/source apps/demo-model/scripts/evaluate-demo-model.ts \
@@ -23,10 +24,9 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { setupBackend } from '@s2cassi/backends';
-import { initialEstimate, reconstructGapTv, simulateMeasurement } from '@s2cassi/cassi-sim';
+import { GAP_TV_DEFAULTS, initialEstimate, reconstructGapTv, simulateMeasurement } from '@s2cassi/cassi-sim';
 import { loadStandardMask } from '@s2cassi/demo-data';
 import { openCaveDataset, readCubeFile, writeFileAtomic } from '@s2cassi/hsi-io/node';
 import { psnr, ssim } from '@s2cassi/metrics';
@@ -36,8 +36,6 @@ import { dataFolder, demoModelAssets, option } from './_script-args';
 
 export const HELD_OUT_SCENES = ['fake_and_real_peppers', 'feathers', 'jelly_beans'];
 const CROP = 256;
-
-const here = dirname(fileURLToPath(import.meta.url));
 
 function weightsFile(): string | undefined {
   const weights = option('--weights');
@@ -78,7 +76,7 @@ interface Scores {
 
 async function main(): Promise<void> {
   const methods = (option('--methods') ?? 's2,gap-tv').split(',');
-  const iterations = Number(option('--gap-tv-iterations') ?? 100);
+  const iterations = Number(option('--gap-tv-iterations') ?? GAP_TV_DEFAULTS.iterations);
   const noise = Number(option('--noise') ?? 0);
   const seed = Number(option('--seed') ?? 0);
   const data = dataFolder();
@@ -110,6 +108,7 @@ async function main(): Promise<void> {
     shiftStep: 2,
     noise: noise > 0 ? { type: 'gaussian', sigma: noise, seed } : 'none',
     gapTvIterations: iterations,
+    gapTv: { tvWeight: GAP_TV_DEFAULTS.tvWeight, tvWeightScale: GAP_TV_DEFAULTS.tvWeightScale },
     metrics: 'matlab presets (@s2cassi/metrics)',
   };
   const results: Record<string, Record<string, Scores>> = {};

@@ -15,8 +15,7 @@
  * Refuses weights that do not decode into an S2Transformer or exceed 5 MB.
  */
 import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { setupBackend } from '@s2cassi/backends';
 import { writeFileAtomic } from '@s2cassi/hsi-io/node';

@@ -27,15 +27,12 @@
  * (the TSA mask bundled in @s2cassi/demo-data, identical to ../shared/data/cassi_sim_mask/mask.mat).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { setupBackend } from '@s2cassi/backends';
 import { openCaveDataset } from '@s2cassi/hsi-io/node';
 import { resolveConfig, type SceneSource, type TrainerConfig } from '@s2cassi/trainer';
 import { openResume, openTraining } from '@s2cassi/trainer/node';
 import { dataFolder, option } from './_script-args';
-
-const here = dirname(fileURLToPath(import.meta.url));
 
 async function caveSource(config: TrainerConfig, data: string): Promise<SceneSource> {
   const source = config.data.source;

@@ -7,8 +7,7 @@
  *   node --conditions=@s2cassi/source --import tsx apps/demo-model/scripts/write-model-card.ts
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { writeFileAtomic } from '@s2cassi/hsi-io/node';
 
