@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   const backend = await setupBackend('wasm', { threads, log });
   let run: Awaited<ReturnType<typeof openTraining>>;
   if (command === 'train') {
-    const configFile = option('--config') ?? resolve(here, 'demo-model.config.json');
+    const configFile = option('--config') ?? resolve(import.meta.dirname, 'demo-model.config.json');
     const config = resolveConfig(JSON.parse(readFileSync(configFile, 'utf8')));
     log(`config ${configFile}; data ${data}`);
     run = await openTraining(config, resolve(runFolder), {
