@@ -53,6 +53,8 @@ export interface SimdExports {
   ): void;
   attnFwd(descriptor: number, w0: number, w1: number, thread: number): void;
   attnBwd(descriptor: number, w0: number, w1: number, thread: number): void;
+  spectralFwd(descriptor: number, w0: number, w1: number, thread: number): void;
+  spectralBwd(descriptor: number, w0: number, w1: number, thread: number): void;
 }
 
 /** The module's functions in a fixed order (worker threads address them by index). */
@@ -69,6 +71,8 @@ export const SIMD_FUNCTIONS = [
   'layerNormGrad',
   'attnFwd',
   'attnBwd',
+  'spectralFwd',
+  'spectralBwd',
 ] as const;
 export type SimdFunctionName = (typeof SIMD_FUNCTIONS)[number];
 

@@ -224,6 +224,78 @@ describe('SIMD worker pool (Node worker threads on a shared memory)', () => {
     for (let i = 0; i < partialFloats; i++) expect(attnSplit[i]).toBeCloseTo(attnWhole[i], 5);
   });
 
+  it('splits the fused spectral attention forward and backward by windows with per-thread partial sums', () => {
+    const heap = new Float32Array(memory.buffer);
+    const ints = new Int32Array(memory.buffer);
+    let next = 200000; // floats; a bump allocator above the other tests' data
+    const alloc = (floats: number) => {
+      const at = next;
+      next += floats + 4;
+      return at;
+    };
+    // 7 windows of P = 9 tokens, T = 2 heads of Ch = 5, both products
+    const [windows, p, t, ch] = [7, 9, 2, 5];
+    const c = t * ch;
+    const qkv = alloc(windows * p * 3 * c);
+    const bias = alloc(t * ch * ch);
+    const scale = alloc(t);
+    const dOut = alloc(windows * p * c);
+    const scratchFloats = 4 * ch * ch;
+    const partialFloats = t * ch * ch + t;
+    heap.set(uniformArray(windows * p * 3 * c, 61, -1, 1), qkv);
+    heap.set(uniformArray(t * ch * ch, 62, -0.5, 0.5), bias);
+    heap.set([0.3, 0.2], scale);
+    heap.set(uniformArray(windows * p * c, 63, -1, 1), dOut);
+    for (const transpose of [0, 1]) {
+      const out1 = alloc(windows * p * c);
+      const out3 = alloc(windows * p * c);
+      const stats = alloc(windows * t * ch * 2);
+      const scratch = alloc(3 * scratchFloats);
+      const dqkv1 = alloc(windows * p * 3 * c);
+      const dqkv3 = alloc(windows * p * 3 * c);
+      const partial1 = alloc(partialFloats);
+      const partial3 = alloc(3 * partialFloats);
+      const descriptor = (output: number, dqkv: number, partial: number) => {
+        const at = alloc(16);
+        ints.set(
+          [qkv * 4, output * 4, stats * 4, bias * 4, transpose, scale * 4, t, p, ch, 0, scratch * 4].concat([
+            scratchFloats * 4,
+            dqkv * 4,
+            partial * 4,
+            partialFloats * 4,
+          ]),
+          at,
+        );
+        return at * 4;
+      };
+      simdOn(memory).spectralFwd(descriptor(out1, 0, 0), 0, windows, 0);
+      const forward = descriptor(out3, 0, 0);
+      pool.run(
+        'spectralFwd',
+        splitRange(windows, 3).map(([w0, w1], part) => [forward, w0, w1, part]),
+      );
+      expect(Array.from(heap.subarray(out3, out3 + windows * p * c))).toEqual(
+        Array.from(heap.subarray(out1, out1 + windows * p * c)),
+      );
+      simdOn(memory).spectralBwd(descriptor(dOut, dqkv1, partial1), 0, windows, 0);
+      const backward = descriptor(dOut, dqkv3, partial3);
+      pool.run(
+        'spectralBwd',
+        splitRange(windows, 3).map(([w0, w1], part) => [backward, w0, w1, part]),
+      );
+      const size = windows * p * 3 * c;
+      expect(Array.from(heap.subarray(dqkv3, dqkv3 + size))).toEqual(
+        Array.from(heap.subarray(dqkv1, dqkv1 + size)),
+      );
+      const whole = Array.from(heap.subarray(partial1, partial1 + partialFloats));
+      for (let i = 0; i < partialFloats; i++) {
+        let sum = 0;
+        for (let r = 0; r < 3; r++) sum += heap[partial3 + r * partialFloats + i];
+        expect(sum).toBeCloseTo(whole[i], 5);
+      }
+    }
+  });
+
   it('reports a part that traps in a worker as an error, and keeps working afterwards', () => {
     const outOfBounds = memory.buffer.byteLength + 1024;
     expect(() =>

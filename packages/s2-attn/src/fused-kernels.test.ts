@@ -6,6 +6,7 @@ import { randomizeWeights } from './_test-utils';
 import { FUSED_KERNELS, setFusedKernels, useFusedKernel } from './fused-kernels';
 import { S2Transformer } from './s2-transformer';
 import type { S2TransformerConfig } from './s2-transformer-config';
+import { SpectralWindowMsa } from './spectral-window-msa';
 
 // Parall-SS, two stages of two blocks (blocks 1 are shifted: the mask path), C = 12, T = 3, M = 4
 const CONFIG: S2TransformerConfig = {
@@ -64,9 +65,13 @@ describe('fused kernels (wasm) against the composed ops: a whole model step', ()
     setFusedKernels({ layerNorm: false });
     expect(useFusedKernel('layerNorm')).toBe(false);
     expect(useFusedKernel('windowAttention')).toBe(true);
+    expect(useFusedKernel('spectralAttention')).toBe(true);
+    setFusedKernels({ spectralAttention: false });
+    expect(useFusedKernel('spectralAttention')).toBe(false);
     setFusedKernels(true);
     await setBackend('cpu');
     expect(useFusedKernel('windowAttention')).toBe(false);
+    expect(useFusedKernel('spectralAttention')).toBe(false);
     await setBackend('wasm');
   });
 
@@ -104,4 +109,33 @@ describe('fused kernels (wasm) against the composed ops: a whole model step', ()
       expect(maxAbsDiff(checkpointed.grads[name], fused.grads[name]) / scale, name).toBeLessThan(1e-6);
     }
   });
+
+  for (const product of ['paper', 'mst'] as const) {
+    it(`SpectralWindowMsa (product '${product}'): fused and composed give the same output and gradients`, async () => {
+      const layer = new SpectralWindowMsa({ features: 12, heads: 3, windowSize: 4, product, seed: 5 });
+      randomizeWeights(layer, 13);
+      const windows = tf.tensor3d(uniformArray(6 * 16 * 12, 7, -1, 1), [6, 16, 12]);
+      const upstream = tf.tensor3d(uniformArray(6 * 16 * 12, 8, -1, 1), [6, 16, 12]);
+      const run = () =>
+        tf.tidy(() => {
+          const variables = layer.trainableVariables();
+          const { value, grads } = tf.variableGrads(
+            () => tf.sum(tf.mul(layer.apply(windows), upstream)) as tf.Scalar,
+            variables,
+          );
+          const dx = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(layer.apply(x), upstream)))(windows);
+          return [value, dx, ...variables.map((v) => grads[v.name])].map((t) => t.dataSync().slice());
+        });
+      const fused = await expectNoLeaks(run);
+      setFusedKernels({ spectralAttention: false });
+      const composed = run();
+      setFusedKernels(true);
+      tf.dispose([windows, upstream]);
+      layer.dispose();
+      for (let i = 0; i < fused.length; i++) {
+        const scale = Math.max(1e-3, ...Array.from(composed[i], Math.abs));
+        expect(maxAbsDiff(fused[i], composed[i]) / scale).toBeLessThan(2e-6);
+      }
+    });
+  }
 });

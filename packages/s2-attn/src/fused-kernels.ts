@@ -12,15 +12,25 @@ import * as tf from '@tensorflow/tfjs-core';
  * - `S2CassiWindowAttention` ({@link SpatialWindowMsa}): inputs {qkv [windows, P, 3C] (channels [3][T][Ch]),
  *   scale [T] (1 / beta), bias [T, P, P], mask [maskWindows, P, P]}, attrs {heads} -> [out [windows, P, C]
  *   (heads concatenated), stats [windows, T, P, 2]]: out = softmax(scale Q K^T + B + mask) V per window and head.
+ * - `S2CassiSpectralAttention` ({@link SpectralWindowMsa}): inputs {qkv [windows, P, 3C] (channels [3][T][Ch]),
+ *   scale [T] (1 / beta), bias [T, Ch, Ch]}, attrs {heads, transpose} -> [out [windows, P, C] (heads concatenated),
+ *   stats [windows, T, Ch, 2]]: A = softmax(scale K^T Q + B) per window and head (rows over the Q channel),
+ *   out = V A, or V A^T when `transpose` (the 'mst' product).
  */
 export const FUSED_KERNELS = {
   gelu: 'S2CassiGelu',
   layerNorm: 'S2CassiLayerNorm',
   windowAttention: 'S2CassiWindowAttention',
+  spectralAttention: 'S2CassiSpectralAttention',
 } as const;
 export type FusedKernel = keyof typeof FUSED_KERNELS;
 
-const enabled: Record<FusedKernel, boolean> = { gelu: true, layerNorm: true, windowAttention: true };
+const enabled: Record<FusedKernel, boolean> = {
+  gelu: true,
+  layerNorm: true,
+  windowAttention: true,
+  spectralAttention: true,
+};
 
 /**
  * Turns the use of fused kernels on or off (all: a boolean; some: an object), for comparisons and benchmarks;

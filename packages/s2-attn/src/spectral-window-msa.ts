@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mergeHeads, projectHeads } from './_heads';
 import { SeededRandom } from './_random';
 import { expectOneOf } from './_validate';
+import { FUSED_KERNELS, useFusedKernel } from './fused-kernels';
 import { Linear } from './linear';
 import { Module } from './module';
 import { lookupBias, spectralBiasIndex } from './relative-position';
@@ -83,6 +84,7 @@ export class SpectralWindowMsa extends Module {
     const tokens = this.windowSize * this.windowSize;
     expectWindows(windows, tokens, this.features, 'SpectralWindowMsa');
     const count = windows.shape[0];
+    if (windows.dtype === 'float32' && useFusedKernel('spectralAttention')) return this.applyFused(windows);
     return tf.tidy(() => {
       const t = this.heads;
       const ch = this.headDim;
@@ -101,6 +103,27 @@ export class SpectralWindowMsa extends Module {
       const attention = tf.softmax(tf.reshape(logits, [t * count, ch, ch]));
       const out = tf.matMul(v, attention, false, this.product === 'mst');
       return this.proj.apply(mergeHeads(out, t)) as tf.Tensor3D;
+    });
+  }
+
+  /**
+   * The fused path (`S2CassiSpectralAttention`, see {@link FUSED_KERNELS}): one qkv matMul [count, P, 3C], then the
+   * Ch x Ch attention per window and head in one kernel that reads the heads in place, writes them concatenated,
+   * and keeps only the softmax's row statistics for its gradient.
+   */
+  private applyFused(windows: tf.Tensor): tf.Tensor3D {
+    return tf.tidy(() => {
+      const qkv = this.qkv.apply(windows);
+      const [out, stats] = tf
+        .engine()
+        .runKernel(
+          FUSED_KERNELS.spectralAttention,
+          { qkv, scale: tf.reciprocal(this.beta), bias: this.spectralBias() },
+          { heads: this.heads, transpose: this.product === 'mst' } as unknown as tf.NamedAttrMap,
+        ) as tf.Tensor[];
+      stats.dispose();
+      qkv.dispose();
+      return this.proj.apply(out) as tf.Tensor3D;
     });
   }
 

@@ -6,10 +6,12 @@
  *   npx tsx --conditions=@s2cassi/source packages/trainer/bench/step-profile.ts [--threads 2] [--only demo|default]
  *       [--steps 3] [--top 25] [--shapes] [--fused all|gelu] [--compare] [--no-profile]
  *
- * --fused gelu: only the fused GELU (the state before issue 16: LayerNorm and window attention composed);
+ * --fused gelu: only the fused GELU (the state before issue 16: LayerNorm and both attentions composed);
+ * --fused spatial: GELU, LayerNorm and the spatial window attention fused, the spectral attention composed;
  * default all (every fused kernel the backend has, see FUSED_KERNELS in @s2cassi/s2-attn).
- * --compare: timed steps alternate between `--fused gelu` and `all` (same trainer, same process, interleaved so
- * that load from other processes hits both alike); both are printed, then the profile of each.
+ * --compare [list]: timed steps alternate between the variants of the comma-separated list (default gelu,all; same
+ * trainer, same process, interleaved so that load from other processes hits all alike); each is printed, then the
+ * profile of each.
  *
  * Configurations (synthetic 28-band scenes, the standard mask, the trainer's real step):
  * - demo: apps/demo-model/configs/v3-l1.json's model and batch (Parall-SS K2 L2 C32 T4 M8, batch 4 x 64^2, L1).
@@ -46,12 +48,31 @@ const threads = Number(option('--threads', '2'));
 const steps = Number(option('--steps', '3'));
 const top = Number(option('--top', '25'));
 const only = args.includes('--only') ? option('--only', '') : undefined;
+type Variant = 'gelu' | 'spatial' | 'all';
+const VARIANT_NAMES: Record<Variant, string> = {
+  gelu: 'GELU only',
+  spatial: 'all but the spectral attention',
+  all: 'all',
+};
 const compare = args.includes('--compare');
-const variants: Array<'gelu' | 'all'> = compare
-  ? ['gelu', 'all']
-  : [option('--fused', 'all') as 'gelu' | 'all'];
-function useVariant(variant: 'gelu' | 'all') {
-  setFusedKernels(variant === 'all' ? true : { gelu: true, layerNorm: false, windowAttention: false });
+const compareList = option('--compare', '');
+const variants: Variant[] = compare
+  ? compareList !== '' && !compareList.startsWith('--')
+    ? (compareList.split(',') as Variant[])
+    : ['gelu', 'all']
+  : [option('--fused', 'all') as Variant];
+for (const v of variants) if (!(v in VARIANT_NAMES)) throw new Error(`unknown variant ${v}`);
+function useVariant(variant: Variant) {
+  setFusedKernels(
+    variant === 'all'
+      ? true
+      : {
+          gelu: true,
+          layerNorm: variant === 'spatial',
+          windowAttention: variant === 'spatial',
+          spectralAttention: false,
+        },
+  );
 }
 
 type Phase = 'forward' | 'backward' | 'recompute' | 'other';
@@ -167,8 +188,8 @@ async function profileConfig(label: string, config: TrainerConfig): Promise<void
     useVariant(variant);
     await trainer.trainStep(); // warm-up: Adam slots, kernel set-up, heap growth
   }
-  const wall: Record<string, number[]> = { gelu: [], all: [] };
-  const cpu: Record<string, number[]> = { gelu: [], all: [] };
+  const wall: Record<string, number[]> = { gelu: [], spatial: [], all: [] };
+  const cpu: Record<string, number[]> = { gelu: [], spatial: [], all: [] };
   for (let i = 0; i < steps; i++) {
     for (const variant of variants) {
       useVariant(variant);
@@ -184,7 +205,7 @@ async function profileConfig(label: string, config: TrainerConfig): Promise<void
     const w = wall[variant];
     const c = cpu[variant];
     console.log(
-      `step (fused ${variant === 'all' ? 'all' : 'GELU only'}): wall min ${Math.min(...w).toFixed(3)} s, median ${quantile(w, 0.5).toFixed(3)} s ` +
+      `step (fused ${VARIANT_NAMES[variant]}): wall min ${Math.min(...w).toFixed(3)} s, median ${quantile(w, 0.5).toFixed(3)} s ` +
         `(${w.map((s) => s.toFixed(3)).join(', ')}); CPU min ${Math.min(...c).toFixed(3)} s, median ${quantile(c, 0.5).toFixed(3)} s; ` +
         `${(training.batchSize / Math.min(...w)).toFixed(2)} samples/s at the min wall, ${(training.batchSize / quantile(w, 0.5)).toFixed(2)} at the median`,
     );
@@ -194,12 +215,12 @@ async function profileConfig(label: string, config: TrainerConfig): Promise<void
   trainer.dispose();
 }
 
-async function profileStep(trainer: Trainer, config: TrainerConfig, variant: 'gelu' | 'all'): Promise<void> {
+async function profileStep(trainer: Trainer, config: TrainerConfig, variant: Variant): Promise<void> {
   useVariant(variant);
   const { model, training, data } = config;
   const pixels = training.batchSize * data.cropSize * data.cropSize;
   const blocks = model.stageCount * model.blocksPerStage;
-  console.log(`\n### profile, fused ${variant === 'all' ? 'all' : 'GELU only'}`);
+  console.log(`\n### profile, fused ${VARIANT_NAMES[variant]}`);
   transitions = [];
   const before = tf.memory().numBytes;
   const profile = await tf.profile(async () => {

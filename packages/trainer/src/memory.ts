@@ -40,6 +40,14 @@ const FUSED_GELU_CHANNEL_SAVING = 70;
  * model's step (C 32, T 4, M 8, batch 4 x 64^2: measured peak 2,624 -> 1,566 MiB, packages/trainer/bench/step-profile.ts).
  */
 const FUSED_KERNELS_CHANNEL_SAVING = 30;
+/**
+ * What the fused spectral attention kernel (wasm) saves per pixel and block: the composed spectral branch keeps its
+ * head-split q, k, v, the scaled k and the merged output for the backward pass, the kernel keeps qkv and 2 floats per
+ * row of its Ch x Ch maps. Measured (tf.profile peak, floats per channel, pixel and block, composed -> fused): demo
+ * model step (C 32, T 4, M 8) 196 -> 170; memory.test.ts's two small configurations 209 -> 183 (C 20, T 2, M 8) and
+ * 213 -> 184 (M 4). The larger saving is used: the fit above overestimates these small configurations' peaks.
+ */
+const FUSED_SPECTRAL_CHANNEL_SAVING = 29;
 const ATTENTION_MAP_FACTOR = 15;
 const FUSED_ATTENTION_MAP_FACTOR = 1;
 const BLOCK_BASE = 530;
@@ -67,7 +75,8 @@ export function estimateTrainingMemory(
   const pixels = training.batchSize * padded * padded;
   const fused = backend === 'wasm';
   const channelFactor =
-    CHANNEL_FACTOR - (fused ? FUSED_GELU_CHANNEL_SAVING + FUSED_KERNELS_CHANNEL_SAVING : 0);
+    CHANNEL_FACTOR -
+    (fused ? FUSED_GELU_CHANNEL_SAVING + FUSED_KERNELS_CHANNEL_SAVING + FUSED_SPECTRAL_CHANNEL_SAVING : 0);
   const mapFactor = fused ? FUSED_ATTENTION_MAP_FACTOR : ATTENTION_MAP_FACTOR;
   const perBlock =
     channelFactor * model.embeddingDim + mapFactor * model.heads * model.windowSize ** 2 + BLOCK_BASE;

@@ -2,6 +2,8 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { registerFused, unregisterFused } from './_fused-kernel';
 import { layerNormGradient, layerNormKernel } from './layer-norm';
 import { layerNormGradKernel } from './layer-norm-grad';
+import { spectralAttentionGradient, spectralAttentionKernel } from './spectral-attention';
+import { spectralAttentionGradKernel } from './spectral-attention-grad';
 import { windowAttentionGradient, windowAttentionKernel } from './window-attention';
 import { windowAttentionGradKernel } from './window-attention-grad';
 
@@ -10,8 +12,10 @@ const KERNELS: tf.KernelConfig[] = [
   layerNormGradKernel,
   windowAttentionKernel,
   windowAttentionGradKernel,
+  spectralAttentionKernel,
+  spectralAttentionGradKernel,
 ];
-const GRADIENTS: tf.GradConfig[] = [layerNormGradient, windowAttentionGradient];
+const GRADIENTS: tf.GradConfig[] = [layerNormGradient, windowAttentionGradient, spectralAttentionGradient];
 
 /** Names of the fused wasm kernels of this folder (with their gradient kernels). */
 export const FUSED_WASM_KERNELS: readonly string[] = KERNELS.map((k) => k.kernelName);
