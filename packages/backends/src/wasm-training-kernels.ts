@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { WasmBackendLike } from './_simd-module';
 import { WasmOps } from './_wasm-ops';
+import { conv2DBackpropFilterSimd } from './wasm/kernels/conv2d-backprop-filter';
 import { registerWasmMatmul } from './wasm-matmul';
 import { registerWasmSimdKernels } from './wasm-simd-kernels';
 
@@ -29,8 +31,9 @@ function requireUnitDilation(kernel: string, convInfo: tf.backend_util.Conv2DInf
 
 /**
  * dW = Conv2DBackpropFilter(x, dy): dW[p, q, ci, co] = sum_{b,i,j} x[b, i*s + p - padTop, j*s + q - padLeft, ci]
- * * dy[b, i, j, co]. Computed as ONE forward conv: input transpose(x) [ci, h, w, b] (ci as the batch),
- * filter transpose(dy) [oh, ow, b, co], filter dilation = the original stride, output [ci, fh, fw, co].
+ * * dy[b, i, j, co]. Stride 1: one SIMD matrix product per filter tap ({@link conv2DBackpropFilterSimd}). Otherwise
+ * computed as ONE forward conv: input transpose(x) [ci, h, w, b] (ci as the batch), filter transpose(dy)
+ * [oh, ow, b, co], filter dilation = the original stride, output [ci, fh, fw, co].
  */
 function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): Info {
   const { x, dy } = inputs as { x: Info; dy: Info };
@@ -46,6 +49,8 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): Info {
     false,
     'channelsLast',
   );
+  const direct = conv2DBackpropFilterSimd(backend as WasmBackendLike, x, dy, info);
+  if (direct != null) return direct;
   return filterGradient(new WasmOps(backend as tf.KernelBackend), x, dy, info, false);
 }
 
