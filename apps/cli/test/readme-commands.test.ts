@@ -148,6 +148,17 @@ function coverage(c: ReadmeCommand): Coverage | undefined {
       };
     return undefined;
   }
+  const script = trainingScript(c);
+  if (script)
+    return {
+      how: 'long',
+      why: 'a training run of hours in the background; the script and the options it is given are checked below, resume by the trainer tests',
+    };
+  if (c.words[0] === 'kill' && /train\.pid/.test(c.text))
+    return {
+      how: 'long',
+      why: "signals a running training process (the trainer's SIGTERM handling is tested in node.slow.test.ts)",
+    };
   if (pnpm) {
     const line = c.text;
     if (pnpm.join(' ') === 'install')
@@ -177,6 +188,12 @@ function coverage(c: ReadmeCommand): Coverage | undefined {
     return undefined;
   }
   return undefined;
+}
+
+/** The demo-model training script a command runs with node, if any. */
+function trainingScript(c: ReadmeCommand): string | undefined {
+  if (!c.words.includes('node')) return undefined;
+  return c.words.find((word) => /^apps\/demo-model\/scripts\/[\w-]+\.ts$/.test(word));
 }
 
 /** Checks a command line against the CLI's real option parser without running the command. */
@@ -240,6 +257,26 @@ describe('README commands', () => {
     // The checker refuses what the parser refuses.
     expect(await parseOnly(['niqe', 'x.mat', '--no-such-option'])).toMatch(/unknown option/);
     expect(await parseOnly(['render', 'x.mat'])).toMatch(/required option/);
+  });
+
+  it('training-script commands name a script that exists and options it reads', () => {
+    const lines = commands.filter((c) => trainingScript(c) !== undefined);
+    expect(lines.length).toBeGreaterThan(0);
+    const failures: string[] = [];
+    for (const c of lines) {
+      const script = trainingScript(c)!;
+      if (!existsSync(join(root, script))) {
+        failures.push(`${where(c)}: no ${script}`);
+        continue;
+      }
+      const source = readFileSync(join(root, script), 'utf8');
+      const words = c.words.slice(c.words.indexOf(script) + 1);
+      for (const word of words.filter((w) => /^--[a-z]/.test(w)))
+        if (!source.includes(`'${word}'`)) failures.push(`${where(c)}: ${script} reads no option ${word}`);
+      if (words[0] && !source.includes(`'${words[0]}'`))
+        failures.push(`${where(c)}: ${script} has no command ${words[0]}`);
+    }
+    expect(failures).toEqual([]);
   });
 
   it('the workspace s2cassi script is the CLI from source (what the tests run)', () => {
