@@ -59,7 +59,7 @@ function scene(): CubeData {
   return { data, shape: [H, W, N], wavelengths: Array.from({ length: N }, (_, i) => 450 + i * 7) };
 }
 
-/** What the page's fields start with (app.tsx reads them from here). */
+/** What the page's fields start with (initialWorkbenchState in src/workbench-state.ts reads them from here). */
 const WEB_DEFAULTS = {
   shiftStep: INITIAL_SETTINGS.shiftStep,
   iterations: INITIAL_SETTINGS.iterations,
