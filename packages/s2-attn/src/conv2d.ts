@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom } from './_random';
 import { describeShape, expectOneOf, expectPositiveInteger, S2AttnInputError } from './_validate';
+import { addBias } from './lean-gradients';
 import { Module } from './module';
 
 export interface Conv2dConfig {
@@ -51,7 +52,7 @@ export class Conv2d extends Module {
       );
     }
     return tf.tidy(() =>
-      tf.add(tf.conv2d(x as tf.Tensor4D, this.weight as tf.Tensor4D, 1, 'same'), this.bias),
+      addBias(tf.conv2d(x as tf.Tensor4D, this.weight as tf.Tensor4D, 1, 'same'), this.bias),
     );
   }
 

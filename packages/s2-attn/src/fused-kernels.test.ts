@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomizeWeights } from './_test-utils';
 import { FUSED_KERNELS, setFusedKernels, useFusedKernel } from './fused-kernels';
+import { setLeanGradients } from './lean-gradients';
 import { S2Transformer } from './s2-transformer';
 import type { S2TransformerConfig } from './s2-transformer-config';
 import { SpectralWindowMsa } from './spectral-window-msa';
@@ -44,7 +45,7 @@ function step(model: S2Transformer, checkpointBlocks = false) {
   return result;
 }
 
-describe('fused kernels (wasm) against the composed ops: a whole model step', () => {
+describe('fused kernels and shape-only gradients (wasm) against the composed ops: a whole model step', () => {
   let model: S2Transformer;
   beforeAll(async () => {
     registerGradients();
@@ -80,9 +81,12 @@ describe('fused kernels (wasm) against the composed ops: a whole model step', ()
     const fused = await expectNoLeaks(() => step(model));
     expect(backendBuffers()).toBe(buffers);
     const checkpointed = await expectNoLeaks(() => step(model, true));
+    // the composed reference: no fused kernels and tf's own gradients (which keep inputs for their shapes)
     setFusedKernels(false);
+    setLeanGradients(false);
     const composed = await expectNoLeaks(() => step(model));
     setFusedKernels(true);
+    setLeanGradients(true);
     const weights = model
       .namedWeights()
       .map(({ name, variable }) => [name, variable.dataSync().slice()] as const);

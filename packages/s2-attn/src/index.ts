@@ -8,6 +8,7 @@ export { FeedForward, type FeedForwardConfig } from './feed-forward';
 export { FUSED_KERNELS, type FusedKernel, setFusedKernels, useFusedKernel } from './fused-kernels';
 export { FUSED_GELU_KERNEL, type GeluApproximation, gelu } from './gelu';
 export { LayerNorm, type LayerNormConfig } from './layer-norm';
+export { leanGradients, setLeanGradients } from './lean-gradients';
 export { Linear, type LinearConfig } from './linear';
 export { Module, type NamedWeight } from './module';
 export { lookupBias, relativePositionIndex, spectralBiasIndex } from './relative-position';

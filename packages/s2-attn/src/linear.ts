@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom } from './_random';
 import { describeShape, expectPositiveInteger, S2AttnInputError } from './_validate';
+import { addBias, reshapeLean } from './lean-gradients';
 import { Module } from './module';
 
 export interface LinearConfig {
@@ -54,8 +55,10 @@ export class Linear extends Module {
       const flat = tf.reshape(x, [-1, this.inFeatures]);
       // Not tf.fused.matMul: its gradient leaks backend data on wasm in tfjs 4.22 (4 data ids per call).
       let y = tf.matMul(flat, this.weight);
-      if (this.bias) y = tf.add(y, this.bias);
-      return tf.reshape(y, [...x.shape.slice(0, -1), this.outFeatures]);
+      // bias add and reshape through shape-only gradients: the tape keeps neither the product before the bias nor
+      // the output (the backward pass reads neither)
+      if (this.bias) y = addBias(y, this.bias);
+      return reshapeLean(y, [...x.shape.slice(0, -1), this.outFeatures]);
     });
   }
 

@@ -10,6 +10,7 @@ import {
 import { FeedForward } from './feed-forward';
 import type { GeluApproximation } from './gelu';
 import { LayerNorm } from './layer-norm';
+import { addSame, concatLastAxis } from './lean-gradients';
 import { Linear } from './linear';
 import { Module } from './module';
 import { SpatialWindowMsa } from './spatial-window-msa';
@@ -188,7 +189,7 @@ export abstract class S2AttnBlock extends Module {
   }
 
   protected applyFfn(z: tf.Tensor): tf.Tensor3D {
-    return tf.add(z, this.ffn.apply(this.ffnNorm.apply(z))) as tf.Tensor3D;
+    return addSame(z, this.ffn.apply(this.ffnNorm.apply(z))) as tf.Tensor3D;
   }
 
   protected applyMsa(msa: SpatialWindowMsa | SpectralWindowMsa, x: tf.Tensor, mask: tf.Tensor | undefined) {
@@ -227,7 +228,7 @@ abstract class SequentialBlock extends S2AttnBlock {
   applyWindows(windows: tf.Tensor, mask: tf.Tensor | undefined): tf.Tensor3D {
     return tf.tidy(() => {
       let z = windows;
-      for (const { norm, msa } of this.units) z = tf.add(z, this.applyMsa(msa, norm.apply(z), mask));
+      for (const { norm, msa } of this.units) z = addSame(z, this.applyMsa(msa, norm.apply(z), mask));
       return this.applyFfn(z);
     });
   }
@@ -314,7 +315,7 @@ export class ParallSsBlock extends S2AttnBlock {
     return tf.tidy(() => {
       const spectral = this.spe.apply(this.normSpe.apply(windows));
       const spatial = this.spa.apply(this.normSpa.apply(windows), { mask });
-      const zc = tf.add(windows, this.fuse.apply(tf.concat([spectral, spatial], 2)));
+      const zc = addSame(windows, this.fuse.apply(concatLastAxis(spectral, spatial)));
       return this.applyFfn(zc);
     });
   }

@@ -4,6 +4,7 @@ import { describeShape, S2AttnInputError } from './_validate';
 import { checkpoint } from './checkpoint';
 import { Conv2d } from './conv2d';
 import { LayerNorm } from './layer-norm';
+import { addSame } from './lean-gradients';
 import { Module } from './module';
 import { createBlock, type S2AttnBlock } from './s2-attn-block';
 import {
@@ -106,7 +107,7 @@ export class S2TransformerStage extends Module {
         if (current !== z) current.dispose(); // keep the peak low (gradient tapes keep their own copies)
         current = next;
       }
-      return tf.add(z, this.conv.apply(current)) as tf.Tensor4D;
+      return addSame(z, this.conv.apply(current)) as tf.Tensor4D;
     });
   }
 
@@ -284,7 +285,7 @@ export class S2Transformer extends Module {
           maskEncoded = tf.slice(this.maskHead.apply(z), [0, 0, 0, 0], [batch, height, width, c.bandCount]);
         }
       });
-      const out = tf.add(padded, this.head.apply(z));
+      const out = addSame(padded, this.head.apply(z));
       const reconstruction = tf.slice(out, [0, 0, 0, 0], [batch, height, width, c.bandCount]) as tf.Tensor4D;
       return maskEncoded ? { reconstruction, maskEncoded } : { reconstruction };
     });

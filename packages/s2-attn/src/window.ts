@@ -5,6 +5,7 @@ import {
   expectPositiveInteger,
   S2AttnInputError,
 } from './_validate';
+import { linearMap } from './lean-gradients';
 
 function expectFeatureMap(x: tf.Tensor, what: string): [number, number, number, number] {
   if (!(x instanceof tf.Tensor) || x.rank !== 4) {
@@ -21,18 +22,40 @@ function expectFeatureMap(x: tf.Tensor, what: string): [number, number, number, 
  * multiples of M.
  */
 export function windowPartition(x: tf.Tensor, windowSize: number): tf.Tensor3D {
-  const [batch, height, width, channels] = expectFeatureMap(x, 'windowPartition');
+  const [batch, height, width] = expectFeatureMap(x, 'windowPartition');
   const m = expectPositiveInteger(windowSize, 'windowPartition windowSize');
   if (height % m !== 0 || width % m !== 0) {
     throw new S2AttnInputError(
       `windowPartition: expected height and width that are multiples of the window size ${m}, got shape ${describeShape(x.shape)}`,
     );
   }
+  // a permutation: its gradient is the inverse permutation of dy (the tape keeps nothing)
+  return tf.tidy(
+    () =>
+      linearMap(
+        x,
+        (input) => partition(input, m),
+        (dy) => reverse(dy, m, batch, height, width),
+      ) as tf.Tensor3D,
+  );
+}
+
+/** [B*(H/M), M, W/M, M*C] -> swap the two middle axes -> [B*(H/M), W/M, M, M*C] -> windows. */
+function partition(x: tf.Tensor, m: number): tf.Tensor {
+  const [batch, height, width, channels] = x.shape;
   return tf.tidy(() => {
-    // [B*(H/M), M, W/M, M*C] -> swap the two middle axes -> [B*(H/M), W/M, M, M*C].
     const grouped = tf.reshape(x, [batch * (height / m), m, width / m, m * channels]);
     const swapped = tf.transpose(grouped, [0, 2, 1, 3]);
-    return tf.reshape(swapped, [batch * (height / m) * (width / m), m * m, channels]) as tf.Tensor3D;
+    return tf.reshape(swapped, [batch * (height / m) * (width / m), m * m, channels]);
+  });
+}
+
+function reverse(windows: tf.Tensor, m: number, batch: number, height: number, width: number): tf.Tensor {
+  const channels = windows.shape[2] as number;
+  return tf.tidy(() => {
+    const grouped = tf.reshape(windows, [batch * (height / m), width / m, m, m * channels]);
+    const swapped = tf.transpose(grouped, [0, 2, 1, 3]);
+    return tf.reshape(swapped, [batch, height, width, channels]);
   });
 }
 
@@ -57,18 +80,21 @@ export function windowReverse(
     );
   }
   const perImage = (height / m) * (width / m);
-  const [count, , channels] = windows.shape;
+  const count = windows.shape[0];
   if (count % perImage !== 0) {
     throw new S2AttnInputError(
       `windowReverse: ${count} windows is not a multiple of the ${perImage} windows of a ${height} x ${width} map`,
     );
   }
   const batch = count / perImage;
-  return tf.tidy(() => {
-    const grouped = tf.reshape(windows, [batch * (height / m), width / m, m, m * channels]);
-    const swapped = tf.transpose(grouped, [0, 2, 1, 3]);
-    return tf.reshape(swapped, [batch, height, width, channels]) as tf.Tensor4D;
-  });
+  return tf.tidy(
+    () =>
+      linearMap(
+        windows,
+        (input) => reverse(input, m, batch, height, width),
+        (dy) => partition(dy, m),
+      ) as tf.Tensor4D,
+  );
 }
 
 function roll(x: tf.Tensor, axis: 1 | 2, start: number): tf.Tensor {
@@ -92,18 +118,31 @@ function roll(x: tf.Tensor, axis: 1 | 2, start: number): tf.Tensor {
 export function cyclicShift(x: tf.Tensor, shift: number): tf.Tensor4D {
   expectFeatureMap(x, 'cyclicShift');
   const s = expectNonNegativeInteger(shift, 'cyclicShift shift');
-  return tf.tidy(() => {
-    const rows = roll(x, 1, s);
-    return roll(rows, 2, s) as tf.Tensor4D;
-  });
+  return tf.tidy(
+    () =>
+      linearMap(
+        x,
+        (input) => roll2d(input, s),
+        (dy) => roll2d(dy, -s),
+      ) as tf.Tensor4D,
+  );
+}
+
+/** roll along height, then width (a permutation: the gradient of roll2d(x, s) is roll2d(dy, -s)). */
+function roll2d(x: tf.Tensor, start: number): tf.Tensor {
+  return tf.tidy(() => roll(roll(x, 1, start), 2, start));
 }
 
 /** The inverse of {@link cyclicShift}: out[:, i, j] = x[:, (i - s) mod H, (j - s) mod W]. */
 export function reverseCyclicShift(x: tf.Tensor, shift: number): tf.Tensor4D {
   expectFeatureMap(x, 'reverseCyclicShift');
   const s = expectNonNegativeInteger(shift, 'reverseCyclicShift shift');
-  return tf.tidy(() => {
-    const rows = roll(x, 1, -s);
-    return roll(rows, 2, -s) as tf.Tensor4D;
-  });
+  return tf.tidy(
+    () =>
+      linearMap(
+        x,
+        (input) => roll2d(input, -s),
+        (dy) => roll2d(dy, s),
+      ) as tf.Tensor4D,
+  );
 }

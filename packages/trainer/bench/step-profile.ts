@@ -6,9 +6,12 @@
  *   npx tsx --conditions=@s2cassi/source packages/trainer/bench/step-profile.ts [--threads 2] [--only demo|default]
  *       [--steps 3] [--top 25] [--shapes] [--fused all|gelu] [--compare] [--no-profile]
  *
- * --fused gelu: only the fused GELU (the state before issue 16: LayerNorm and both attentions composed);
- * --fused spatial: GELU, LayerNorm and the spatial window attention fused, the spectral attention composed;
- * default all (every fused kernel the backend has, see FUSED_KERNELS in @s2cassi/s2-attn).
+ * --fused gelu: only the fused GELU (the state before issue 16: LayerNorm and both attentions composed, tf's own
+ * gradients for adds, reshapes and window permutations);
+ * --fused spatial: GELU, LayerNorm and the spatial window attention fused, the spectral attention composed, tf's own
+ * gradients; --fused kernels: every fused kernel, tf's own gradients;
+ * default all (every fused kernel the backend has, see FUSED_KERNELS in @s2cassi/s2-attn, and the shape-only
+ * gradients, setLeanGradients). The conv filter gradient's stride-1 path is in every variant (not switchable).
  * --compare [list]: timed steps alternate between the variants of the comma-separated list (default gelu,all; same
  * trainer, same process, interleaved so that load from other processes hits all alike); each is printed, then the
  * profile of each.
@@ -27,7 +30,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { backendInfo, setupBackend } from '@s2cassi/backends';
-import { setFusedKernels } from '@s2cassi/s2-attn';
+import { setFusedKernels, setLeanGradients } from '@s2cassi/s2-attn';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   deepMerge,
@@ -48,11 +51,12 @@ const threads = Number(option('--threads', '2'));
 const steps = Number(option('--steps', '3'));
 const top = Number(option('--top', '25'));
 const only = args.includes('--only') ? option('--only', '') : undefined;
-type Variant = 'gelu' | 'spatial' | 'all';
+type Variant = 'gelu' | 'spatial' | 'kernels' | 'all';
 const VARIANT_NAMES: Record<Variant, string> = {
   gelu: 'GELU only',
-  spatial: 'all but the spectral attention',
-  all: 'all',
+  spatial: 'all but the spectral attention, tf gradients',
+  kernels: 'all kernels, tf gradients',
+  all: 'all, shape-only gradients',
 };
 const compare = args.includes('--compare');
 const compareList = option('--compare', '');
@@ -63,8 +67,9 @@ const variants: Variant[] = compare
   : [option('--fused', 'all') as Variant];
 for (const v of variants) if (!(v in VARIANT_NAMES)) throw new Error(`unknown variant ${v}`);
 function useVariant(variant: Variant) {
+  setLeanGradients(variant === 'all');
   setFusedKernels(
-    variant === 'all'
+    variant === 'all' || variant === 'kernels'
       ? true
       : {
           gelu: true,
@@ -188,8 +193,8 @@ async function profileConfig(label: string, config: TrainerConfig): Promise<void
     useVariant(variant);
     await trainer.trainStep(); // warm-up: Adam slots, kernel set-up, heap growth
   }
-  const wall: Record<string, number[]> = { gelu: [], spatial: [], all: [] };
-  const cpu: Record<string, number[]> = { gelu: [], spatial: [], all: [] };
+  const wall: Record<string, number[]> = { gelu: [], spatial: [], kernels: [], all: [] };
+  const cpu: Record<string, number[]> = { gelu: [], spatial: [], kernels: [], all: [] };
   for (let i = 0; i < steps; i++) {
     for (const variant of variants) {
       useVariant(variant);

@@ -28,26 +28,20 @@ export interface MemoryEstimate {
  */
 const CHANNEL_FACTOR = 347;
 /**
- * Per-channel floats that @s2cassi/backends' fused GELU kernel (wasm) saves per pixel and block: the composed
- * GELU keeps five [pixels, 4C] intermediates for the backward pass. Measured with bench/peak-memory.ts
- * with and without the kernel (C 28 and 56: 70 C both).
+ * What @s2cassi/s2-attn's shape-only gradients save on every backend (bias and residual adds, reshapes, concat, window
+ * partition and cyclic shift whose tf gradients kept their inputs only for their shapes): measured on wasm with the
+ * fused kernels, tf.profile peak in floats per channel, pixel and block, tf gradients -> shape-only: 183 -> 143
+ * (C 20, T 2, M 8), 184 -> 153 (C 28, T 4, M 4), 176 -> 136 (the demo model, C 32, T 4, M 8), 180 -> 140 (C 60, T 6).
  */
-const FUSED_GELU_CHANNEL_SAVING = 70;
+const LEAN_GRADIENT_CHANNEL_SAVING = 36;
 /**
- * What @s2cassi/backends' fused LayerNorm and spatial window attention kernels (wasm, issue 16) save per pixel and
- * block: the attention keeps 2 floats per row of its maps instead of the maps and logits (the per-map factor drops
- * from 15 to 1), LayerNorm keeps x and 2 floats per row instead of four [pixels, C] tensors. Fitted to the demo
- * model's step (C 32, T 4, M 8, batch 4 x 64^2: measured peak 2,624 -> 1,566 MiB, packages/trainer/bench/step-profile.ts).
+ * The channel factor on wasm, where @s2cassi/backends runs the fused kernels (GELU, LayerNorm, spatial and spectral
+ * window attention; measured savings per channel, pixel and block: GELU 70, LayerNorm + spatial attention 30, spectral
+ * attention 26-29) and the shape-only gradients apply. Refitted to the four measurements above (the factor above minus
+ * those savings overestimated them by 30-45 %): they need 103-121 per channel with the block and per-pixel terms
+ * below; 125 keeps the estimate a little above every one of them.
  */
-const FUSED_KERNELS_CHANNEL_SAVING = 30;
-/**
- * What the fused spectral attention kernel (wasm) saves per pixel and block: the composed spectral branch keeps its
- * head-split q, k, v, the scaled k and the merged output for the backward pass, the kernel keeps qkv and 2 floats per
- * row of its Ch x Ch maps. Measured (tf.profile peak, floats per channel, pixel and block, composed -> fused): demo
- * model step (C 32, T 4, M 8) 196 -> 170; memory.test.ts's two small configurations 209 -> 183 (C 20, T 2, M 8) and
- * 213 -> 184 (M 4). The larger saving is used: the fit above overestimates these small configurations' peaks.
- */
-const FUSED_SPECTRAL_CHANNEL_SAVING = 29;
+const FUSED_WASM_CHANNEL_FACTOR = 125;
 const ATTENTION_MAP_FACTOR = 15;
 const FUSED_ATTENTION_MAP_FACTOR = 1;
 const BLOCK_BASE = 530;
@@ -74,17 +68,17 @@ export function estimateTrainingMemory(
   const padded = Math.ceil(data.cropSize / model.windowSize) * model.windowSize;
   const pixels = training.batchSize * padded * padded;
   const fused = backend === 'wasm';
-  const channelFactor =
-    CHANNEL_FACTOR -
-    (fused ? FUSED_GELU_CHANNEL_SAVING + FUSED_KERNELS_CHANNEL_SAVING + FUSED_SPECTRAL_CHANNEL_SAVING : 0);
+  const channelFactor = fused ? FUSED_WASM_CHANNEL_FACTOR : CHANNEL_FACTOR - LEAN_GRADIENT_CHANNEL_SAVING;
   const mapFactor = fused ? FUSED_ATTENTION_MAP_FACTOR : ATTENTION_MAP_FACTOR;
   const perBlock =
     channelFactor * model.embeddingDim + mapFactor * model.heads * model.windowSize ** 2 + BLOCK_BASE;
   // With gradient checkpointing the tape keeps each block's input (and the backward pass holds its
-  // gradient) and one block's intermediates at a time, during its recomputation.
+  // gradient) and one block's intermediates at a time, during its recomputation. 3 C per block: fitted to the
+  // default model's 128 x 128 step on wasm (measured peak 864.5 MiB with every fused kernel and the shape-only
+  // gradients, packages/trainer/bench/step-profile.ts; 2 C per block gave 835 MiB).
   const blocks = model.stageCount * model.blocksPerStage;
   const blockTerms = training.checkpointBlocks
-    ? blocks * 2 * model.embeddingDim + perBlock
+    ? blocks * 3 * model.embeddingDim + perBlock
     : blocks * perBlock;
   const perPixel =
     blockTerms +
