@@ -6,7 +6,10 @@
 //
 // The module is written in WebAssembly text (generated below, so the register-blocked micro-kernels are not
 // copied by hand) and assembled with wabt. Two variants: one imports a plain memory (tfjs's own, so kernels
-// read and write tensors in place), one a shared memory (the threaded tfjs build's).
+// read and write tensors in place), one a shared memory (the threaded tfjs build's). Each also in a relaxed-SIMD
+// build whose matrix micro-kernels accumulate with f32x4.relaxed_madd (one fused multiply-add where the CPU has
+// FMA, else a multiply and an add; results then differ from the plain build in float32 rounding only), picked at
+// run time where the engine validates it (src/_simd-module.ts).
 //
 // Exported functions (pointers and strides in bytes, counts in elements, float32 throughout):
 // - erf(x, y, count): y[i] = erf(x[i]) by a rational minimax approximation on [-4, 4] (Eigen's float erf),
@@ -71,7 +74,7 @@ function partialStore(width, ptr, value) {
  * transposed), B is row-major with n columns, C row-major with n columns. With `acc` set the block is
  * added to C's current values (k-blocking), otherwise C is overwritten.
  */
-function kernel(rows, width) {
+function kernel(rows, width, relaxed) {
   const vectors = width === 8 ? 2 : 1;
   const lanes = width === 8 ? 4 : width;
   const locals = [];
@@ -102,7 +105,9 @@ function kernel(rows, width) {
     inner.push(`(local.set $s (v128.load32_splat align=4 (local.get $a${r})))`);
     for (let v = 0; v < vectors; v++)
       inner.push(
-        `(local.set $acc${r}_${v} (f32x4.add (local.get $acc${r}_${v}) (f32x4.mul (local.get $s) (local.get $b${v}))))`,
+        relaxed
+          ? `(local.set $acc${r}_${v} (f32x4.relaxed_madd (local.get $s) (local.get $b${v}) (local.get $acc${r}_${v})))`
+          : `(local.set $acc${r}_${v} (f32x4.add (local.get $acc${r}_${v}) (f32x4.mul (local.get $s) (local.get $b${v}))))`,
       );
     inner.push(`(local.set $a${r} (i32.add (local.get $a${r}) (local.get $sCol)))`);
   }
@@ -979,10 +984,10 @@ function spectralText() {
 /** Steps of p per pass over C: a 128-row slice of B (and of A) stays in cache while every block of C uses it. */
 const KC = 128;
 
-function moduleText(shared) {
+function moduleText(shared, relaxed) {
   const memory = shared ? '(memory 1 65536 shared)' : '(memory 1)';
   const kernels = [];
-  for (const width of [8, 4, 3, 2, 1]) for (const rows of [4, 1]) kernels.push(kernel(rows, width));
+  for (const width of [8, 4, 3, 2, 1]) for (const rows of [4, 1]) kernels.push(kernel(rows, width, relaxed));
   return `(module
   (import "env" "memory" ${memory})
 ${kernels.join('\n')}
@@ -1058,13 +1063,31 @@ ${spectralText()}
 }
 
 const wabt = await wabtFactory();
-function assemble(shared) {
-  const parsed = wabt.parseWat('simd.wat', moduleText(shared), { simd: true, threads: true });
-  // Validated by the engine itself: wabt.js's validator rejects shared memories even with threads on.
+/** Whether this engine runs relaxed SIMD (Node 22+, or Node 20 with --experimental-wasm-relaxed-simd). */
+function engineHasRelaxedSimd() {
+  const probe = wabt.parseWat(
+    'probe.wat',
+    '(module (func (param v128) (result v128) (f32x4.relaxed_madd (local.get 0) (local.get 0) (local.get 0))))',
+    { simd: true, relaxed_simd: true },
+  );
+  const { buffer } = probe.toBinary({});
+  probe.destroy();
+  return WebAssembly.validate(buffer);
+}
+function assemble(shared, relaxed = false) {
+  const parsed = wabt.parseWat('simd.wat', moduleText(shared, relaxed), {
+    simd: true,
+    threads: true,
+    relaxed_simd: relaxed,
+  });
+  // Validated by the engine itself: wabt.js's validator rejects shared memories even with threads on. The relaxed
+  // variants only where the engine has relaxed SIMD (the committed file does not depend on it).
   const { buffer } = parsed.toBinary({});
   parsed.destroy();
-  if (!WebAssembly.validate(buffer))
-    throw new Error(`the ${shared ? 'shared' : 'plain'} SIMD module does not validate`);
+  if ((!relaxed || engineHasRelaxedSimd()) && !WebAssembly.validate(buffer))
+    throw new Error(
+      `the ${shared ? 'shared' : 'plain'}${relaxed ? ' relaxed' : ''} SIMD module does not validate`,
+    );
   return Buffer.from(buffer).toString('base64');
 }
 
@@ -1076,6 +1099,12 @@ export const SIMD_WASM = '${assemble(false)}';
 
 /** The module importing a shared memory (base64). */
 export const SIMD_WASM_SHARED = '${assemble(true)}';
+
+/** The same modules with relaxed SIMD's fused multiply-add (f32x4.relaxed_madd) in the matrix micro-kernels. */
+export const SIMD_WASM_RELAXED = '${assemble(false, true)}';
+
+/** The shared-memory module with relaxed SIMD's fused multiply-add. */
+export const SIMD_WASM_SHARED_RELAXED = '${assemble(true, true)}';
 `;
 
 if (process.argv.includes('--check')) {

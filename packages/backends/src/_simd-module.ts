@@ -1,5 +1,10 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { SIMD_WASM, SIMD_WASM_SHARED } from './simd-wasm.generated';
+import {
+  SIMD_WASM,
+  SIMD_WASM_RELAXED,
+  SIMD_WASM_SHARED,
+  SIMD_WASM_SHARED_RELAXED,
+} from './simd-wasm.generated';
 
 /** The functions of the generated SIMD module (scripts/build-simd-wasm.mjs documents each). */
 export interface SimdExports {
@@ -146,17 +151,40 @@ function decode(base64: string): Uint8Array {
   throw new Error('wasm SIMD kernels: no base64 decoder (atob) in this runtime');
 }
 
-const modules: Partial<Record<'plain' | 'shared', WebAssembly.Module>> = {};
+const modules: Partial<Record<string, WebAssembly.Module>> = {};
 const instances = new WeakMap<WebAssembly.Memory, SimdExports>();
+let relaxedValidates: boolean | undefined;
+
+/**
+ * Whether the engine runs the relaxed-SIMD build of the kernels (its matrix micro-kernels accumulate with
+ * f32x4.relaxed_madd, a fused multiply-add on CPUs with FMA): decided once by validating that build. Node 22+ and
+ * current Chromium, Firefox and Safari: yes; Node 20: only with `--experimental-wasm-relaxed-simd`, otherwise the
+ * plain SIMD build (a multiply and an add).
+ */
+export function relaxedSimdSupported(): boolean {
+  relaxedValidates ??= WebAssembly.validate(decode(SIMD_WASM_RELAXED) as BufferSource);
+  return relaxedValidates;
+}
 
 function isShared(memory: WebAssembly.Memory): boolean {
   return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
 }
 
-/** The compiled module for a plain or a shared memory (compiled once per process). */
+/**
+ * The compiled module for a plain or a shared memory (compiled once per process): the relaxed-SIMD build where
+ * {@link relaxedSimdSupported}, else the plain SIMD one.
+ */
 export function simdModule(shared: boolean): WebAssembly.Module {
-  const key = shared ? 'shared' : 'plain';
-  modules[key] ??= new WebAssembly.Module(decode(shared ? SIMD_WASM_SHARED : SIMD_WASM) as BufferSource);
+  const relaxed = relaxedSimdSupported();
+  const key = `${shared ? 'shared' : 'plain'}${relaxed ? '-relaxed' : ''}`;
+  const base64 = shared
+    ? relaxed
+      ? SIMD_WASM_SHARED_RELAXED
+      : SIMD_WASM_SHARED
+    : relaxed
+      ? SIMD_WASM_RELAXED
+      : SIMD_WASM;
+  modules[key] ??= new WebAssembly.Module(decode(base64) as BufferSource);
   return modules[key];
 }
 

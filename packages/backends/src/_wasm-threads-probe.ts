@@ -1,7 +1,8 @@
 /**
  * Child-process probe for `wasm-threads.test.ts` (a tfjs backend can be initialised once per process,
  * so each thread count runs in its own process). Usage:
- *   node --conditions=@s2cassi/source --import tsx src/_wasm-threads-probe.ts <threads|default> [cpu] [missing-binary]
+ *   node [--experimental-wasm-relaxed-simd] --conditions=@s2cassi/source --import tsx src/_wasm-threads-probe.ts
+ *     <threads|default> [cpu] [missing-binary] [relaxed]   ('relaxed': the test runs Node with the flag)
  * Sets up wasm (with `threads` unless 'default'), computes conv2d forward and both gradients, matMul,
  * batchMatMul, softmax, and products, erf and a transpose large enough to be split across the SIMD worker
  * pool on seeded inputs, optionally the same on cpu, writes the result as JSON to the file named by
@@ -85,6 +86,7 @@ writeFileSync(
   JSON.stringify({
     choice,
     threads: info.threads,
+    relaxedSimd: info.relaxedSimd,
     log: lines,
     wasm,
     cpu,

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { relaxedSimdSupported } from './_simd-module';
 import { gradientsRegistered } from './register-gradients';
 
 /** A snapshot of the active tfjs backend. */
@@ -7,6 +8,12 @@ export interface BackendInfo {
   name: string | undefined;
   /** wasm threads in use (1 for single-threaded wasm); undefined for other backends. */
   threads: number | undefined;
+  /**
+   * wasm: whether this package's SIMD kernels run their relaxed-SIMD build (fused multiply-add in the matrix
+   * kernels; Node 22+ and current browsers, Node 20 only with --experimental-wasm-relaxed-simd); undefined for other
+   * backends.
+   */
+  relaxedSimd: boolean | undefined;
   /** Whether tfjs gradient configs are registered (tf.grad works). */
   gradientsRegistered: boolean;
   /** tf.memory(): numTensors, numDataBuffers, numBytes (and backend-specific fields). */
@@ -18,9 +25,11 @@ export function backendInfo(): BackendInfo {
   const engine = tf.engine() as unknown as { backendName: string | null };
   const name = engine.backendName ?? undefined;
   let threads: number | undefined;
+  let relaxedSimd: boolean | undefined;
   if (name === 'wasm') {
+    relaxedSimd = relaxedSimdSupported();
     const backend = tf.backend() as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } };
     threads = backend.wasm?.tfjs?.getThreadsCount?.() ?? 1;
   }
-  return { name, threads, gradientsRegistered: gradientsRegistered(), memory: tf.memory() };
+  return { name, threads, relaxedSimd, gradientsRegistered: gradientsRegistered(), memory: tf.memory() };
 }

@@ -10,7 +10,14 @@ import {
   type ThreadedWasmModule,
   wasmBinaryDirectory,
 } from '#platform';
-import { guardWasmMalloc, setSimdPool, simdPoolOn, tfjsMemory, type WasmModuleLike } from './_simd-module';
+import {
+  guardWasmMalloc,
+  relaxedSimdSupported,
+  setSimdPool,
+  simdPoolOn,
+  tfjsMemory,
+  type WasmModuleLike,
+} from './_simd-module';
 import { webGlRenderer } from './_webgl';
 import { type BackendName, backendOrder } from './backend-order';
 import { type NodeWebGpuOptions, setupNodeWebGpu } from './node-webgpu';
@@ -212,6 +219,9 @@ async function setupWasm(options: SetupBackendOptions, log: (message: string) =>
       notes.push(`SIMD kernels on ${threads} threads`);
     }
   }
+  notes.push(
+    `SIMD kernels: ${relaxedSimdSupported() ? 'relaxed-SIMD FMA' : 'no relaxed SIMD (multiply + add)'}`,
+  );
   return ` (${notes.join(', ')})`;
 }
 

@@ -21,6 +21,7 @@ const EXIT_WITHIN_MS = 15_000;
 interface ProbeResult {
   choice: { backend: string; reason: string };
   threads: number;
+  relaxedSimd: boolean;
   log: string[];
   wasm: Record<string, number[]>;
   cpu?: Record<string, number[]>;
@@ -47,7 +48,14 @@ function probe(...args: string[]): Promise<ProbeRun> {
   return new Promise((done, fail) => {
     const child = spawn(
       process.execPath,
-      ['--conditions=@s2cassi/source', '--import', 'tsx', 'src/_wasm-threads-probe.ts', ...args],
+      [
+        ...(args.includes('relaxed') ? ['--experimental-wasm-relaxed-simd'] : []),
+        '--conditions=@s2cassi/source',
+        '--import',
+        'tsx',
+        'src/_wasm-threads-probe.ts',
+        ...args,
+      ],
       {
         cwd: packageDir,
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -115,13 +123,36 @@ describe('wasm threads in Node (child processes)', () => {
   let threaded: ProbeRun;
   let single: ProbeRun;
   let fallback: ProbeRun;
+  let relaxed: ProbeRun;
   beforeAll(async () => {
-    [threaded, single, fallback] = await Promise.all([
+    [threaded, single, fallback, relaxed] = await Promise.all([
       probe('2', 'cpu'),
       probe('default'),
       probe('2', 'missing-binary'),
+      probe('2', 'cpu', 'relaxed'),
     ]);
   }, 20 * 60_000);
+
+  it('relaxed SIMD: the FMA build runs where the engine validates it (Node 20: with --experimental-wasm-relaxed-simd), matching cpu within 1e-5', () => {
+    // An independent probe of this engine: a module with one f32x4.relaxed_madd (0xfd 0x105)
+    const relaxedModule = new Uint8Array([
+      0, 97, 115, 109, 1, 0, 0, 0, 1, 6, 1, 96, 1, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 0,
+      32, 0, 253, 133, 2, 11,
+    ]);
+    expect(threaded.result.relaxedSimd).toBe(WebAssembly.validate(relaxedModule));
+    expect(single.result.relaxedSimd).toBe(threaded.result.relaxedSimd);
+    expect(threaded.result.choice.reason).toContain(
+      threaded.result.relaxedSimd ? 'relaxed-SIMD FMA' : 'no relaxed SIMD (multiply + add)',
+    );
+    expect(relaxed.result.relaxedSimd).toBe(true);
+    expect(relaxed.result.choice.reason).toContain('SIMD kernels: relaxed-SIMD FMA');
+    expect(relaxed.result.threads).toBe(2);
+    const { wasm, cpu } = relaxed.result;
+    for (const name of OUTPUTS) {
+      expect(wasm[name].every(Number.isFinite), name).toBe(true);
+      expect(relativeDifference(wasm[name], cpu?.[name] ?? []), `${name} vs cpu`).toBeLessThanOrEqual(1e-5);
+    }
+  });
 
   it('threads: 2 starts the threaded build, reports 2 threads and the process exits on its own', () => {
     expect(threaded.signal).toBeNull();
