@@ -206,6 +206,8 @@ async function setupWasm(options: SetupBackendOptions, log: (message: string) =>
   const module = (tf.backend() as unknown as { wasm: WasmModuleLike }).wasm;
   guardWasmMalloc(module);
   const threads = wasm.getThreadsCount();
+  // before the thread notes (callers match the reason's end)
+  notes.push(relaxedSimdSupported() ? 'relaxed-SIMD FMA' : 'no relaxed SIMD (multiply + add)');
   notes.push(`${threads} thread(s)`);
   if (!IS_NODE_PLATFORM && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== true) {
     notes.push('page not cross-origin isolated: no threads');
@@ -219,9 +221,6 @@ async function setupWasm(options: SetupBackendOptions, log: (message: string) =>
       notes.push(`SIMD kernels on ${threads} threads`);
     }
   }
-  notes.push(
-    `SIMD kernels: ${relaxedSimdSupported() ? 'relaxed-SIMD FMA' : 'no relaxed SIMD (multiply + add)'}`,
-  );
   return ` (${notes.join(', ')})`;
 }
 

@@ -145,7 +145,9 @@ describe('wasm threads in Node (child processes)', () => {
       threaded.result.relaxedSimd ? 'relaxed-SIMD FMA' : 'no relaxed SIMD (multiply + add)',
     );
     expect(relaxed.result.relaxedSimd).toBe(true);
-    expect(relaxed.result.choice.reason).toContain('SIMD kernels: relaxed-SIMD FMA');
+    expect(relaxed.result.choice.reason).toContain(
+      'relaxed-SIMD FMA, 2 thread(s), SIMD kernels on 2 threads)',
+    );
     expect(relaxed.result.threads).toBe(2);
     const { wasm, cpu } = relaxed.result;
     for (const name of OUTPUTS) {
