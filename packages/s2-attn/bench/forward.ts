@@ -13,8 +13,9 @@
  * --checkpoint: the training step with gradient checkpointing (apply option checkpointBlocks).
  * --skip-forward: only the training step (and cpu unless --no-cpu). --train-size N: its input size (128).
  *
- * --compare-fused: forward passes at each --sizes, interleaved, with the fused LayerNorm and window attention
- * kernels off (FUSED_KERNELS of this package; the fused GELU stays on) and on; prints min / median wall and CPU time.
+ * --compare-fused: forward passes at each --sizes, interleaved, with the fused LayerNorm and (spatial and spectral)
+ * window attention kernels and the shape-only gradients off (FUSED_KERNELS, setLeanGradients; the fused GELU stays on)
+ * and on; prints min / median wall and CPU time.
  *
  * --compare: before/after at 128 x 128, interleaved: the first implementation (one qkv matMul + split,
  * Q K^T by batched matMul) against the current defaults (three qkv matMuls, depthwise Q K^T).
@@ -28,7 +29,7 @@ import * as tf from '@tensorflow/tfjs-core';
 type ProfileInfo = Awaited<ReturnType<typeof tf.profile>>;
 
 import { setQkvImplementation } from '../src/_heads';
-import { countMacs, countParameters, S2Transformer, setFusedKernels } from '../src/index';
+import { countMacs, countParameters, S2Transformer, setFusedKernels, setLeanGradients } from '../src/index';
 import { setSpatialProductImplementation } from '../src/spatial-window-msa';
 
 const args = process.argv.slice(2);
@@ -145,7 +146,10 @@ if (flag('--compare-fused')) {
     const cpu: Record<string, number[]> = { composed: [], fused: [] };
     for (let r = 0; r < repeat + 1; r++) {
       for (const variant of ['composed', 'fused'] as const) {
-        setFusedKernels(variant === 'fused' ? true : { layerNorm: false, windowAttention: false });
+        setFusedKernels(
+          variant === 'fused' ? true : { layerNorm: false, windowAttention: false, spectralAttention: false },
+        );
+        setLeanGradients(variant === 'fused');
         const cpuStart = process.cpuUsage();
         const start = performance.now();
         const { reconstruction } = model.apply(x);
@@ -160,12 +164,16 @@ if (flag('--compare-fused')) {
     }
     const peaks: Record<string, number> = {};
     for (const variant of ['composed', 'fused'] as const) {
-      setFusedKernels(variant === 'fused' ? true : { layerNorm: false, windowAttention: false });
+      setFusedKernels(
+        variant === 'fused' ? true : { layerNorm: false, windowAttention: false, spectralAttention: false },
+      );
+      setLeanGradients(variant === 'fused');
       const profile = await tf.profile(() => model.apply(x).reconstruction);
       (profile.result as tf.Tensor).dispose();
       peaks[variant] = profile.peakBytes;
     }
     setFusedKernels(true);
+    setLeanGradients(true);
     for (const variant of ['composed', 'fused']) {
       const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
       console.log(
