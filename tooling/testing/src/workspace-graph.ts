@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 
 /** One workspace member (a folder under packages/, apps/ or tooling/ with a package.json). */
@@ -182,11 +182,6 @@ export function workspaceGraph(
       next,
     ),
   };
-}
-
-/** True when `path` is a regular file (helper for callers that list what a member ships). */
-export function isFile(path: string): boolean {
-  return existsSync(path) && statSync(path).isFile();
 }
 
 /**

@@ -109,6 +109,60 @@ export function reducePartials(
   if (sum != null) backend.disposeData(sum.dataId);
 }
 
+/** Writes zeros into whole outputs (the parameter gradients of an empty input): `[output, float count]`. */
+export function fillZeros(backend: WasmBackendLike, outputs: Array<[Info, number]>, kernel: string): void {
+  const heap = backend.wasm.HEAPF32;
+  for (const [output, count] of outputs) {
+    const at = offsetOf(backend, output, kernel) / 4;
+    heap.fill(0, at, at + count);
+  }
+}
+
+/**
+ * The common end of the attention gradients: runs `name` over `windows` with the descriptor (split across
+ * threads by `cost`), sums the per-part partial rows [dbias (biasFloats floats), dscale (heads floats)] into
+ * `dbias` and `dscale`, and frees the descriptor, scratch and partial buffers whatever happens.
+ */
+export function runAttentionGradient(
+  backend: WasmBackendLike,
+  kernels: SimdExports,
+  name: SimdFunctionName,
+  kernel: string,
+  call: {
+    windows: number;
+    cost: number;
+    descriptor: Info;
+    scratch: Info;
+    partial: Info;
+    dbias: Info;
+    biasFloats: number;
+    dscale: Info;
+    heads: number;
+  },
+): void {
+  const { windows, cost, descriptor, scratch, partial, dbias, biasFloats, dscale, heads } = call;
+  const [pdesc] = offsets(backend, [descriptor], kernel);
+  try {
+    const used = runParts(backend, kernels, name, windows, cost, (w0, w1, part) => [pdesc, w0, w1, part]);
+    reducePartials(
+      backend,
+      kernels,
+      partial,
+      used,
+      biasFloats + heads,
+      [
+        [dbias, 0, biasFloats],
+        [dscale, biasFloats, heads],
+      ],
+      kernel,
+    );
+  } finally {
+    backend.disposeData(scratch.dataId);
+    backend.disposeData(partial.dataId);
+    backend.disposeData(descriptor.dataId);
+  }
+}
+
 /** An int32 block of call parameters in the wasm heap (the SIMD attention kernels read a descriptor). */
 export function writeDescriptor(backend: WasmBackendLike, words: number[], kernel: string): Info {
   const info = backend.makeOutput([words.length], 'int32');

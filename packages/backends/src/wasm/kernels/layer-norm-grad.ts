@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   expectFloat32,
+  fillZeros,
   fusedContext,
   type Info,
   type KernelArgs,
@@ -33,11 +34,14 @@ function layerNormGrad(args: KernelArgs): Info[] {
   const dbeta = backend.makeOutput([cols], 'float32');
   if (cols === 0) return [dx, dgamma, dbeta];
   if (rows === 0) {
-    const heap = backend.wasm.HEAPF32;
-    for (const out of [dgamma, dbeta]) {
-      const at = offsets(backend, [out], FUSED_LAYER_NORM_GRAD)[0] / 4;
-      heap.fill(0, at, at + cols);
-    }
+    fillZeros(
+      backend,
+      [
+        [dgamma, cols],
+        [dbeta, cols],
+      ],
+      FUSED_LAYER_NORM_GRAD,
+    );
     return [dx, dgamma, dbeta];
   }
   const parts = partCount(backend, rows, rows * cols);

@@ -1,13 +1,13 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import {
   expectFloat32,
+  fillZeros,
   fusedContext,
   type Info,
   type KernelArgs,
   offsets,
   partCount,
-  reducePartials,
-  runParts,
+  runAttentionGradient,
   writeDescriptor,
 } from './_fused-kernel';
 import { attentionScratchFloats, windowAttentionShapes } from './_window-attention-shapes';
@@ -35,14 +35,14 @@ function windowAttentionGrad(args: KernelArgs): Info[] {
   const dbias = backend.makeOutput([heads, tokens, tokens], 'float32');
   const biasFloats = heads * tokens * tokens;
   if (windows === 0 || tokens === 0 || headDim === 0) {
-    const heap = backend.wasm.HEAPF32;
-    for (const [out, count] of [
-      [dscale, heads],
-      [dbias, biasFloats],
-    ] as const) {
-      const at = offsets(backend, [out], FUSED_WINDOW_ATTENTION_GRAD)[0] / 4;
-      heap.fill(0, at, at + count);
-    }
+    fillZeros(
+      backend,
+      [
+        [dscale, heads],
+        [dbias, biasFloats],
+      ],
+      FUSED_WINDOW_ATTENTION_GRAD,
+    );
     return [dqkv, dscale, dbias];
   }
   const cost = windows * heads * tokens * tokens * headDim * 4;
@@ -77,31 +77,17 @@ function windowAttentionGrad(args: KernelArgs): Info[] {
     ],
     FUSED_WINDOW_ATTENTION_GRAD,
   );
-  const [pdesc] = offsets(backend, [descriptor], FUSED_WINDOW_ATTENTION_GRAD);
-  try {
-    const used = runParts(backend, kernels, 'attnBwd', windows, cost, (w0, w1, part) => [
-      pdesc,
-      w0,
-      w1,
-      part,
-    ]);
-    reducePartials(
-      backend,
-      kernels,
-      partial,
-      used,
-      partialFloats,
-      [
-        [dbias, 0, biasFloats],
-        [dscale, biasFloats, heads],
-      ],
-      FUSED_WINDOW_ATTENTION_GRAD,
-    );
-  } finally {
-    backend.disposeData(scratch.dataId);
-    backend.disposeData(partial.dataId);
-    backend.disposeData(descriptor.dataId);
-  }
+  runAttentionGradient(backend, kernels, 'attnBwd', FUSED_WINDOW_ATTENTION_GRAD, {
+    windows,
+    cost,
+    descriptor,
+    scratch,
+    partial,
+    dbias,
+    biasFloats,
+    dscale,
+    heads,
+  });
   return [dqkv, dscale, dbias];
 }
 
