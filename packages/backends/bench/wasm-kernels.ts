@@ -3,7 +3,7 @@
 //   npx tsx --conditions=@s2cassi/source packages/backends/bench/wasm-kernels.ts
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerGradients, registerWasmTrainingKernels, setupBackend } from '../src/index';
+import { registerGradients, registerWasmKernels, setupBackend } from '../src/index';
 
 type Info = tf.TensorInfo;
 
@@ -40,7 +40,7 @@ const native = tf.getKernel(tf.Conv2DBackpropInput, 'wasm');
 if (native == null) throw new Error('wasm has no native Conv2DBackpropInput');
 const nativeInput = native.kernelFunc;
 registerGradients();
-registerWasmTrainingKernels();
+registerWasmKernels();
 await setupBackend('wasm');
 const backend = tf.backend();
 

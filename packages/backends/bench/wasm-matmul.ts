@@ -6,7 +6,8 @@
  *   npx tsx --conditions=@s2cassi/source packages/backends/bench/wasm-matmul.ts [--repeat N]
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { registerWasmMatmul, setupBackend, unregisterWasmMatmul } from '../src/index';
+import { setupBackend } from '../src/index';
+import { registerWasmMatmul, unregisterWasmMatmul } from '../src/wasm/kernels/batch-mat-mul';
 
 const args = process.argv.slice(2);
 const repeatIndex = args.indexOf('--repeat');

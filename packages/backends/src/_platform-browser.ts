@@ -4,9 +4,9 @@
  * that registers every gradient config into the same global registry.
  */
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-// Types only (erased): the Node loader's signatures, so setup-backend type-checks against either file.
-import type { SimdPool } from './_simd-module';
 import type { ThreadedWasmModule, ThreadedWasmOptions } from './_wasm-threads-node';
+// Types only (erased): the Node loader's signatures, so setup-backend type-checks against either file.
+import type { SimdPool } from './wasm/_simd-module';
 
 export type { ThreadedWasmModule, ThreadedWasmOptions };
 

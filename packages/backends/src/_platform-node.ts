@@ -43,7 +43,6 @@ export async function importOptional<T = unknown>(name: string): Promise<T> {
   return (await import(/* @vite-ignore */ name)) as T;
 }
 
-export { startSimdPool } from './_simd-pool-node';
 export {
   MAX_WASM_THREADS,
   releasePthreadWorkers,
@@ -51,3 +50,4 @@ export {
   type ThreadedWasmModule,
   type ThreadedWasmOptions,
 } from './_wasm-threads-node';
+export { startSimdPool } from './wasm/_simd-pool-node';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { relaxedSimdSupported } from './_simd-module';
 import { gradientsRegistered } from './register-gradients';
+import { relaxedSimdSupported } from './wasm/_simd-module';
 
 /** A snapshot of the active tfjs backend. */
 export interface BackendInfo {

@@ -17,23 +17,5 @@ export {
   TENSORFLOW_INSTALL_HINT,
 } from './setup-backend';
 export { isSoftwareRenderer } from './software-renderer';
-export {
-  registerWasmMatmul,
-  setWasmMatmulMode,
-  unregisterWasmMatmul,
-  type WasmMatmulMode,
-  wasmMatmulMode,
-} from './wasm-matmul';
-export {
-  FUSED_GELU,
-  FUSED_GELU_GRAD,
-  registerWasmSimdKernels,
-  unregisterWasmSimdKernels,
-  WASM_SIMD_KERNELS,
-} from './wasm-simd-kernels';
-export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm-training-kernels';
-export {
-  registerWebGpuAddNChunking,
-  unregisterWebGpuAddNChunking,
-  webGpuAddNChunkingRegistered,
-} from './webgpu-add-n';
+export { registerWasmKernels, registerWasmTrainingKernels } from './wasm/register-wasm-kernels';
+export { registerWebGpuAddNChunking } from './webgpu-add-n';

@@ -2,7 +2,7 @@ import { describeBackends, expectNoLeaks, uniformArray } from '@s2cassi/testing'
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, expect, it } from 'vitest';
 import { registerGradients } from './register-gradients';
-import { registerWasmTrainingKernels } from './wasm-training-kernels';
+import { registerWasmKernels } from './wasm/register-wasm-kernels';
 
 /** Source index of padded position k for a dimension of size n (brute force, as in numpy.pad). */
 function source(k: number, n: number, before: number, mode: 'reflect' | 'symmetric'): number {
@@ -18,7 +18,7 @@ function source(k: number, n: number, before: number, mode: 'reflect' | 'symmetr
 describeBackends('mirrorPad gradient', () => {
   beforeAll(() => {
     registerGradients();
-    registerWasmTrainingKernels();
+    registerWasmKernels();
   });
 
   for (const mode of ['reflect', 'symmetric'] as const) {

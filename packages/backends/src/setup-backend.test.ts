@@ -1,10 +1,10 @@
 import { expectNoLeaks, setBackend } from '@s2cassi/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { guardWasmMalloc } from './_simd-module';
 import { backendInfo } from './backend-info';
 import { setupBackend, TENSORFLOW_INSTALL_HINT } from './setup-backend';
-import { WASM_TRAINING_KERNELS } from './wasm-training-kernels';
+import { guardWasmMalloc } from './wasm/_simd-module';
+import { WASM_TRAINING_KERNELS } from './wasm/register-wasm-kernels';
 
 describe('guardWasmMalloc', () => {
   it("binds emscripten's lazy _malloc, then throws instead of returning 0, once", () => {

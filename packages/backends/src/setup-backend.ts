@@ -10,6 +10,11 @@ import {
   type ThreadedWasmModule,
   wasmBinaryDirectory,
 } from '#platform';
+import { webGlRenderer } from './_webgl';
+import { type BackendName, backendOrder } from './backend-order';
+import { type NodeWebGpuOptions, setupNodeWebGpu } from './node-webgpu';
+import { registerGradients } from './register-gradients';
+import { isSoftwareRenderer } from './software-renderer';
 import {
   guardWasmMalloc,
   relaxedSimdSupported,
@@ -17,13 +22,8 @@ import {
   simdPoolOn,
   tfjsMemory,
   type WasmModuleLike,
-} from './_simd-module';
-import { webGlRenderer } from './_webgl';
-import { type BackendName, backendOrder } from './backend-order';
-import { type NodeWebGpuOptions, setupNodeWebGpu } from './node-webgpu';
-import { registerGradients } from './register-gradients';
-import { isSoftwareRenderer } from './software-renderer';
-import { registerWasmTrainingKernels } from './wasm-training-kernels';
+} from './wasm/_simd-module';
+import { registerWasmKernels } from './wasm/register-wasm-kernels';
 import { registerWebGpuAddNChunking } from './webgpu-add-n';
 
 /** What {@link setupBackend} may be asked for. */
@@ -83,8 +83,8 @@ export const TENSORFLOW_INSTALL_HINT =
 const TENSORFLOW_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 
 /**
- * Loads, registers and activates a tfjs backend, then registers gradients (and, for wasm, the
- * training kernels; for webgpu, an `AddN` that works for more than 7 tensors). Backend packages are
+ * Loads, registers and activates a tfjs backend, then registers gradients (and, for wasm, this package's
+ * kernels, {@link registerWasmKernels}; for webgpu, an `AddN` that works for more than 7 tensors). Backend packages are
  * imported dynamically, so a browser bundle never pulls the Node-only ones. 'auto' walks
  * {@link backendOrder}: in Node webgpu (a real, non-software adapter unless `allowSoftwareWebGpu`), then
  * tensorflow (only if installed), then wasm, then cpu; in a browser or Web Worker webgpu, then webgl
@@ -201,7 +201,7 @@ async function setupWasm(options: SetupBackendOptions, log: (message: string) =>
   } else if (options.wasmPaths != null || options.threads != null) {
     log('wasm: backend already initialised; wasmPaths/threads left as they were');
   }
-  registerWasmTrainingKernels();
+  registerWasmKernels();
   await activate('wasm');
   const module = (tf.backend() as unknown as { wasm: WasmModuleLike }).wasm;
   guardWasmMalloc(module);

@@ -75,7 +75,10 @@ export function registerWebGpuAddNChunking(): boolean {
   return true;
 }
 
-/** Puts tfjs-backend-webgpu's own `AddN` kernel back. Returns false when the chunking was not registered. */
+/**
+ * Puts tfjs-backend-webgpu's own `AddN` kernel back (for tests; not exported by the package). Returns false when the
+ * chunking was not registered.
+ */
 export function unregisterWebGpuAddNChunking(): boolean {
   const current = tf.getKernel('AddN', 'webgpu');
   const original = (current?.kernelFunc as ChunkedKernelFunc | undefined)?.s2cassiOriginal;
@@ -85,7 +88,7 @@ export function unregisterWebGpuAddNChunking(): boolean {
   return true;
 }
 
-/** True when the webgpu `AddN` kernel is the chunked one. */
+/** True when the webgpu `AddN` kernel is the chunked one (for tests; not exported by the package). */
 export function webGpuAddNChunkingRegistered(): boolean {
   const current = tf.getKernel('AddN', 'webgpu');
   return (current?.kernelFunc as ChunkedKernelFunc | undefined)?.s2cassiOriginal != null;

@@ -31,7 +31,7 @@
  */
 import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { registerGradients, registerWasmTrainingKernels } from '@s2cassi/backends';
+import { registerGradients, registerWasmKernels } from '@s2cassi/backends';
 import { shiftBack, shiftBands } from '@s2cassi/cassi-sim';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -249,7 +249,7 @@ async function main(): Promise<void> {
   if (!(await tf.setBackend(BACKEND))) throw new Error(`backend ${BACKEND} failed to initialise`);
   await tf.ready();
   registerGradients();
-  registerWasmTrainingKernels();
+  registerWasmKernels();
   const started = Date.now();
   const names = readdirSync(CAVE)
     .filter((d) => d.endsWith('_ms'))

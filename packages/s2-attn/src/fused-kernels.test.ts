@@ -1,4 +1,4 @@
-import { registerGradients, registerWasmTrainingKernels } from '@s2cassi/backends';
+import { registerGradients, registerWasmKernels } from '@s2cassi/backends';
 import { backendBuffers, expectNoLeaks, maxAbsDiff, setBackend, uniformArray } from '@s2cassi/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,7 +49,7 @@ describe('fused kernels and shape-only gradients (wasm) against the composed ops
   let model: S2Transformer;
   beforeAll(async () => {
     registerGradients();
-    registerWasmTrainingKernels();
+    registerWasmKernels();
     await setBackend('wasm');
     model = new S2Transformer({ ...CONFIG, seed: 3 });
     randomizeWeights(model, 11);

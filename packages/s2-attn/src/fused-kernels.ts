@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
  * Fused kernels are a protocol between this package and a tfjs backend: when the active backend has a kernel of
  * one of these names (and its gradient is registered), the layer runs it instead of composing tf ops; every
  * other backend runs the composed ops. @s2cassi/backends registers all of them on wasm (`setupBackend('wasm')`,
- * `registerWasmTrainingKernels`). Values agree with the composed ops to float32 rounding (tests).
+ * `registerWasmKernels`). Values agree with the composed ops to float32 rounding (tests).
  *
  * - `S2CassiGelu` ({@link gelu} 'erf'): inputs {x} -> x Phi(x).
  * - `S2CassiLayerNorm` ({@link LayerNorm}): inputs {x [..., C], gamma [C], beta [C]}, attrs {epsilon} ->

@@ -7,7 +7,7 @@ export type GeluApproximation = 'erf' | 'tanh';
 /**
  * Name of a fused exact-GELU kernel (inputs {x}, float32, with a registered gradient). When the active backend
  * has one, `gelu(x, 'erf')` runs it instead of five elementwise ops; @s2cassi/backends registers it on wasm
- * (`setupBackend('wasm')` / `registerWasmTrainingKernels`), where it is one vectorised pass forward and one
+ * (`setupBackend('wasm')` / `registerWasmKernels`), where it is one vectorised pass forward and one
  * backward. Everywhere else the composed form below runs.
  */
 export const FUSED_GELU_KERNEL = FUSED_KERNELS.gelu;

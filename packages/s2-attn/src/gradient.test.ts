@@ -1,4 +1,4 @@
-import { registerGradients, registerWasmTrainingKernels } from '@s2cassi/backends';
+import { registerGradients, registerWasmKernels } from '@s2cassi/backends';
 import {
   describeBackends,
   expectNoLeaks,
@@ -159,7 +159,7 @@ describe('gradients [cpu]', () => {
 describe('gradients on wasm (with @s2cassi/backends training kernels)', () => {
   beforeAll(async () => {
     registerGradients();
-    registerWasmTrainingKernels();
+    registerWasmKernels();
   });
 
   it('every parameter gets the same gradient on wasm as on cpu (relative 1e-3)', async () => {
@@ -203,7 +203,7 @@ describe('gradients on wasm (with @s2cassi/backends training kernels)', () => {
 describeBackends('spatial Q K^T implementations: same values and gradients', () => {
   beforeAll(() => {
     registerGradients();
-    registerWasmTrainingKernels();
+    registerWasmKernels();
   });
 
   it('depthwise equals batch-matmul in output and in every parameter gradient (through the depthwise backprop kernels)', async () => {
@@ -248,7 +248,7 @@ describeBackends('spatial Q K^T implementations: same values and gradients', () 
 describeBackends('gradient checkpointing (checkpointBlocks)', () => {
   beforeAll(() => {
     registerGradients();
-    registerWasmTrainingKernels();
+    registerWasmKernels();
   });
 
   it('gives the same loss and the same gradient for every parameter, keeps fewer tensors, leaks none', async () => {

@@ -1,4 +1,4 @@
-import { registerGradients, registerWasmTrainingKernels } from '@s2cassi/backends';
+import { registerGradients, registerWasmKernels } from '@s2cassi/backends';
 import { expectNoLeaks, setBackend, uniformArray } from '@s2cassi/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -145,7 +145,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
   describe(`shape-only gradients (${backend})`, () => {
     beforeAll(async () => {
       registerGradients();
-      registerWasmTrainingKernels();
+      registerWasmKernels();
       await setBackend(backend);
     });
     afterAll(async () => {

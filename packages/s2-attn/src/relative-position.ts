@@ -40,7 +40,7 @@ export function spectralBiasIndex(headDim: number): Int32Array {
 
 /**
  * Looks up a bias table [tableSize, heads] at `index` (length n*n) and returns [heads, n, n] (tf.gather;
- * its gradient is UnsortedSegmentSum, which wasm gets from `registerWasmTrainingKernels()` of
+ * its gradient is UnsortedSegmentSum, which wasm gets from `registerWasmKernels()` of
  * @s2cassi/backends, like the convolution gradients). A one-hot matMul formulation was dropped: its
  * [n*n, tableSize] constant (3.7 MB at M = 8) was kept, copied and differentiated in every block.
  */

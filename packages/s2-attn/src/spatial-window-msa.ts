@@ -12,7 +12,7 @@ import { lookupBias, relativePositionIndex } from './relative-position';
  * window); 'depthwise' = a depthwise convolution whose channels are the (head, window) pairs and one
  * transpose of the attention. 'auto' (default) = batch-matmul. The depthwise form was the faster one on
  * wasm while tfjs-backend-wasm ran batched products in a scalar loop; with the SIMD BatchMatMul that
- * `setupBackend('wasm')` / `registerWasmTrainingKernels()` of @s2cassi/backends register, batch-matmul
+ * `setupBackend('wasm')` / `registerWasmKernels()` of @s2cassi/backends register, batch-matmul
  * wins (spatial MSA of a shifted 256 x 256 block, C=60, forward: 1012 ms against 1616 ms, wasm, 1 thread,
  * bench/attention-variants.ts), and it needs no depthwise backprop kernels under a gradient tape.
  */

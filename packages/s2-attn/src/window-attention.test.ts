@@ -1,4 +1,4 @@
-import { registerGradients, registerWasmTrainingKernels } from '@s2cassi/backends';
+import { registerGradients, registerWasmKernels } from '@s2cassi/backends';
 import { describeBackends, expectNoLeaks, maxAbsDiff, uniformArray } from '@s2cassi/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -211,7 +211,7 @@ describe('gelu', () => {
   });
   it('exact (erf) and tanh GELU, and the gradient of the exact one, match closed forms on cpu and wasm (wasm: the fused kernel)', async () => {
     registerGradients();
-    registerWasmTrainingKernels();
+    registerWasmKernels();
     const xs = [-3, -1, -0.5, 0, 0.3, 1, 2.5];
     // erf reference by its Taylor series (|x| <= 3/sqrt(2) converges fast in float64)
     const erf = (z: number) => {

@@ -7,7 +7,7 @@ import {
   splitRange,
   tfjsKernels,
   type WasmBackendLike,
-} from '../../_simd-module';
+} from '../_simd-module';
 
 export type Info = tf.TensorInfo;
 export type KernelArgs = Parameters<tf.KernelFunc>[0];

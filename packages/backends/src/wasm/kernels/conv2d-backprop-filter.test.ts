@@ -2,7 +2,7 @@ import { expectNoLeaks, setBackend, uniformArray } from '@s2cassi/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerGradients } from '../../register-gradients';
-import { registerWasmTrainingKernels } from '../../wasm-training-kernels';
+import { registerWasmKernels } from '../register-wasm-kernels';
 
 type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
 interface Case {
@@ -61,7 +61,7 @@ function filterGradient(c: Case, xs: Float32Array, seed: number) {
 describe('Conv2DBackpropFilter on wasm, stride 1 (one SIMD product per filter tap)', () => {
   beforeAll(async () => {
     registerGradients();
-    registerWasmTrainingKernels();
+    registerWasmKernels();
     await setBackend('wasm');
   });
   afterAll(async () => {
@@ -127,5 +127,57 @@ describe('Conv2DBackpropFilter on wasm, stride 1 (one SIMD product per filter ta
       scale = Math.max(scale, Math.abs(expected[k]));
     }
     expect(worst / scale).toBeLessThan(1e-5);
+  });
+});
+
+describe('Conv2DBackpropFilter on wasm, other strides (one forward conv) and errors', () => {
+  beforeAll(async () => {
+    registerGradients();
+    registerWasmKernels();
+    await setBackend('wasm');
+  });
+  afterAll(async () => {
+    await setBackend('cpu');
+  });
+
+  it('Conv2DBackpropFilter equals a brute-force loop (stride 2, SAME)', async () => {
+    const [b, h, w, ci, co, k, s] = [2, 7, 6, 3, 2, 3, 2];
+    const xs = uniformArray(b * h * w * ci, 11, -1, 1);
+    const x = tf.tensor4d(xs, [b, h, w, ci]);
+    const oh = Math.ceil(h / s);
+    const ow = Math.ceil(w / s);
+    const dys = uniformArray(b * oh * ow * co, 12, -1, 1);
+    const dy = tf.tensor4d(dys, [b, oh, ow, co]);
+    const filter = tf.zeros([k, k, ci, co]);
+    const [, dw] = tf.grads((a: tf.Tensor, f: tf.Tensor) =>
+      tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, f as tf.Tensor4D, s, 'same'), dy)),
+    )([x, filter]);
+    const padTop = Math.floor(Math.max((oh - 1) * s + k - h, 0) / 2);
+    const padLeft = Math.floor(Math.max((ow - 1) * s + k - w, 0) / 2);
+    const expected = new Float64Array(k * k * ci * co);
+    for (let n = 0; n < b; n++)
+      for (let i = 0; i < oh; i++)
+        for (let j = 0; j < ow; j++)
+          for (let p = 0; p < k; p++)
+            for (let q = 0; q < k; q++) {
+              const y = i * s + p - padTop;
+              const xx = j * s + q - padLeft;
+              if (y < 0 || y >= h || xx < 0 || xx >= w) continue;
+              for (let c = 0; c < ci; c++)
+                for (let o = 0; o < co; o++)
+                  expected[((p * k + q) * ci + c) * co + o] +=
+                    xs[((n * h + y) * w + xx) * ci + c] * dys[((n * oh + i) * ow + j) * co + o];
+            }
+    const got = await dw.data();
+    for (let i = 0; i < expected.length; i++) expect(got[i]).toBeCloseTo(expected[i], 4);
+    tf.dispose([x, dy, dw, filter]);
+  });
+
+  it('rejects NCHW with an error naming the data format', async () => {
+    const x = tf.zeros([1, 4, 4, 2]) as tf.Tensor4D;
+    const dy = tf.zeros([1, 4, 4, 3]) as tf.Tensor4D;
+    const attrs = { strides: 1, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 2, 3] };
+    expect(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs)).toThrow(/NHWC.*NCHW/);
+    tf.dispose([x, dy]);
   });
 });

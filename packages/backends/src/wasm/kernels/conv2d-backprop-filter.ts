@@ -1,7 +1,10 @@
-import type * as tf from '@tensorflow/tfjs-core';
-import { offsetOf, simdPoolFor, splitRange, tfjsKernels, type WasmBackendLike } from '../../_simd-module';
+import * as tf from '@tensorflow/tfjs-core';
+import { offsetOf, simdPoolFor, splitRange, tfjsKernels, type WasmBackendLike } from '../_simd-module';
+import { WasmOps } from '../_wasm-ops';
+import { type ConvAttrs, filterGradient, requireChannelsLast } from './_conv-gradient';
 
 type Info = tf.TensorInfo;
+type KernelArgs = Parameters<tf.KernelFunc>[0];
 const KERNEL = 'Conv2DBackpropFilter';
 
 /**
@@ -106,3 +109,35 @@ export function conv2DBackpropFilterSimd(
   }
   return out;
 }
+
+/**
+ * Conv2DBackpropFilter on wasm (tfjs-backend-wasm 4.22 has none).
+ * dW = Conv2DBackpropFilter(x, dy): dW[p, q, ci, co] = sum_{b,i,j} x[b, i*s + p - padTop, j*s + q - padLeft, ci]
+ * * dy[b, i, j, co]. Stride 1: one SIMD matrix product per filter tap ({@link conv2DBackpropFilterSimd}). Otherwise
+ * computed as ONE forward conv: input transpose(x) [ci, h, w, b] (ci as the batch), filter transpose(dy)
+ * [oh, ow, b, co], filter dilation = the original stride, output [ci, fh, fw, co].
+ */
+function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): Info {
+  const { x, dy } = inputs as { x: Info; dy: Info };
+  const a = attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
+  requireChannelsLast('Conv2DBackpropFilter', a.dataFormat);
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    a.filterShape,
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  const direct = conv2DBackpropFilterSimd(backend as WasmBackendLike, x, dy, info);
+  if (direct != null) return direct;
+  return filterGradient(new WasmOps(backend as tf.KernelBackend), x, dy, info, false);
+}
+
+export const conv2DBackpropFilterKernel: tf.KernelConfig = {
+  kernelName: tf.Conv2DBackpropFilter,
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropFilter,
+};

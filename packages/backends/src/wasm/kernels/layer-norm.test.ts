@@ -2,7 +2,7 @@ import { backendBuffers, expectNoLeaks, setBackend, uniformArray } from '@s2cass
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerGradients } from '../../register-gradients';
-import { registerWasmTrainingKernels } from '../../wasm-training-kernels';
+import { registerWasmKernels } from '../register-wasm-kernels';
 import { FUSED_LAYER_NORM } from './layer-norm';
 import { FUSED_LAYER_NORM_GRAD } from './layer-norm-grad';
 
@@ -60,7 +60,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 describe('fused LayerNorm on wasm (S2CassiLayerNorm, S2CassiLayerNormGrad)', () => {
   beforeAll(async () => {
     registerGradients();
-    registerWasmTrainingKernels();
+    registerWasmKernels();
     await setBackend('wasm');
   });
   afterAll(async () => {

@@ -2,7 +2,7 @@ import { backendBuffers, expectNoLeaks, setBackend, uniformArray } from '@s2cass
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerGradients } from '../../register-gradients';
-import { registerWasmTrainingKernels } from '../../wasm-training-kernels';
+import { registerWasmKernels } from '../register-wasm-kernels';
 import { FUSED_SPECTRAL_ATTENTION } from './spectral-attention';
 import { FUSED_SPECTRAL_ATTENTION_GRAD } from './spectral-attention-grad';
 
@@ -145,7 +145,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 describe('fused spectral attention on wasm (S2CassiSpectralAttention, S2CassiSpectralAttentionGrad)', () => {
   beforeAll(async () => {
     registerGradients();
-    registerWasmTrainingKernels();
+    registerWasmKernels();
     await setBackend('wasm');
   });
   afterAll(async () => {

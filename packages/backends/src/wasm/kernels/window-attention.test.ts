@@ -2,7 +2,7 @@ import { backendBuffers, expectNoLeaks, setBackend, uniformArray } from '@s2cass
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerGradients } from '../../register-gradients';
-import { registerWasmTrainingKernels } from '../../wasm-training-kernels';
+import { registerWasmKernels } from '../register-wasm-kernels';
 import { FUSED_WINDOW_ATTENTION } from './window-attention';
 import { FUSED_WINDOW_ATTENTION_GRAD } from './window-attention-grad';
 
@@ -149,7 +149,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 describe('fused window attention on wasm (S2CassiWindowAttention, S2CassiWindowAttentionGrad)', () => {
   beforeAll(async () => {
     registerGradients();
-    registerWasmTrainingKernels();
+    registerWasmKernels();
     await setBackend('wasm');
   });
   afterAll(async () => {

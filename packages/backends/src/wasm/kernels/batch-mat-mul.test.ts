@@ -1,20 +1,15 @@
-import { execFileSync } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { backendBuffers, expectNoLeaks, setBackend, uniformArray } from '@s2cassi/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerGradients } from './register-gradients';
+import { registerGradients } from '../../register-gradients';
+import { registerWasmKernels } from '../register-wasm-kernels';
 import {
   registerWasmMatmul,
   setWasmMatmulMode,
   unregisterWasmMatmul,
   type WasmMatmulMode,
   wasmMatmulMode,
-} from './wasm-matmul';
-import { registerWasmTrainingKernels } from './wasm-training-kernels';
-
-const here = dirname(fileURLToPath(import.meta.url));
+} from './batch-mat-mul';
 
 /** out[t] = op(a[t]) op(b[t]) by an explicit triple loop in float64, with batch broadcasting of 1. */
 function bruteForce(
@@ -95,7 +90,7 @@ const CASES: Array<[number[], number[], boolean, boolean]> = [
 describe('wasm BatchMatMul (SIMD kernel)', () => {
   beforeAll(async () => {
     registerGradients();
-    registerWasmTrainingKernels();
+    registerWasmKernels();
     await setBackend('wasm');
   });
   afterAll(async () => {
@@ -103,13 +98,7 @@ describe('wasm BatchMatMul (SIMD kernel)', () => {
     await setBackend('cpu');
   });
 
-  it('the committed module is what scripts/build-simd-wasm.mjs generates', () => {
-    const script = resolve(here, '../scripts/build-simd-wasm.mjs');
-    const out = execFileSync(process.execPath, [script, '--check'], { encoding: 'utf8' });
-    expect(out).toMatch(/up to date/);
-  });
-
-  it('is registered by registerWasmTrainingKernels and runs in place in tfjs memory', () => {
+  it('is registered by registerWasmKernels and runs in place in tfjs memory', () => {
     expect(tf.getKernel('BatchMatMul', 'wasm')).toBeDefined();
     expect(wasmMatmulMode(tf.backend())).toBe('in-place');
   });

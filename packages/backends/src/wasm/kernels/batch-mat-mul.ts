@@ -8,8 +8,8 @@ import {
   splitRange,
   tfjsMemory,
   type WasmBackendLike,
-} from './_simd-module';
-import { WasmOps } from './_wasm-ops';
+} from '../_simd-module';
+import { WasmOps } from '../_wasm-ops';
 
 type Info = tf.TensorInfo;
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -24,7 +24,7 @@ type KernelArgs = Parameters<tf.KernelFunc>[0];
  *   kernel, i.e. to XNNPACK;
  * - otherwise (attention products, weight gradients X^T dY): transposes B explicitly if asked and runs a
  *   register-blocked, k-blocked WebAssembly SIMD kernel that reads A transposed in place
- *   (scripts/build-simd-wasm.mjs) over the batch, in place in tfjs's own memory where tfjs exposes it, or
+ *   (scripts/wasm/matmul.mjs) over the batch, in place in tfjs's own memory where tfjs exposes it, or
  *   through a private memory (copy in, copy out) where it does not.
  * Batch broadcasting: equal batches, or a batch of 1 on either side; anything else, non-float32 operands and
  * empty products go to the original kernel unchanged.
@@ -68,8 +68,8 @@ function runnerFor(backend: WasmBackendLike): Runner {
 }
 
 /**
- * For tests and benchmarks: makes the SIMD kernel use `mode` (`undefined` = automatic: in place where tfjs
- * exposes its memory). Returns the previous setting.
+ * For tests and benchmarks (not exported by the package): makes the SIMD kernel use `mode` (`undefined` =
+ * automatic: in place where tfjs exposes its memory). Returns the previous setting.
  */
 export function setWasmMatmulMode(mode: WasmMatmulMode | undefined): WasmMatmulMode | undefined {
   const previous = forcedMode;
@@ -77,7 +77,7 @@ export function setWasmMatmulMode(mode: WasmMatmulMode | undefined): WasmMatmulM
   return previous;
 }
 
-/** The mode the kernel runs in on the given (wasm) backend, instantiating it if needed. */
+/** For tests: the mode the kernel runs in on the given (wasm) backend, instantiating it if needed. */
 export function wasmMatmulMode(backend: tf.KernelBackend): WasmMatmulMode {
   return runnerFor(backend as WasmBackendLike).mode;
 }
@@ -208,6 +208,7 @@ function batchMatMul(args: KernelArgs): Info {
 /**
  * Replaces the wasm backend's BatchMatMul with the faster one described above (idempotent; can run before
  * the wasm backend is initialised). Results equal the original kernel's up to float summation order.
+ * `registerWasmKernels` calls it; exported for tests and bench/wasm-matmul.ts.
  */
 export function registerWasmMatmul(): void {
   const current = tf.getKernel(tf.BatchMatMul, 'wasm');
@@ -228,7 +229,7 @@ export function registerWasmMatmul(): void {
   });
 }
 
-/** Puts tfjs-backend-wasm's own BatchMatMul back (for comparisons). */
+/** Puts tfjs-backend-wasm's own BatchMatMul back (for comparisons: tests and bench/wasm-matmul.ts). */
 export function unregisterWasmMatmul(): void {
   const current = tf.getKernel(tf.BatchMatMul, 'wasm');
   if (current?.kernelFunc !== batchMatMul || original == null) return;

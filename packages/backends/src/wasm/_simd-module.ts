@@ -4,7 +4,7 @@ import {
   SIMD_WASM_RELAXED,
   SIMD_WASM_SHARED,
   SIMD_WASM_SHARED_RELAXED,
-} from './simd-wasm.generated';
+} from '../simd-wasm.generated';
 
 /** The functions of the generated SIMD module (scripts/build-simd-wasm.mjs documents each). */
 export interface SimdExports {
