@@ -1,7 +1,7 @@
 // The conv2d filter gradient (Conv2DBackpropFilter) on wasm: the stride-1 path (one SIMD matrix product per filter
 // tap, src/wasm/kernels/conv2d-backprop-filter.ts) against the general formulation it replaces for stride 1 (one
-// XNNPACK forward conv of transposed tensors, as src/wasm-training-kernels.ts still does for other strides, written
-// here with the same tf ops). Interleaved runs; process CPU time (both threads) and wall time, min and median, ms.
+// XNNPACK forward conv of transposed tensors, as the same kernel still does for other strides, written here with the
+// same tf ops). Interleaved runs; process CPU time (both threads) and wall time, min and median, ms.
 //   npx tsx --conditions=@s2cassi/source packages/backends/bench/conv-filter-gradient.ts [--threads 2] [--runs 7]
 import * as tf from '@tensorflow/tfjs-core';
 import { setupBackend } from '../src/index';

@@ -6,7 +6,7 @@ import {
   SIMD_WASM_SHARED_RELAXED,
 } from '../simd-wasm.generated';
 
-/** The functions of the generated SIMD module (scripts/build-simd-wasm.mjs documents each). */
+/** The functions of the generated SIMD module (scripts/wasm/<kernel>.mjs document each). */
 export interface SimdExports {
   matmul(
     a: number,
