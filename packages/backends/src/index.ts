@@ -1,5 +1,6 @@
 export { type BackendInfo, backendInfo } from './backend-info';
 export { type BackendName, type BackendPlatform, backendOrder } from './backend-order';
+export { installEagerBackprop, setEagerBackprop } from './eager-backprop';
 export { mirrorPadGradConfig } from './mirror-pad-gradient';
 export {
   type NodeWebGpuInfo,

@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadAllGradients } from '#platform';
+import { installEagerBackprop } from './eager-backprop';
 import { mirrorPadGradConfig } from './mirror-pad-gradient';
 
 let registered = false;
 
 /**
  * Registers every tfjs-core gradient config (so `tf.grad`, `tf.variableGrads` and optimizers work),
- * plus this package's corrections (the MirrorPad gradient). Idempotent; synchronous.
+ * plus this package's corrections (the MirrorPad gradient), and installs the eager backpropagation
+ * ({@link installEagerBackprop}: the same gradients, a lower peak). Idempotent; synchronous.
  *
  * Works in plain Node ESM, in vitest and in browser bundles with one tfjs engine: the package's
  * `#platform` internal import resolves to a Node implementation (loads the gradient configs from the
@@ -24,6 +26,7 @@ export function registerGradients(): void {
     );
   }
   tf.registerGradient(mirrorPadGradConfig);
+  installEagerBackprop();
   registered = true;
 }
 

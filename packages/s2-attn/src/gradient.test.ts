@@ -260,7 +260,7 @@ describeBackends('gradient checkpointing (checkpointBlocks)', () => {
     const r1 = tf.tensor4d(uniformArray(size, 15, -1, 1), shape);
     const r2 = tf.tensor4d(uniformArray(size, 16, -1, 1), shape);
     const variables = model.trainableVariables();
-    const run = (checkpointBlocks: boolean) =>
+    const run = (checkpointBlocks: boolean | number) =>
       expectNoLeaks(() => {
         let peak = 0;
         const { value, grads } = tf.variableGrads(() => {
@@ -294,6 +294,31 @@ describeBackends('gradient checkpointing (checkpointBlocks)', () => {
       expect(maxAbsDiff(g, recomputed.grads[i]) / scale, variables[i].name).toBeLessThan(1e-4);
     }
     expect(recomputed.peak).toBeLessThan(plain.peak);
+    // Some of the blocks (a number: the first n, over both stages): the same values, a tape in between.
+    const blocks = model.config.stageCount * model.config.blocksPerStage;
+    expect(blocks).toBeGreaterThanOrEqual(3);
+    for (const n of [1, blocks - 1]) {
+      const partial = await run(n);
+      expect(Math.abs(plain.loss - partial.loss)).toBeLessThan(1e-5 * Math.max(1, Math.abs(plain.loss)));
+      for (const [i, g] of plain.grads.entries()) {
+        let scale = 0;
+        for (let j = 0; j < g.length; j++) scale = Math.max(scale, Math.abs(g[j]));
+        expect(maxAbsDiff(g, partial.grads[i]) / scale, `${n} blocks: ${variables[i].name}`).toBeLessThan(
+          1e-4,
+        );
+      }
+      expect(partial.peak, `${n} blocks`).toBeLessThan(plain.peak);
+      expect(partial.peak, `${n} blocks`).toBeGreaterThan(recomputed.peak);
+    }
+    expect((await run(0)).peak).toBe(plain.peak);
+    expect((await run(blocks)).peak).toBe(recomputed.peak);
+    for (const bad of [-1, 1.5, blocks + 1]) {
+      expect(() => model.apply(x, { checkpointBlocks: bad })).toThrow(
+        new RegExp(
+          `checkpointBlocks must be true, false or a whole number of blocks from 0 to ${blocks}, got ${bad}`,
+        ),
+      );
+    }
     tf.dispose([x, r1, r2]);
     model.dispose();
   });

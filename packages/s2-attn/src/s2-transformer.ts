@@ -93,20 +93,24 @@ export class S2TransformerStage extends Module {
 
   /**
    * z [batch, H, W, C] with H, W multiples of M; `mask` = the shifted-window mask for that size.
-   * `checkpointBlocks`: see {@link S2TransformerApplyOptions}; the blocks then make their own masks (the
-   * backward pass recomputes a block after the forward pass's tensors are gone).
+   * `checkpointBlocks`: how many of this stage's blocks, from the first, run under gradient checkpointing
+   * (`true`: all; see {@link S2TransformerApplyOptions}); those make their own masks (the backward pass
+   * recomputes a block after the forward pass's tensors are gone).
    */
-  apply(z: tf.Tensor4D, mask?: tf.Tensor, checkpointBlocks = false): tf.Tensor4D {
+  apply(z: tf.Tensor4D, mask?: tf.Tensor, checkpointBlocks: boolean | number = false): tf.Tensor4D {
     this.assertLive();
+    const checkpointed =
+      checkpointBlocks === true ? this.blocks.length : checkpointBlocks === false ? 0 : checkpointBlocks;
     return tf.tidy(() => {
       let current: tf.Tensor4D = z;
-      for (const block of this.blocks) {
-        const next = checkpointBlocks
-          ? checkpoint((x: tf.Tensor4D) => block.apply(x), current, block.trainableVariables())
-          : block.apply(current, { mask });
+      this.blocks.forEach((block, l) => {
+        const next =
+          l < checkpointed
+            ? checkpoint((x: tf.Tensor4D) => block.apply(x), current, block.trainableVariables())
+            : block.apply(current, { mask });
         if (current !== z) current.dispose(); // keep the peak low (gradient tapes keep their own copies)
         current = next;
-      }
+      });
       return addSame(z, this.conv.apply(current)) as tf.Tensor4D;
     });
   }
@@ -181,8 +185,13 @@ export interface S2TransformerApplyOptions {
    * roughly the number of blocks per stage (the attention maps of one block at a time instead of all),
    * for about one extra forward pass. No effect on values or gradients (up to float summation order) or
    * outside a gradient tape. Default false.
+   *
+   * A number n checkpoints only the first n blocks (counted over the whole network in forward order, stage by
+   * stage; 0 = none, the block count = `true`): memory between none and all, for n/(block count) of the extra
+   * forward pass. The peak of a step is about the tape of the blocks that are not checkpointed plus one block's
+   * intermediates.
    */
-  checkpointBlocks?: boolean;
+  checkpointBlocks?: boolean | number;
 }
 
 export interface S2TransformerOutput {
@@ -270,15 +279,19 @@ export class S2Transformer extends Module {
       const padded = padToMultiple(y0 as tf.Tensor4D, m, c.padMode);
       const [, ph, pw] = padded.shape;
       const shift = Math.floor(m / 2);
-      const checkpointBlocks = options.checkpointBlocks === true;
+      const checkpointed = checkpointedBlockCount(options.checkpointBlocks, c.stageCount * c.blocksPerStage);
       const mask =
-        c.shiftOddBlocks && c.blocksPerStage > 1 && shift > 0 && !checkpointBlocks
+        c.shiftOddBlocks &&
+        c.blocksPerStage > 1 &&
+        shift > 0 &&
+        checkpointed < c.stageCount * c.blocksPerStage
           ? shiftedWindowMask(ph, pw, m, shift, c.maskValue)
           : undefined;
       let z = this.embedding.apply(padded) as tf.Tensor4D;
       let maskEncoded: tf.Tensor4D | undefined;
       this.stages.forEach((stage, k) => {
-        const next = stage.apply(z, mask, checkpointBlocks);
+        const inStage = Math.min(c.blocksPerStage, Math.max(0, checkpointed - k * c.blocksPerStage));
+        const next = stage.apply(z, mask, inStage);
         z.dispose();
         z = next;
         if (withIntermediate && this.maskHead && k + 1 === c.maskEncodingStage) {
@@ -295,4 +308,16 @@ export class S2Transformer extends Module {
   getConfig(): tf.serialization.ConfigDict {
     return { ...this.config };
   }
+}
+
+/** How many blocks `checkpointBlocks` checkpoints (validated: a whole number from 0 to the block count). */
+function checkpointedBlockCount(setting: boolean | number | undefined, blocks: number): number {
+  if (setting === undefined || setting === false) return 0;
+  if (setting === true) return blocks;
+  if (!Number.isInteger(setting) || setting < 0 || setting > blocks) {
+    throw new S2AttnInputError(
+      `S2Transformer: checkpointBlocks must be true, false or a whole number of blocks from 0 to ${blocks}, got ${String(setting)}`,
+    );
+  }
+  return setting;
 }

@@ -11,7 +11,8 @@
  * --fused spatial: GELU, LayerNorm and the spatial window attention fused, the spectral attention composed, tf's own
  * gradients; --fused kernels: every fused kernel, tf's own gradients;
  * default all (every fused kernel the backend has, see FUSED_KERNELS in @s2cassi/s2-attn, and the shape-only
- * gradients, setLeanGradients). The conv filter gradient's stride-1 path is in every variant (not switchable).
+ * gradients, setLeanGradients, and the eager backpropagation, setEagerBackprop); --fused lazy: all of that with tfjs's
+ * own backpropagation (which keeps every saved tensor and every gradient to the end). The conv filter gradient's stride-1 path is in every variant (not switchable).
  * --compare [list]: timed steps alternate between the variants of the comma-separated list (default gelu,all; same
  * trainer, same process, interleaved so that load from other processes hits all alike); each is printed, then the
  * profile of each.
@@ -29,7 +30,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { backendInfo, setupBackend } from '@s2cassi/backends';
+import { backendInfo, setEagerBackprop, setupBackend } from '@s2cassi/backends';
 import { setFusedKernels, setLeanGradients } from '@s2cassi/s2-attn';
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -51,12 +52,13 @@ const threads = Number(option('--threads', '2'));
 const steps = Number(option('--steps', '3'));
 const top = Number(option('--top', '25'));
 const only = args.includes('--only') ? option('--only', '') : undefined;
-type Variant = 'gelu' | 'spatial' | 'kernels' | 'all';
+type Variant = 'gelu' | 'spatial' | 'kernels' | 'lazy' | 'all';
 const VARIANT_NAMES: Record<Variant, string> = {
   gelu: 'GELU only',
   spatial: 'all but the spectral attention, tf gradients',
   kernels: 'all kernels, tf gradients',
-  all: 'all, shape-only gradients',
+  lazy: "all, shape-only gradients, tf's backpropagation",
+  all: 'all, shape-only gradients, eager backpropagation',
 };
 const compare = args.includes('--compare');
 const compareList = option('--compare', '');
@@ -67,9 +69,10 @@ const variants: Variant[] = compare
   : [option('--fused', 'all') as Variant];
 for (const v of variants) if (!(v in VARIANT_NAMES)) throw new Error(`unknown variant ${v}`);
 function useVariant(variant: Variant) {
-  setLeanGradients(variant === 'all');
+  setLeanGradients(variant === 'all' || variant === 'lazy');
+  setEagerBackprop(variant === 'all');
   setFusedKernels(
-    variant === 'all' || variant === 'kernels'
+    variant === 'all' || variant === 'lazy' || variant === 'kernels'
       ? true
       : {
           gelu: true,
@@ -124,8 +127,9 @@ function mark(next: Phase) {
   phase = next;
   transitions.push([engine.state.activeProfile.kernels.length, next]);
 }
-const originalGradients = engine.gradients;
-engine.gradients = function (this: unknown, f: unknown, ...rest: unknown[]) {
+// Installed after setupBackend (which puts @s2cassi/backends' eager backpropagation on the engine).
+let originalGradients: Engine['gradients'];
+const profiledGradients = function (this: unknown, f: unknown, ...rest: unknown[]) {
   const outer = phase;
   depth++;
   const wrapped = () => {
@@ -156,9 +160,23 @@ function defaultConfig(): TrainerConfig {
   return deepMerge(preset('paper'), {
     backend: 'wasm',
     data: { cropSize: 128 },
-    training: { batchSize: 1, checkpointBlocks: true },
+    training: { batchSize: 1, checkpointBlocks: checkpointSetting() },
     validation: { everyEpochs: 0 },
+    // The trainer's estimate refuses what does not fit the heap; here the real heap decides (--checkpoint).
+    memoryLimitBytes: args.includes('--checkpoint') ? 64 * 2 ** 30 : undefined,
   }) as TrainerConfig;
+}
+
+/** --checkpoint N: checkpoint the first N blocks (0: none); default every block. */
+function checkpointSetting(): boolean | number {
+  if (!args.includes('--checkpoint')) return true;
+  return Number(option('--checkpoint', '24'));
+}
+
+/** Bytes of the wasm heap (it only grows: its size is the high-water mark of the process so far). */
+function wasmHeapBytes(): number | undefined {
+  const backend = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
+  return backend.wasm?.HEAPU8?.buffer.byteLength;
 }
 
 type ProfileInfo = Awaited<ReturnType<typeof tf.profile>>;
@@ -193,8 +211,8 @@ async function profileConfig(label: string, config: TrainerConfig): Promise<void
     useVariant(variant);
     await trainer.trainStep(); // warm-up: Adam slots, kernel set-up, heap growth
   }
-  const wall: Record<string, number[]> = { gelu: [], spatial: [], kernels: [], all: [] };
-  const cpu: Record<string, number[]> = { gelu: [], spatial: [], kernels: [], all: [] };
+  const wall: Record<string, number[]> = { gelu: [], spatial: [], kernels: [], lazy: [], all: [] };
+  const cpu: Record<string, number[]> = { gelu: [], spatial: [], kernels: [], lazy: [], all: [] };
   for (let i = 0; i < steps; i++) {
     for (const variant of variants) {
       useVariant(variant);
@@ -206,6 +224,9 @@ async function profileConfig(label: string, config: TrainerConfig): Promise<void
       cpu[variant].push((used.user + used.system) / 1e6);
     }
   }
+  const heap = wasmHeapBytes();
+  if (heap !== undefined)
+    console.log(`wasm heap after the timed steps: ${mib(heap)} (it only grows: the high-water mark)`);
   for (const variant of variants) {
     const w = wall[variant];
     const c = cpu[variant];
@@ -319,6 +340,8 @@ async function profileStep(trainer: Trainer, config: TrainerConfig, variant: Var
 }
 
 const choice = await setupBackend('wasm', { threads });
+originalGradients = engine.gradients;
+engine.gradients = profiledGradients;
 console.log(`backend: ${choice.backend} (${choice.reason})`);
 console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} logical CPUs`);
 if (only === undefined || only === 'demo') await profileConfig('demo model (v3-l1.json)', demoConfig());

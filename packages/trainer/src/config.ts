@@ -188,10 +188,11 @@ export const trainerConfigSchema = z
         /**
          * Gradient checkpointing (S2Transformer apply option `checkpointBlocks`): keeps each block's input
          * instead of its intermediates and recomputes the block in the backward pass. Same values and
-         * gradients; ~1/L of the activation memory for ~1/3 more compute. Default false. Not part of the
-         * configuration hash: a run may be resumed with it switched.
+         * gradients; ~1/L of the activation memory for ~1/3 more compute. Default false. A number n
+         * checkpoints only the first n blocks (0 to stageCount x blocksPerStage): memory and the extra compute
+         * in between. Not part of the configuration hash: a run may be resumed with it switched.
          */
-        checkpointBlocks: z.boolean().optional(),
+        checkpointBlocks: z.union([z.boolean(), z.number().int().nonnegative()]).optional(),
       })
       .strict(),
     optimizer: z
@@ -253,6 +254,14 @@ export const trainerConfigSchema = z
         code: 'custom',
         path: ['data', 'mask', 'size'],
         message: `the random mask (${data.mask.size}) must be at least the crop size (${data.cropSize})`,
+      });
+    }
+    const blocks = config.model.stageCount * config.model.blocksPerStage;
+    if (typeof training.checkpointBlocks === 'number' && training.checkpointBlocks > blocks) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['training', 'checkpointBlocks'],
+        message: `checkpointBlocks ${training.checkpointBlocks} exceeds the model's ${blocks} blocks (stageCount x blocksPerStage); use true for all`,
       });
     }
     if (training.samplesPerEpoch < training.batchSize) {

@@ -46,6 +46,18 @@ const ATTENTION_MAP_FACTOR = 15;
 const FUSED_ATTENTION_MAP_FACTOR = 1;
 const BLOCK_BASE = 530;
 
+/** How many of `blocks` blocks a `training.checkpointBlocks` setting checkpoints. */
+export function checkpointedBlocks(setting: boolean | number | undefined, blocks: number): number {
+  if (setting === true) return blocks;
+  if (setting === undefined || setting === false) return 0;
+  return Math.min(setting, blocks);
+}
+
+function describeCheckpointing(checkpointed: number, blocks: number): string {
+  if (checkpointed === 0) return '';
+  return checkpointed === blocks ? ', checkpointBlocks' : `, checkpointBlocks ${checkpointed} of ${blocks}`;
+}
+
 function formatBytes(bytes: number): string {
   if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
   if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
@@ -75,11 +87,14 @@ export function estimateTrainingMemory(
   // With gradient checkpointing the tape keeps each block's input (and the backward pass holds its
   // gradient) and one block's intermediates at a time, during its recomputation. 3 C per block: fitted to the
   // default model's 128 x 128 step on wasm (measured peak 864.5 MiB with every fused kernel and the shape-only
-  // gradients, packages/trainer/bench/step-profile.ts; 2 C per block gave 835 MiB).
+  // gradients, packages/trainer/bench/step-profile.ts; 2 C per block gave 835 MiB). With n of the blocks
+  // checkpointed (a number), the other blocks keep their intermediates.
   const blocks = model.stageCount * model.blocksPerStage;
-  const blockTerms = training.checkpointBlocks
-    ? blocks * 3 * model.embeddingDim + perBlock
-    : blocks * perBlock;
+  const checkpointed = checkpointedBlocks(training.checkpointBlocks, blocks);
+  const blockTerms =
+    checkpointed * 3 * model.embeddingDim +
+    (blocks - checkpointed) * perBlock +
+    (checkpointed > 0 ? perBlock : 0);
   const perPixel =
     blockTerms +
     model.stageCount * 4 * model.embeddingDim + // stage convs and residuals
@@ -94,7 +109,7 @@ export function estimateTrainingMemory(
   const limitBytes = config.memoryLimitBytes ?? (backend === 'wasm' ? WASM_HEAP_LIMIT_BYTES : null);
   const summary = `estimated peak memory per step: ${formatBytes(peakBytes)} (activations ${formatBytes(
     activationBytes,
-  )} for batch ${training.batchSize} x ${data.cropSize}^2${training.checkpointBlocks ? ', checkpointBlocks' : ''}, parameters+Adam ${formatBytes(parameterBytes)})${
+  )} for batch ${training.batchSize} x ${data.cropSize}^2${describeCheckpointing(checkpointed, blocks)}, parameters+Adam ${formatBytes(parameterBytes)})${
     limitBytes === null
       ? ''
       : `, limit ${formatBytes(limitBytes)} (${config.memoryLimitBytes ? 'memoryLimitBytes' : backend})`

@@ -14,7 +14,7 @@ export interface TrainableModel {
    */
   apply(
     input: tf.Tensor4D,
-    options: { withIntermediate?: boolean; training?: boolean; checkpointBlocks?: boolean },
+    options: { withIntermediate?: boolean; training?: boolean; checkpointBlocks?: boolean | number },
   ): { reconstruction: tf.Tensor4D; maskEncoded?: tf.Tensor4D };
   /** Every weight under a stable, unique name (the checkpoint keys). */
   namedWeights(): NamedVariable[];
@@ -34,7 +34,7 @@ export function createModel(model: TrainerConfig['model'], seed: number): Traina
     apply: (input, options) =>
       network.apply(input, {
         withIntermediate: options.withIntermediate === true,
-        checkpointBlocks: options.checkpointBlocks === true,
+        checkpointBlocks: options.checkpointBlocks ?? false,
       }),
     namedWeights: () => network.namedWeights(),
     parameterCount: () => network.parameterCount(),

@@ -8,7 +8,7 @@ import type { StepRecord } from './events';
 import { assertMemoryFits, estimateTrainingMemory } from './memory';
 import { loadConfiguredMask } from './node-data';
 import { deepMerge } from './overrides';
-import { preset } from './presets';
+import { preset, resolveConfig } from './presets';
 import { syntheticSceneSource } from './scene-source';
 import { Trainer } from './trainer';
 
@@ -115,9 +115,24 @@ describe('Trainer end to end (tiny S2-Transformer, synthetic 16 x 16 x 4 data)',
       4,
     );
     for (const [i, loss] of plain.entries()) expect(Math.abs(checkpointed[i] - loss)).toBeLessThan(1e-5);
+    const partial = await losses(
+      'wasm',
+      deepMerge(config, { training: { checkpointBlocks: 1 } }) as TrainerConfig,
+      4,
+    );
+    for (const [i, loss] of plain.entries()) expect(Math.abs(partial[i] - loss)).toBeLessThan(1e-5);
     expect(
       await configHash(deepMerge(config, { training: { checkpointBlocks: true } }) as TrainerConfig),
     ).toBe(await configHash(config));
+    expect(await configHash(deepMerge(config, { training: { checkpointBlocks: 1 } }) as TrainerConfig)).toBe(
+      await configHash(config),
+    );
+    const blocks = config.model.stageCount * config.model.blocksPerStage;
+    expect(() => resolveConfig(deepMerge(config, { training: { checkpointBlocks: blocks + 1 } }))).toThrow(
+      new RegExp(
+        `training\\.checkpointBlocks.*checkpointBlocks ${blocks + 1} exceeds the model's ${blocks} blocks`,
+      ),
+    );
   });
 
   it('the default model at 128 x 128 on wasm: refused without checkpointBlocks (the refusal says so), fits with it', () => {

@@ -363,7 +363,7 @@ export class Trainer {
         output = this.model.apply(batch.input, {
           withIntermediate,
           training: true,
-          checkpointBlocks: this.config.training.checkpointBlocks === true,
+          checkpointBlocks: this.config.training.checkpointBlocks ?? false,
         });
         const parts = scheduledLoss(lossStep, {
           prediction: output.reconstruction,
