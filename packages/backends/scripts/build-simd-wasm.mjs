@@ -3,7 +3,7 @@
 //
 //   node packages/backends/scripts/build-simd-wasm.mjs          # writes src/simd-wasm.generated.ts
 //   node packages/backends/scripts/build-simd-wasm.mjs --check  # exits 1 if the committed file is stale
-//   pnpm --filter @s2cassi/backends generate:wasm              # the same as the first, through turbo: turbo run generate:wasm
+//   npx -y pnpm@12.4.2 --filter @s2cassi/backends run generate:wasm   # the same as the first (also a turbo task)
 //
 // The module is written in WebAssembly text (generated, so the register-blocked micro-kernels are not copied by
 // hand) and assembled with wabt. One file per kernel under scripts/wasm/ exports its functions' text, and this
