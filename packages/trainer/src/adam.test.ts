@@ -98,6 +98,94 @@ describeBackends('AdamOptimizer', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('several weights, some without a gradient, with clipping: follows a float64 per-weight reference', async () => {
+    // Reference: PyTorch's Adam per weight (moments of a weight without a gradient stay as they are) after
+    // clip_grad_norm_ over the weights that have one.
+    const shapes = [[3], [2, 2], [1], [2, 3]];
+    const starts = shapes.map((shape, w) =>
+      Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.cos(w + 0.3 * i)),
+    );
+    const present = (k: number, w: number) => !(w === 2 && k % 3 === 1) && !(w === 0 && k === 4);
+    const gradientOf = (k: number, w: number, i: number) => Math.sin(0.9 * k + w + 0.37 * i) * (w + 1);
+    const steps = 8;
+    const maxNorm = 1.5;
+    const rate = 0.02;
+    const p = starts.map((values) => [...values]);
+    const m = starts.map((values) => values.map(() => 0));
+    const v = starts.map((values) => values.map(() => 0));
+    for (let k = 0; k < steps; k++) {
+      let squares = 0;
+      for (let w = 0; w < shapes.length; w++)
+        if (present(k, w)) for (let i = 0; i < p[w].length; i++) squares += gradientOf(k, w, i) ** 2;
+      const factor = Math.min(1, maxNorm / (Math.sqrt(squares) + 1e-6));
+      const t = k + 1;
+      for (let w = 0; w < shapes.length; w++) {
+        if (!present(k, w)) continue;
+        for (let i = 0; i < p[w].length; i++) {
+          const g = gradientOf(k, w, i) * factor;
+          m[w][i] = 0.9 * m[w][i] + 0.1 * g;
+          v[w][i] = 0.999 * v[w][i] + 0.001 * g * g;
+          p[w][i] -= (rate * (m[w][i] / (1 - 0.9 ** t))) / (Math.sqrt(v[w][i] / (1 - 0.999 ** t)) + 1e-8);
+        }
+      }
+    }
+    const weights = shapes.map((shape, w) => ({
+      name: `w${w}`,
+      variable: tf.variable(tf.tensor(starts[w], shape)),
+    }));
+    const start = tf.memory().numTensors;
+    const adam = new AdamOptimizer(weights, options);
+    const norms: number[] = [];
+    for (let k = 0; k < steps; k++) {
+      const norm = tf.tidy(() =>
+        adam.applyGradientsClipped(
+          shapes.map((shape, w) =>
+            present(k, w)
+              ? tf.tensor(
+                  Array.from({ length: p[w].length }, (_, i) => gradientOf(k, w, i)),
+                  shape,
+                )
+              : undefined,
+          ),
+          rate,
+          maxNorm,
+        ),
+      );
+      norms.push((await norm.data())[0]);
+      norm.dispose();
+    }
+    expect(norms[0]).toBeGreaterThan(maxNorm); // clipping was active
+    for (let w = 0; w < shapes.length; w++) {
+      const got = await weights[w].variable.data();
+      for (let i = 0; i < p[w].length; i++)
+        expect(Math.abs(got[i] - p[w][i]), `w${w}[${i}]`).toBeLessThan(2e-6);
+    }
+    const state = await adam.getState();
+    for (let i = 0; i < m[2].length; i++) expect(state.firstMoments.w2.values[i]).toBeCloseTo(m[2][i], 6);
+    for (let i = 0; i < v[3].length; i++) expect(state.secondMoments.w3.values[i]).toBeCloseTo(v[3][i], 6);
+    adam.dispose(); // the moments and the masks it cached (two patterns of missing gradients)
+    expect(tf.memory().numTensors).toBe(start);
+    for (const { variable } of weights) variable.dispose();
+  });
+
+  it('one step costs a few kernel calls per weight, not one chain of element-wise ops per weight', async () => {
+    const weights = Array.from({ length: 20 }, (_, w) => ({
+      name: `w${w}`,
+      variable: tf.variable(tf.fill([4 + w], 0.5)),
+    }));
+    const adam = new AdamOptimizer(weights, options);
+    const gradients = weights.map(({ variable }) => tf.onesLike(variable));
+    const info = await tf.profile(() => {
+      tf.dispose(adam.applyGradientsClipped(gradients, 0.01, 1));
+    });
+    // a reshape per gradient, one concat, the clipping and moment chains, one split, then a reshape and a
+    // subtraction per weight (one chain per weight took ~15 per weight)
+    expect(info.kernels.length).toBeLessThan(30 + 3 * weights.length);
+    tf.dispose(gradients);
+    adam.dispose();
+    for (const { variable } of weights) variable.dispose();
+  });
+
   it('clipByGlobalNorm scales to the max norm and reports the norm', async () => {
     await expectNoLeaks(async () => {
       const gradients = [tf.tensor1d([3, 0]), tf.tensor1d([0, 4])];

@@ -32,12 +32,22 @@ export interface AdamState {
  *   p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
  *
  * Bias corrections are computed in float64 on the host; the update runs on the backend in float32.
+ *
+ * The moments of all weights live in two flat variables and one step updates all of them with one chain of
+ * element-wise ops over the concatenated gradients (then one split and one subtraction per weight): the same
+ * float32 operations per element as one chain per weight, in ~3 + 2 x (weights) kernel calls instead of ~12 x
+ * (weights). Small models spent a tenth of a training step in the optimizer's tiny kernels.
  */
 export class AdamOptimizer {
   readonly options: AdamOptions;
   private readonly weights: NamedVariable[];
-  private readonly first: tf.Variable[];
-  private readonly second: tf.Variable[];
+  /** Flat first and second moments: weight i's slot is [offsets[i], offsets[i] + sizes[i]). */
+  private readonly first: tf.Variable;
+  private readonly second: tf.Variable;
+  private readonly sizes: number[];
+  private readonly offsets: number[];
+  /** Masks (1 where a weight takes part) by the pattern of weights without a gradient. */
+  private readonly masks = new Map<string, tf.Tensor1D>(); // bool
   private steps = 0;
 
   constructor(weights: readonly NamedVariable[], options: AdamOptions) {
@@ -57,10 +67,17 @@ export class AdamOptimizer {
     }
     this.options = { beta1, beta2, epsilon };
     this.weights = [...weights];
+    this.sizes = this.weights.map(({ variable }) => variable.size);
+    this.offsets = [];
+    let total = 0;
+    for (const size of this.sizes) {
+      this.offsets.push(total);
+      total += size;
+    }
     // Inside tidy: tf.variable shares the initial tensor's data, and tidy frees the temporary itself.
-    const slot = (variable: tf.Variable) => tf.tidy(() => tf.variable(tf.zerosLike(variable), false));
-    this.first = this.weights.map(({ variable }) => slot(variable));
-    this.second = this.weights.map(({ variable }) => slot(variable));
+    const slot = () => tf.tidy(() => tf.variable(tf.zeros([total]), false));
+    this.first = slot();
+    this.second = slot();
   }
 
   /** Steps taken so far. */
@@ -75,58 +92,110 @@ export class AdamOptimizer {
    * gradients are not disposed (the caller owns them).
    */
   applyGradients(gradients: readonly (tf.Tensor | undefined)[], learningRate: number): void {
+    this.update(gradients, learningRate, null).dispose();
+  }
+
+  /**
+   * Clips the gradients to a global L2 norm of at most `maxNorm` ({@link clipByGlobalNorm}'s rule, over the
+   * weights that have a gradient) and applies them as {@link applyGradients} does, in one pass over the flat
+   * gradient. Returns the norm before clipping (the caller disposes it).
+   */
+  applyGradientsClipped(
+    gradients: readonly (tf.Tensor | undefined)[],
+    learningRate: number,
+    maxNorm: number,
+  ): tf.Scalar {
+    if (!(maxNorm > 0)) throw new Error(`Adam: expected a gradient clip norm > 0, got ${maxNorm}`);
+    return this.update(gradients, learningRate, maxNorm);
+  }
+
+  private update(
+    gradients: readonly (tf.Tensor | undefined)[],
+    learningRate: number,
+    maxNorm: number | null,
+  ): tf.Scalar {
     if (gradients.length !== this.weights.length) {
       throw new Error(`Adam: expected ${this.weights.length} gradients, got ${gradients.length}`);
     }
     if (!(learningRate >= 0) || !Number.isFinite(learningRate)) {
       throw new Error(`Adam: expected a finite learning rate >= 0, got ${learningRate}`);
     }
+    this.weights.forEach(({ name, variable }, i) => {
+      const g = gradients[i];
+      if (g !== undefined && !tf.util.arraysEqual(g.shape, variable.shape)) {
+        throw new Error(`Adam: gradient of ${name} has shape [${g.shape}], expected [${variable.shape}]`);
+      }
+    });
     const t = this.steps + 1;
     const { beta1, beta2, epsilon } = this.options;
     const correction1 = 1 - beta1 ** t;
     const correction2 = 1 - beta2 ** t;
-    tf.tidy(() => {
-      const b1 = tf.scalar(beta1);
-      const b2 = tf.scalar(beta2);
-      const oneMinusB1 = tf.scalar(1 - beta1);
-      const oneMinusB2 = tf.scalar(1 - beta2);
-      const inverseCorrection1 = tf.scalar(1 / correction1);
-      const inverseCorrection2 = tf.scalar(1 / correction2);
-      const eps = tf.scalar(epsilon);
-      const lr = tf.scalar(learningRate);
-      this.weights.forEach(({ name, variable }, i) => {
-        const g = gradients[i];
-        if (g === undefined) return;
-        if (!tf.util.arraysEqual(g.shape, variable.shape)) {
-          throw new Error(`Adam: gradient of ${name} has shape [${g?.shape}], expected [${variable.shape}]`);
-        }
-        const m = tf.add(tf.mul(b1, this.first[i]), tf.mul(oneMinusB1, g));
-        const v = tf.add(tf.mul(b2, this.second[i]), tf.mul(oneMinusB2, tf.square(g)));
-        const denominator = tf.add(tf.sqrt(tf.mul(v, inverseCorrection2)), eps);
-        const update = tf.div(tf.mul(lr, tf.mul(m, inverseCorrection1)), denominator);
-        this.first[i].assign(m);
-        this.second[i].assign(v);
-        variable.assign(tf.sub(variable, update));
+    const missing = gradients.flatMap((g, i) => (g === undefined ? [i] : []));
+    if (missing.length === this.weights.length) {
+      // Nothing takes part (or there are no weights): PyTorch's step leaves everything as it is.
+      this.steps = t;
+      return tf.scalar(0);
+    }
+    const norm = tf.tidy(() => {
+      let g = tf.concat(
+        gradients.map((gradient, i) =>
+          gradient === undefined ? tf.zeros([this.sizes[i]]) : tf.reshape(gradient, [-1]),
+        ),
+      );
+      let norm = tf.scalar(0);
+      if (maxNorm !== null) {
+        norm = tf.sqrt(tf.sum(tf.square(g))) as tf.Scalar;
+        const factor = tf.minimum(tf.scalar(1), tf.div(tf.scalar(maxNorm), tf.add(norm, tf.scalar(1e-6))));
+        g = tf.mul(g, factor);
+      }
+      let m = tf.add(tf.mul(tf.scalar(beta1), this.first), tf.mul(tf.scalar(1 - beta1), g));
+      let v = tf.add(tf.mul(tf.scalar(beta2), this.second), tf.mul(tf.scalar(1 - beta2), tf.square(g)));
+      if (missing.length > 0) {
+        const mask = this.maskFor(missing);
+        m = tf.where(mask, m, this.first);
+        v = tf.where(mask, v, this.second);
+      }
+      const denominator = tf.add(tf.sqrt(tf.mul(v, tf.scalar(1 / correction2))), tf.scalar(epsilon));
+      const update = tf.div(
+        tf.mul(tf.scalar(learningRate), tf.mul(m, tf.scalar(1 / correction1))),
+        denominator,
+      );
+      this.first.assign(m);
+      this.second.assign(v);
+      const pieces = tf.split(update, this.sizes);
+      this.weights.forEach(({ variable }, i) => {
+        if (gradients[i] === undefined) return;
+        variable.assign(tf.sub(variable, tf.reshape(pieces[i], variable.shape)));
       });
+      return norm;
     });
     this.steps = t;
+    return norm;
   }
 
-  /** Reads the state back from the backend (one download per slot). */
+  /** 1 over the weights that take part, 0 over those in `missing` (cached per pattern). */
+  private maskFor(missing: number[]): tf.Tensor1D {
+    const key = missing.join(',');
+    let mask = this.masks.get(key);
+    if (mask === undefined) {
+      const values = new Uint8Array(this.first.size).fill(1);
+      for (const i of missing) values.fill(0, this.offsets[i], this.offsets[i] + this.sizes[i]);
+      mask = tf.keep(tf.tensor1d(values, 'bool'));
+      this.masks.set(key, mask);
+    }
+    return mask;
+  }
+
+  /** Reads the state back from the backend (one download per moment). */
   async getState(): Promise<AdamState> {
     const firstMoments: AdamState['firstMoments'] = {};
     const secondMoments: AdamState['secondMoments'] = {};
-    for (let i = 0; i < this.weights.length; i++) {
-      const { name } = this.weights[i];
-      firstMoments[name] = {
-        shape: [...this.first[i].shape],
-        values: (await this.first[i].data()) as Float32Array,
-      };
-      secondMoments[name] = {
-        shape: [...this.second[i].shape],
-        values: (await this.second[i].data()) as Float32Array,
-      };
-    }
+    const [first, second] = (await Promise.all([this.first.data(), this.second.data()])) as Float32Array[];
+    this.weights.forEach(({ name, variable }, i) => {
+      const range = [this.offsets[i], this.offsets[i] + this.sizes[i]] as const;
+      firstMoments[name] = { shape: [...variable.shape], values: first.slice(...range) };
+      secondMoments[name] = { shape: [...variable.shape], values: second.slice(...range) };
+    });
     return { step: this.steps, firstMoments, secondMoments };
   }
 
@@ -152,18 +221,23 @@ export class AdamOptimizer {
         }
       }
     }
+    const first = new Float32Array(this.first.size);
+    const second = new Float32Array(this.second.size);
     this.weights.forEach(({ name }, i) => {
-      tf.tidy(() => {
-        this.first[i].assign(tf.tensor(state.firstMoments[name].values, this.first[i].shape, 'float32'));
-        this.second[i].assign(tf.tensor(state.secondMoments[name].values, this.second[i].shape, 'float32'));
-      });
+      first.set(state.firstMoments[name].values, this.offsets[i]);
+      second.set(state.secondMoments[name].values, this.offsets[i]);
+    });
+    tf.tidy(() => {
+      this.first.assign(tf.tensor1d(first));
+      this.second.assign(tf.tensor1d(second));
     });
     this.steps = state.step;
   }
 
-  /** Frees the slot variables (not the weights). */
+  /** Frees the moments (not the weights). */
   dispose(): void {
-    tf.dispose([...this.first, ...this.second]);
+    tf.dispose([this.first, this.second, ...this.masks.values()]);
+    this.masks.clear();
   }
 }
 

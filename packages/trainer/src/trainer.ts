@@ -8,7 +8,7 @@ import {
 } from '@s2cassi/mask-aware-loss';
 import { psnr, ssim } from '@s2cassi/metrics';
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamOptimizer, clipByGlobalNorm, type NamedVariable } from './adam';
+import { AdamOptimizer, type NamedVariable } from './adam';
 import { assembleBatch, centreCrop, drawBatch, type HostBatch, type MaskArray } from './batch-sampler';
 import {
   assertSameTraining,
@@ -389,10 +389,9 @@ export class Trainer {
         );
       }
       if (optimizer.gradientClipNorm !== null) {
-        const clipped = clipByGlobalNorm(ordered, optimizer.gradientClipNorm);
-        gradientNorm = (await clipped.norm.data())[0];
-        this.optimizer.applyGradients(clipped.gradients, learningRate);
-        tf.dispose([clipped.norm, ...clipped.gradients.filter((g) => g !== undefined)]);
+        const norm = this.optimizer.applyGradientsClipped(ordered, learningRate, optimizer.gradientClipNorm);
+        gradientNorm = (await norm.data())[0];
+        norm.dispose();
       } else {
         this.optimizer.applyGradients(ordered, learningRate);
       }
