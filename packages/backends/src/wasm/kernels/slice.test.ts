@@ -41,7 +41,13 @@ describe('wasm Slice (copies by runs)', () => {
       [3, 4, 5, 6],
       [1, 1, 1, 1],
       [2, 2, 3, 4],
-    ], // runs of 4: tfjs's own kernel
+    ], // 12 runs of 4: copied run by run (few runs)
+    [
+      [100, 10],
+      [0, 2],
+      [100, 3],
+    ], // 100 runs of 3: tfjs's own kernel
+    [[5000], [4990], [6]], // one short run of a long vector (a bias cut out of a flat gradient)
     [
       [7, 40],
       [2, 3],

@@ -5,14 +5,20 @@ import { FOUR_BYTE, fallback } from './_replaced-kernel';
 type Info = tf.TensorInfo;
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
-/** Shortest contiguous run Slice copies with copyWithin (shorter ones go to the original kernel). */
+/** Shortest contiguous run Slice copies with copyWithin (shorter ones go to the original kernel)... */
 export const MIN_SLICE_RUN = 16;
+/**
+ * ... unless there are at most this many runs: tfjs's kernel starts by copying the whole input out of the heap
+ * (readSync), ~5 ms for 1.8 M floats, so a few short runs of a large tensor (the parts of a flat vector that SplitV
+ * cuts into weights and biases) cost far more there than one copyWithin each.
+ */
+export const MAX_SHORT_RUNS = 64;
 
 /**
  * Slice on wasm, replacing tfjs-backend-wasm 4.22's, which copies non-contiguous slices element by element in
  * JavaScript (~4.6 ns per element; the cyclic shift of shifted windows). Slices whose contiguous runs are at least
- * {@link MIN_SLICE_RUN} elements long are copied run by run (TypedArray.copyWithin); bit-identical; 4-byte dtypes.
- * Shorter runs and other dtypes go to tfjs's kernel. Also what SplitV runs per part (./split-v.ts).
+ * {@link MIN_SLICE_RUN} elements long, or that have at most {@link MAX_SHORT_RUNS} runs, are copied run by run
+ * (TypedArray.copyWithin); bit-identical; 4-byte dtypes. Many short runs and other dtypes go to tfjs's kernel. Also what SplitV runs per part (./split-v.ts).
  */
 export function slice(args: KernelArgs): Info {
   const backend = args.backend as WasmBackendLike;
@@ -27,7 +33,8 @@ export function slice(args: KernelArgs): Info {
   let cut = rank - 1;
   while (cut > 0 && size[cut] === x.shape[cut]) cut--;
   const run = size.slice(cut).reduce((p, d) => p * d, 1);
-  if (run < MIN_SLICE_RUN) return fallback(tf.Slice, args);
+  const runs = total / run;
+  if (run < MIN_SLICE_RUN && runs > MAX_SHORT_RUNS) return fallback(tf.Slice, args);
   const strides = tf.util.computeStrides(x.shape);
   const out = backend.makeOutput([...size], x.dtype as 'float32' | 'int32');
   const heap = backend.wasm.HEAPF32; // after makeOutput: allocating may grow (and replace) the heap view
@@ -35,7 +42,6 @@ export function slice(args: KernelArgs): Info {
   let target = offsetOf(backend, out, tf.Slice) / 4;
   // Odometer over the axes before `cut`.
   const index = new Array<number>(cut).fill(0);
-  const runs = total / run;
   for (let r = 0; r < runs; r++) {
     let from = source + begin[cut] * (cut < rank - 1 ? strides[cut] : 1); // strides omit the last axis (1)
     for (let d = 0; d < cut; d++) from += (begin[d] + index[d]) * strides[d];
