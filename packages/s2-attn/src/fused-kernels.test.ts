@@ -138,7 +138,8 @@ describe('fused kernels and shape-only gradients (wasm) against the composed ops
       layer.dispose();
       for (let i = 0; i < fused.length; i++) {
         const scale = Math.max(1e-3, ...Array.from(composed[i], Math.abs));
-        expect(maxAbsDiff(fused[i], composed[i]) / scale).toBeLessThan(2e-6);
+        // float32 rounding (measured up to 2.2e-6 once the linear layers add their bias inside the product)
+        expect(maxAbsDiff(fused[i], composed[i]) / scale).toBeLessThan(5e-6);
       }
     });
   }

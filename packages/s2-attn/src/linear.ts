@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom } from './_random';
 import { describeShape, expectPositiveInteger, S2AttnInputError } from './_validate';
-import { addBias, reshapeLean } from './lean-gradients';
+import { addBias, leanGradients, reshapeLean } from './lean-gradients';
 import { Module } from './module';
 
 export interface LinearConfig {
@@ -53,11 +53,15 @@ export class Linear extends Module {
     }
     return tf.tidy(() => {
       const flat = tf.reshape(x, [-1, this.inFeatures]);
-      // Not tf.fused.matMul: its gradient leaks backend data on wasm in tfjs 4.22 (4 data ids per call).
-      let y = tf.matMul(flat, this.weight);
-      // bias add and reshape through shape-only gradients: the tape keeps neither the product before the bias nor
-      // the output (the backward pass reads neither)
-      if (this.bias) y = addBias(y, this.bias);
+      let y: tf.Tensor;
+      if (this.bias && leanGradients()) {
+        y = linearWithBias(flat as tf.Tensor2D, this.weight as tf.Tensor2D, this.bias as tf.Tensor1D);
+      } else {
+        y = tf.matMul(flat, this.weight);
+        // bias add and reshape through shape-only gradients: the tape keeps neither the product before the bias
+        // nor the output (the backward pass reads neither)
+        if (this.bias) y = addBias(y, this.bias);
+      }
       return reshapeLean(y, [...x.shape.slice(0, -1), this.outFeatures]);
     });
   }
@@ -70,4 +74,43 @@ export class Linear extends Module {
       seed: this.seed,
     };
   }
+}
+
+/**
+ * x W + b in one kernel (tfjs's _FusedMatMul: on wasm XNNPACK's fully-connected operator adds the bias as it
+ * writes the product, one pass over the output fewer than matMul then add), with our own gradient: dx = dy W^T,
+ * dW = x^T dy, db = the column sums of dy. The tape keeps x and W only (tf.fused.matMul's own gradient also keeps
+ * the output, and leaks backend data on wasm in tfjs 4.22: 4 data ids per call; so the kernel is called
+ * directly). Values differ from matMul then add by float32 rounding only (the bias is added first, not last).
+ */
+export function linearWithBias(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
+  return tf.tidy(() => linearWithBiasUntidied(x, weight, bias));
+}
+
+function linearWithBiasUntidied(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
+  const [n, k] = x.shape;
+  const m = weight.shape[1];
+  // The rank-3 views the kernel takes are made out here: reading a tensor that lives on another backend moves
+  // its data, and a move inside a custom gradient's forward function trips tfjs's leak check.
+  const a = reshapeLean(x, [1, n, k]);
+  const w = reshapeLean(weight, [1, k, m]);
+  const b = reshapeLean(bias, [m]);
+  const op = tf.customGrad((a3, w3, b1, save) => {
+    (save as tf.GradSaveFunc)([a3 as tf.Tensor, w3 as tf.Tensor]);
+    return {
+      value: tf
+        .engine()
+        .runKernel(
+          tf._FusedMatMul,
+          { a: a3 as tf.Tensor3D, b: w3 as tf.Tensor3D, bias: b1 as tf.Tensor1D },
+          { transposeA: false, transposeB: false, activation: 'linear' },
+        ) as tf.Tensor3D,
+      gradFunc: (dy, saved) => {
+        const [input, kernel] = saved;
+        const g = dy as tf.Tensor3D;
+        return [tf.matMul(g, kernel, false, true), tf.matMul(input, g, true, false), tf.sum(g, [0, 1])];
+      },
+    };
+  });
+  return reshapeLean(op(a, w, b) as tf.Tensor3D, [n, m]) as tf.Tensor2D;
 }
