@@ -9,7 +9,7 @@ export interface MemoryEstimate {
   peakBytes: number;
   /** Bytes of the activations and backward transients of one step. */
   activationBytes: number;
-  /** Weights + gradients + Adam's two moments. */
+  /** Weights, gradients, Adam's two moments and the scratch of its update. */
   parameterBytes: number;
   /** The input, target and mask tensors of one batch. */
   batchBytes: number;
@@ -20,31 +20,72 @@ export interface MemoryEstimate {
 }
 
 /**
- * Float32 values per pixel and attention block at the peak of a training step (forward activations kept
- * for the backward pass plus the backward pass's transients), as a linear function of the channels C,
- * heads T and window M. Fitted to tf.profile()'s peakBytes of real S2Transformer training steps on
- * wasm (bench/peak-memory.ts; C 28/56, T 2/4, M 4/8, L 2/4): every op's output is a new tensor in
- * tfjs, so a block holds ~350 values per channel and ~15 copies of its T * M^2 attention maps per pixel.
+ * What the estimate models. With @s2cassi/backends' eager backpropagation a training step's peak is the gradient
+ * tape at the end of the forward pass plus what the backward pass holds at one time (each node's saved tensors
+ * and output gradients are freed as soon as its gradient ran), so memory is linear in the pixels of a batch:
+ *
+ *   floats per pixel = kept x TAPE + (blocks - kept) x CHECKPOINTED + TRANSIENT x TAPE + base,
+ *   kept = blocks not checkpointed, at least 1 (the backward pass rebuilds one checkpointed block's tape at a time),
+ *   base = stages x 4 C (stage convs and residuals) + 12 bands (input, heads, losses) + 4 C (first and last convs),
+ *
+ * plus weights, their gradients, Adam's two moments and the scratch of its flat update (20 bytes per parameter) and
+ * the batch. The pixels are
+ * batch x the crop padded to a multiple of the window.
+ *
+ * - wasm: the heap's high-water mark (`HEAPU8.buffer.byteLength` after the steps, measured in a fresh process:
+ *   it only grows). That is what must fit in wasm32's 4 GiB, and it lies above the bytes malloc'd at the peak
+ *   (~24 floats per channel, pixel and block) by malloc's fragmentation and emscripten's growth step (measured
+ *   1.03-1.5x the malloc'd peak; the most in small or checkpointed steps). The constants are fitted to the heap,
+ *   so that margin is part of them. tf.profile's peakBytes is no measure here: tf.memory().numBytes counts every
+ *   tensor object, so views that share a buffer (reshapes, clones) count twice (the default model at 128^2:
+ *   3,496 MiB against a 2,344 MiB heap).
+ * - every other backend (cpu, webgl, webgpu, tensorflow): tf.profile's peakBytes. They run the composed ops (no
+ *   fused GELU, LayerNorm or attention kernels), whose tape holds ~5x more, attention maps included; measured on
+ *   cpu at small crops and on wasm with the fused kernels switched off (the same op graph, within 2 % of cpu).
+ *
+ * Measured at commit c38703b (packages/trainer/bench/peak-memory.ts; every configuration, raw output and the estimate
+ * before this fit in packages/trainer/bench/results/peak-memory.md), wasm heap (tf.profile peak) -> estimate, MiB:
+ *
+ *   demo model (Parall-SS K2 L2 C32 T4 M8), batch 4 x 64^2          248 (365) -> 284   (before: 1,249)
+ *     batch 8                                                     478 (724) -> 561
+ *     checkpointBlocks 1 / 2 / 3 / true                   207 / 144 / 120 / 120 -> 234 / 184 / 134 / 134
+ *   cpu-small (K2 L2 C28 T4 M8), batch 2 x 64^2; C56; L4           120 / 220 / 207 -> 129 / 243 / 225
+ *   default model (K4 L6 C60 T6 M8), batch 1 x 128^2            2,344 (3,496) -> 2,590   (before: 12,750)
+ *     checkpointBlocks 12 / true                                1,364 / 398 -> 1,465 / 434
+ *     batch 2, checkpointBlocks 6 / 7                        3,670 / 3,392 -> 4,017 / 3,829
+ *     batch 1 x 256^2, checkpointBlocks true                         1,310 -> 1,620
+ *
+ * Without the fused kernels (tf.profile peak -> estimate): the demo model 1,221 -> 1,565 (cpu at 32^2: 308 -> 393),
+ * checkpointBlocks true 378 -> 497; the default model at 64^2 3,217 / 1,650 / 221 -> 3,962 / 2,049 / 296 (none /
+ * 12 / true), on cpu at 16^2 239 / 151 -> 280 / 160 (none / 12). The estimate lies 6-34 % above every measured peak
+ * (wasm: 7-28 %).
  */
-const CHANNEL_FACTOR = 347;
 /**
- * What @s2cassi/s2-attn's shape-only gradients save on every backend (bias and residual adds, reshapes, concat, window
- * partition and cyclic shift whose tf gradients kept their inputs only for their shapes): measured on wasm with the
- * fused kernels, tf.profile peak in floats per channel, pixel and block, tf gradients -> shape-only: 183 -> 143
- * (C 20, T 2, M 8), 184 -> 153 (C 28, T 4, M 4), 176 -> 136 (the demo model, C 32, T 4, M 8), 180 -> 140 (C 60, T 6).
+ * Floats per pixel, channel and block that a block not checkpointed holds on the wasm heap (fused kernels; no
+ * attention maps kept): 27 (malloc'd ~24; the rest covers the heap's fragmentation and growth step).
  */
-const LEAN_GRADIENT_CHANNEL_SAVING = 36;
+const WASM_TAPE_CHANNEL_FACTOR = 27;
 /**
- * The channel factor on wasm, where @s2cassi/backends runs the fused kernels (GELU, LayerNorm, spatial and spectral
- * window attention; measured savings per channel, pixel and block: GELU 70, LayerNorm + spatial attention 30, spectral
- * attention 26-29) and the shape-only gradients apply. Refitted to the four measurements above (the factor above minus
- * those savings overestimated them by 30-45 %): they need 103-121 per channel with the block and per-pixel terms
- * below; 125 keeps the estimate a little above every one of them.
+ * Floats per pixel, channel and block elsewhere (composed GELU, LayerNorm and attention) and per attention-map
+ * value (T M^2 per pixel and block): 140 and 5 (measured: 119-124 per channel and 3.4 per map value, from the demo
+ * model, the default model and the cpu-small variations C28/C56, T4/T2, M8/M4; the rest is margin).
  */
-const FUSED_WASM_CHANNEL_FACTOR = 125;
-const ATTENTION_MAP_FACTOR = 15;
-const FUSED_ATTENTION_MAP_FACTOR = 1;
-const BLOCK_BASE = 530;
+const TAPE_CHANNEL_FACTOR = 140;
+const TAPE_ATTENTION_MAP_FACTOR = 5;
+/** Floats per pixel and channel a checkpointed block holds (its input, kept by the checkpoint; fitted on both). */
+const CHECKPOINTED_CHANNEL_FACTOR = 2;
+/**
+ * What the backward pass holds beyond the tape at the peak (gradients in flight, a kernel's scratch), as a fraction
+ * of one block's tape (fitted on both).
+ */
+const TRANSIENT_TAPE_FRACTION = 0.2;
+/**
+ * Bytes per parameter: the weights, their gradients and Adam's two moments (4 floats) and the scratch of Adam's
+ * flat update (one more; it shows at small crops: the default model at 16^2 on cpu).
+ */
+const PARAMETER_BYTES = 20;
+/** The wasm heap beyond the step (emscripten's static data and stack; the heap starts at 16 MiB). */
+const WASM_HEAP_BASE_BYTES = 4 * 1024 ** 2;
 
 /** How many of `blocks` blocks a `training.checkpointBlocks` setting checkpoints. */
 export function checkpointedBlocks(setting: boolean | number | undefined, blocks: number): number {
@@ -79,33 +120,32 @@ export function estimateTrainingMemory(
   const { model, data, training } = config;
   const padded = Math.ceil(data.cropSize / model.windowSize) * model.windowSize;
   const pixels = training.batchSize * padded * padded;
-  const fused = backend === 'wasm';
-  const channelFactor = fused ? FUSED_WASM_CHANNEL_FACTOR : CHANNEL_FACTOR - LEAN_GRADIENT_CHANNEL_SAVING;
-  const mapFactor = fused ? FUSED_ATTENTION_MAP_FACTOR : ATTENTION_MAP_FACTOR;
-  const perBlock =
-    channelFactor * model.embeddingDim + mapFactor * model.heads * model.windowSize ** 2 + BLOCK_BASE;
-  // With gradient checkpointing the tape keeps each block's input (and the backward pass holds its
-  // gradient) and one block's intermediates at a time, during its recomputation. 3 C per block: fitted to the
-  // default model's 128 x 128 step on wasm (measured peak 864.5 MiB with every fused kernel and the shape-only
-  // gradients, packages/trainer/bench/step-profile.ts; 2 C per block gave 835 MiB). With n of the blocks
-  // checkpointed (a number), the other blocks keep their intermediates.
+  const wasm = backend === 'wasm';
+  const tape = wasm
+    ? WASM_TAPE_CHANNEL_FACTOR * model.embeddingDim
+    : TAPE_CHANNEL_FACTOR * model.embeddingDim +
+      TAPE_ATTENTION_MAP_FACTOR * model.heads * model.windowSize ** 2;
   const blocks = model.stageCount * model.blocksPerStage;
   const checkpointed = checkpointedBlocks(training.checkpointBlocks, blocks);
-  const blockTerms =
-    checkpointed * 3 * model.embeddingDim +
-    (blocks - checkpointed) * perBlock +
-    (checkpointed > 0 ? perBlock : 0);
+  // Blocks that are not checkpointed keep their tape to the backward pass; checkpointed blocks keep their input,
+  // and the backward pass rebuilds one block's tape at a time (so checkpointing the last block too saves nothing
+  // more: it is rebuilt at once).
+  const kept = Math.max(blocks - checkpointed, 1);
   const perPixel =
-    blockTerms +
+    kept * tape +
+    (blocks - kept) * CHECKPOINTED_CHANNEL_FACTOR * model.embeddingDim +
+    TRANSIENT_TAPE_FRACTION * tape +
     model.stageCount * 4 * model.embeddingDim + // stage convs and residuals
     12 * model.bandCount + // input, heads, loss terms
     4 * model.embeddingDim; // first conv, last conv input
   const activationBytes = 4 * pixels * perPixel;
-  const parameterBytes = 4 * 4 * parameterCount;
+  const parameterBytes = PARAMETER_BYTES * parameterCount;
   const width = data.cropSize + data.shiftStep * (model.bandCount - 1);
   const batchBytes =
     4 * training.batchSize * data.cropSize * (3 * data.cropSize * model.bandCount + width + data.cropSize);
-  const peakBytes = Math.ceil(activationBytes + parameterBytes + batchBytes);
+  const peakBytes = Math.ceil(
+    activationBytes + parameterBytes + batchBytes + (wasm ? WASM_HEAP_BASE_BYTES : 0),
+  );
   const limitBytes = config.memoryLimitBytes ?? (backend === 'wasm' ? WASM_HEAP_LIMIT_BYTES : null);
   const summary = `estimated peak memory per step: ${formatBytes(peakBytes)} (activations ${formatBytes(
     activationBytes,
@@ -118,7 +158,9 @@ export function estimateTrainingMemory(
 }
 
 /**
- * Throws when the estimate exceeds its limit, saying why and what to change.
+ * Throws when the estimate exceeds its limit, saying why and what to change. With the parameter count and the
+ * backend it also names the fewest checkpointed blocks that would fit (`training.checkpointBlocks: n`, or
+ * `true` when only all of them fit), if checkpointing more blocks than now would.
  */
 export function assertMemoryFits(
   estimate: MemoryEstimate,
@@ -128,14 +170,21 @@ export function assertMemoryFits(
 ): void {
   if (estimate.limitBytes === null || estimate.peakBytes <= estimate.limitBytes) return;
   let checkpointHint = '';
-  if (!config.training.checkpointBlocks && parameterCount !== undefined && backend !== undefined) {
-    const withCheckpoints = estimateTrainingMemory(
-      { ...config, training: { ...config.training, checkpointBlocks: true } },
-      parameterCount,
-      backend,
-    );
-    if (withCheckpoints.limitBytes !== null && withCheckpoints.peakBytes <= withCheckpoints.limitBytes) {
-      checkpointHint = `training.checkpointBlocks: true (gradient checkpointing; estimated ${formatBytes(withCheckpoints.peakBytes)}), `;
+  const blocks = config.model.stageCount * config.model.blocksPerStage;
+  const current = checkpointedBlocks(config.training.checkpointBlocks, blocks);
+  if (parameterCount !== undefined && backend !== undefined) {
+    for (let n = current + 1; n <= blocks; n++) {
+      const setting = n === blocks ? true : n;
+      const withCheckpoints = estimateTrainingMemory(
+        { ...config, training: { ...config.training, checkpointBlocks: setting } },
+        parameterCount,
+        backend,
+      );
+      if (withCheckpoints.limitBytes !== null && withCheckpoints.peakBytes <= withCheckpoints.limitBytes) {
+        const which = n === blocks ? 'every block' : `the first ${n} of ${blocks} blocks`;
+        checkpointHint = `training.checkpointBlocks: ${setting} (gradient checkpointing of ${which}; estimated ${formatBytes(withCheckpoints.peakBytes)}), `;
+        break;
+      }
     }
   }
   const ratio = estimate.peakBytes / estimate.limitBytes;
