@@ -75,7 +75,7 @@ const paper: TrainerConfig = {
  * mask-aware schedule) sized for wasm on a 2-core CPU: K=2, L=2, C=28, T=4, M=8 (98k parameters), random
  * 64 x 64 crops of CAVE with random crops of the standard mask, batch 2. Measured here (wasm, 1 thread,
  * machine shared with other work, before @s2cassi/backends' SIMD BatchMatMul): 5.1-6.8 s per step; idle, with
- * it: 0.68 s per step (2.9 samples/s), ~1.7 GiB peak; 24 epochs of 400 samples = 4,800 steps, about
+ * it: 0.68 s per step (2.9 samples/s), ~1.7 GiB peak then (about 120 MiB of wasm heap with the eager backpropagation); 24 epochs of 400 samples = 4,800 steps, about
  * an hour idle (7-9 hours at the old speed under load; checkpoints and resume span sessions).
  * Larger crops or models cost more than they gain here: 96 x 96 crops 22 s/step, L=4 19 s/step.
  */
