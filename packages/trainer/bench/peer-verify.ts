@@ -37,7 +37,7 @@
  * step (after the last round). Nothing in the test suite runs this script or needs Python.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { backendInfo, setupBackend } from '@s2cassi/backends';
@@ -49,22 +49,13 @@ import {
   AdamOptimizer,
   assembleBatch,
   createModel,
-  deepMerge,
   drawBatch,
-  preset,
-  resolveConfig,
-  syntheticSceneSource,
   Trainer,
   type TrainerConfig,
 } from '../src/index';
 import { loadConfiguredMask } from '../src/node';
+import { defaultConfig, demoConfig, flag, option, sceneSource } from './_configs';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const at = args.indexOf(name);
-  return at >= 0 && at + 1 < args.length ? args[at + 1] : fallback;
-};
-const flag = (name: string) => args.includes(name);
 const modelChoice = option('--model', 'both');
 if (!['default', 'demo', 'both'].includes(modelChoice)) {
   throw new Error(`--model: expected default, demo or both, got ${modelChoice}`);
@@ -200,42 +191,6 @@ async function runPeer<T>(peerArgs: string[], coretype = coretypes[0]): Promise<
     throw new Error(`the peer (${python} ${peerScript} ${peerArgs.join(' ')}) failed with exit code ${code}`);
   }
   return { result, ourCpuSeconds: (used.user + used.system) / 1e6 };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Configurations (as bench/step-profile.ts).
-
-function demoConfig(): TrainerConfig {
-  const file = resolve(import.meta.dirname, '../../../apps/demo-model/configs/v3-l1.json');
-  const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  return deepMerge(resolveConfig(raw), { backend: 'wasm', validation: { everyEpochs: 0 } }) as TrainerConfig;
-}
-
-function defaultConfig(): TrainerConfig {
-  return deepMerge(preset('paper'), {
-    backend: 'wasm',
-    data: { cropSize: 128 },
-    training: { batchSize: 1, checkpointBlocks: checkpointSetting() },
-    validation: { everyEpochs: 0 },
-    // The trainer's estimate refuses what does not fit the heap; with --checkpoint the real heap decides.
-    memoryLimitBytes: flag('--checkpoint') ? 64 * 2 ** 30 : undefined,
-  }) as TrainerConfig;
-}
-
-/** --checkpoint N: the default model checkpoints its first N blocks (0: none); default every block (as step-profile.ts). */
-function checkpointSetting(): boolean | number {
-  return flag('--checkpoint') ? Number(option('--checkpoint', '24')) : true;
-}
-
-function sceneSource(config: TrainerConfig) {
-  return syntheticSceneSource({
-    trainScenes: 2,
-    validationScenes: 0,
-    height: Math.max(config.data.cropSize, 128),
-    width: Math.max(config.data.cropSize, 128),
-    bandCount: config.model.bandCount,
-    seed: 1,
-  });
 }
 
 function regionExtent(config: TrainerConfig): number | 'global' {

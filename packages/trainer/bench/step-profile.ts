@@ -28,26 +28,14 @@
  * the step, and that peak per channel, pixel and block in floats (issue 16: "~350 floats per channel per pixel
  * per block").
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { backendInfo, setEagerBackprop, setupBackend } from '@s2cassi/backends';
 import { setFusedKernels, setLeanGradients } from '@s2cassi/s2-attn';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  deepMerge,
-  preset,
-  resolveConfig,
-  syntheticSceneSource,
-  Trainer,
-  type TrainerConfig,
-} from '../src/index';
+import { Trainer, type TrainerConfig } from '../src/index';
 import { loadConfiguredMask } from '../src/node';
+import { defaultConfig, demoConfig, option, sceneSource } from './_configs';
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const at = args.indexOf(name);
-  return at >= 0 ? args[at + 1] : fallback;
-};
 const threads = Number(option('--threads', '2'));
 const steps = Number(option('--steps', '3'));
 const top = Number(option('--top', '25'));
@@ -146,33 +134,6 @@ const profiledGradients = function (this: unknown, f: unknown, ...rest: unknown[
   }
 } as Engine['gradients'];
 
-function demoConfig(): TrainerConfig {
-  const file = resolve(import.meta.dirname, '../../../apps/demo-model/configs/v3-l1.json');
-  const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  const config = resolveConfig(raw);
-  return deepMerge(config, {
-    backend: 'wasm',
-    validation: { everyEpochs: 0 },
-  }) as TrainerConfig;
-}
-
-function defaultConfig(): TrainerConfig {
-  return deepMerge(preset('paper'), {
-    backend: 'wasm',
-    data: { cropSize: 128 },
-    training: { batchSize: 1, checkpointBlocks: checkpointSetting() },
-    validation: { everyEpochs: 0 },
-    // The trainer's estimate refuses what does not fit the heap; here the real heap decides (--checkpoint).
-    memoryLimitBytes: args.includes('--checkpoint') ? 64 * 2 ** 30 : undefined,
-  }) as TrainerConfig;
-}
-
-/** --checkpoint N: checkpoint the first N blocks (0: none); default every block. */
-function checkpointSetting(): boolean | number {
-  if (!args.includes('--checkpoint')) return true;
-  return Number(option('--checkpoint', '24'));
-}
-
 /** Bytes of the wasm heap (it only grows: its size is the high-water mark of the process so far). */
 function wasmHeapBytes(): number | undefined {
   const backend = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
@@ -191,14 +152,7 @@ const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 async function profileConfig(label: string, config: TrainerConfig): Promise<void> {
   const trainer = await Trainer.create({
     config,
-    source: syntheticSceneSource({
-      trainScenes: 2,
-      validationScenes: 0,
-      height: Math.max(config.data.cropSize, 128),
-      width: Math.max(config.data.cropSize, 128),
-      bandCount: config.model.bandCount,
-      seed: 1,
-    }),
+    source: sceneSource(config),
     mask: await loadConfiguredMask(config),
   });
   const { model, training, data } = config;
