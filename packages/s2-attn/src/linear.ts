@@ -77,8 +77,8 @@ export class Linear extends Module {
 }
 
 /**
- * x W + b in one kernel (tfjs's _FusedMatMul: on wasm XNNPACK's fully-connected operator adds the bias as it
- * writes the product, one pass over the output fewer than matMul then add), with our own gradient: dx = dy W^T,
+ * x W + b in one kernel (tfjs's _FusedMatMul: on wasm @s2cassi/backends' SIMD matrix kernel starts each output row
+ * from the bias, one pass over the output fewer than matMul then add), with our own gradient: dx = dy W^T,
  * dW = x^T dy, db = the column sums of dy. The tape keeps x and W only (tf.fused.matMul's own gradient also keeps
  * the output, and leaks backend data on wasm in tfjs 4.22: 4 data ids per call; so the kernel is called
  * directly). Values differ from matMul then add by float32 rounding only (the bias is added first, not last).

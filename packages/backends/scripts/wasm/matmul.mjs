@@ -8,6 +8,9 @@
 //   pointers and strides in bytes, k >= 1.
 // gemm(a, b, c, m, k, n, sRow, sCol): one product of matmul with A's element (r, p) at a + r * sRow + p * sCol (a
 //   block of rows of a larger product, per thread).
+// gemmBias(a, b, c, m, k, n, sRow, sCol, bias): gemm plus the n floats at bias added to every row of C (C starts as
+//   the bias, the product is accumulated onto it): _FusedMatMul, src/wasm/kernels/fused-mat-mul.ts.
+// The micro-kernels start their accumulators from zero, from C (later passes of the k-blocking) or from a bias row.
 // Blocking: passes of at most 128 steps of p (the slices of A and B stay in cache; later passes add to C),
 // each over 4 rows x 8 columns (8 f32x4 accumulators), then 1 x 8, 4 x 4, 1 x 4, and 4 x r / 1 x r for the
 // last r = n mod 4 columns (partial vector loads and lane stores). The relaxed-SIMD build accumulates with
@@ -34,7 +37,7 @@ function kernel(rows, width, relaxed) {
   const init = [];
   for (let r = 0; r < rows; r++) {
     const row =
-      r === 0 ? '(local.get $c)' : `(i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const ${r})))`;
+      r === 0 ? '(local.get $init)' : `(i32.add (local.get $init) (i32.mul (local.get $ldi) (i32.const ${r})))`;
     for (let v = 0; v < vectors; v++) {
       const ptr = v === 0 ? row : `(i32.add ${row} (i32.const ${16 * v}))`;
       init.push(`(local.set $acc${r}_${v} ${partialLoad(lanes, ptr)})`);
@@ -69,7 +72,7 @@ function kernel(rows, width, relaxed) {
     if (r < rows - 1) body.push('(local.set $c (i32.add (local.get $c) (local.get $ldc)))');
   }
   return `  (func $k${rows}x${width} (param $a i32) (param $b i32) (param $c i32) (param $k i32) (param $ldb i32)
-      (param $ldc i32) (param $sRow i32) (param $sCol i32) (param $acc i32)
+      (param $ldc i32) (param $sRow i32) (param $sCol i32) (param $acc i32) (param $init i32) (param $ldi i32)
     (local $p i32) (local $s v128)
     ${locals.join(' ')}
     ${body.join('\n    ')})`;
@@ -81,7 +84,9 @@ function rowsLoop(width) {
           (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $sRow)))
           (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2)))
           (i32.add (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $ldc))) (i32.shl (local.get $j) (i32.const 2)))
-          (local.get $k) (local.get $ldb) (local.get $ldc) (local.get $sRow) (local.get $sCol) (local.get $acc))`;
+          (local.get $k) (local.get $ldb) (local.get $ldc) (local.get $sRow) (local.get $sCol) (local.get $acc)
+          (i32.add (i32.add (local.get $init) (i32.mul (local.get $i) (local.get $ldi))) (i32.shl (local.get $j) (i32.const 2)))
+          (local.get $ldi))`;
   return `
       (local.set $i (i32.const 0))
       (block $R4done (loop $R4
@@ -107,9 +112,11 @@ export function matmulText(relaxed) {
   const kernels = [];
   for (const width of [8, 4, 3, 2, 1]) for (const rows of [4, 1]) kernels.push(kernel(rows, width, relaxed));
   return `${kernels.join('\n')}
-  ;; One pass over C for k steps of p (acc: add to C instead of overwriting it).
+  ;; One pass over C for k steps of p (acc: start from the m x n values at $init, rows $ldi bytes apart, instead of
+  ;; zero: C itself, or with $ldi = 0 one row repeated, a bias).
   (func $pass (param $a i32) (param $b i32) (param $c i32) (param $m i32) (param $k i32) (param $n i32)
-      (param $sRow i32) (param $sCol i32) (param $ldb i32) (param $ldc i32) (param $acc i32)
+      (param $sRow i32) (param $sCol i32) (param $ldb i32) (param $ldc i32) (param $acc i32) (param $init i32)
+      (param $ldi i32)
     (local $i i32) (local $j i32)
     (local.set $j (i32.const 0))
     (block $C8done (loop $C8
@@ -126,6 +133,14 @@ export function matmulText(relaxed) {
   ;; apart, C's rows $ldc bytes apart (the fused attention kernels read heads in place).
   (func $gemmStrided (param $a i32) (param $b i32) (param $c i32) (param $m i32) (param $k i32) (param $n i32)
       (param $sRow i32) (param $sCol i32) (param $ldb i32) (param $ldc i32) (param $acc i32)
+    (call $gemmInit (local.get $a) (local.get $b) (local.get $c) (local.get $m) (local.get $k) (local.get $n)
+      (local.get $sRow) (local.get $sCol) (local.get $ldb) (local.get $ldc) (local.get $acc) (local.get $c)
+      (local.get $ldc)))
+  ;; $gemmStrided whose first pass starts, when acc is set, from the values at $init (rows $ldi bytes apart)
+  ;; instead of C's: C = INIT + A B; later passes add to C.
+  (func $gemmInit (param $a i32) (param $b i32) (param $c i32) (param $m i32) (param $k i32) (param $n i32)
+      (param $sRow i32) (param $sCol i32) (param $ldb i32) (param $ldc i32) (param $acc i32) (param $init i32)
+      (param $ldi i32)
     (local $p i32) (local $kk i32)
     (block $done (loop $P
       (br_if $done (i32.ge_u (local.get $p) (local.get $k)))
@@ -136,7 +151,10 @@ export function matmulText(relaxed) {
         (i32.add (local.get $b) (i32.mul (local.get $p) (local.get $ldb)))
         (local.get $c) (local.get $m) (local.get $kk) (local.get $n) (local.get $sRow) (local.get $sCol)
         (local.get $ldb) (local.get $ldc)
-        (i32.or (local.get $acc) (i32.ne (local.get $p) (i32.const 0))))
+        (i32.or (local.get $acc) (i32.ne (local.get $p) (i32.const 0)))
+        (local.get $init) (local.get $ldi))
+      (local.set $init (local.get $c))
+      (local.set $ldi (local.get $ldc))
       (local.set $p (i32.add (local.get $p) (local.get $kk)))
       (br $P))))
   ;; One matrix product C = A B in passes of at most ${KC} steps of p (B and C row-major with n columns).
@@ -145,6 +163,12 @@ export function matmulText(relaxed) {
     (call $gemmStrided (local.get $a) (local.get $b) (local.get $c) (local.get $m) (local.get $k) (local.get $n)
       (local.get $sRow) (local.get $sCol) (i32.shl (local.get $n) (i32.const 2)) (i32.shl (local.get $n) (i32.const 2))
       (i32.const 0)))
+  ;; gemm with a bias: C = 1 bias + A B (bias = n floats; the first pass's accumulators start from it).
+  (func (export "gemmBias") (param $a i32) (param $b i32) (param $c i32) (param $m i32) (param $k i32) (param $n i32)
+      (param $sRow i32) (param $sCol i32) (param $bias i32)
+    (call $gemmInit (local.get $a) (local.get $b) (local.get $c) (local.get $m) (local.get $k) (local.get $n)
+      (local.get $sRow) (local.get $sCol) (i32.shl (local.get $n) (i32.const 2)) (i32.shl (local.get $n) (i32.const 2))
+      (i32.const 1) (local.get $bias) (i32.const 0)))
   (func (export "matmul") (param $a i32) (param $b i32) (param $c i32) (param $batch i32)
         (param $m i32) (param $k i32) (param $n i32) (param $strideA i32) (param $strideB i32)
         (param $transposeA i32)

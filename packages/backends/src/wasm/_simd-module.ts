@@ -35,6 +35,17 @@ export interface SimdExports {
     j1: number,
   ): void;
   gemm(a: number, b: number, c: number, m: number, k: number, n: number, sRow: number, sCol: number): void;
+  gemmBias(
+    a: number,
+    b: number,
+    c: number,
+    m: number,
+    k: number,
+    n: number,
+    sRow: number,
+    sCol: number,
+    bias: number,
+  ): void;
   sumRows(x: number, y: number, outer: number, rows: number, cols: number): void;
   layerNorm(
     x: number,
@@ -78,6 +89,7 @@ export const SIMD_FUNCTIONS = [
   'attnBwd',
   'spectralFwd',
   'spectralBwd',
+  'gemmBias',
 ] as const;
 export type SimdFunctionName = (typeof SIMD_FUNCTIONS)[number];
 

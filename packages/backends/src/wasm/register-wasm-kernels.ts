@@ -9,6 +9,7 @@ import { depthwiseConv2dNativeBackpropFilterKernel } from './kernels/depthwise-c
 import { depthwiseConv2dNativeBackpropInputKernel } from './kernels/depthwise-conv2d-native-backprop-input';
 import { erfKernel } from './kernels/erf';
 import { expKernel } from './kernels/exp';
+import { fusedMatMulKernel } from './kernels/fused-mat-mul';
 import { geluGradient, geluKernel } from './kernels/gelu';
 import { geluGradKernel } from './kernels/gelu-grad';
 import { identityKernel } from './kernels/identity';
@@ -47,6 +48,7 @@ const SIMD_KERNELS: tf.KernelConfig[] = [
   sliceKernel,
   splitVKernel,
   concatKernel,
+  fusedMatMulKernel,
 ];
 
 /** This package's fused kernels (a protocol with @s2cassi/s2-attn, which asks for them by name) and their gradients. */
@@ -78,7 +80,7 @@ export const WASM_FUSED_KERNELS: readonly string[] = FUSED_KERNELS.map((k) => k.
  * Registers every wasm kernel of this package, for backend `'wasm'`: the training kernels tfjs-backend-wasm 4.22
  * lacks (Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter/Input, UnsortedSegmentSum), its slow
  * Conv2DBackpropInput and copying Identity replaced, and, once `@tensorflow/tfjs-backend-wasm` is imported, its
- * BatchMatMul, Erf, Exp, Transpose, Sum, Slice, SplitV and Concat replaced with faster SIMD ones plus this package's
+ * BatchMatMul, _FusedMatMul, Erf, Exp, Transpose, Sum, Slice, SplitV and Concat replaced with faster SIMD ones plus this package's
  * fused kernels (exact GELU, LayerNorm, spatial and spectral window attention, each with its gradient). The
  * training kernels are composed from wasm kernels (Conv2D, DepthwiseConv2dNative, Transpose, Reverse, PadV2, Slice,
  * Sum, Reshape); the others run the WebAssembly SIMD module of this package in tfjs's own memory.
@@ -105,7 +107,7 @@ export function registerWasmTrainingKernels(): void {
 }
 
 /**
- * Replaces tfjs-backend-wasm's Erf, Exp, Transpose, Sum, Slice, SplitV and Concat with the SIMD ones and adds the
+ * Replaces tfjs-backend-wasm's Erf, Exp, Transpose, Sum, Slice, SplitV, Concat and _FusedMatMul with the SIMD ones and adds the
  * fused kernels with their gradients (idempotent). {@link registerWasmKernels} calls it once tfjs-backend-wasm is
  * imported; exported for tests (not by the package).
  */
@@ -115,7 +117,7 @@ export function registerSimdKernels(): void {
 }
 
 /**
- * Puts tfjs-backend-wasm's own Erf, Exp, Transpose, Sum, Slice, SplitV and Concat back and removes the fused
+ * Puts tfjs-backend-wasm's own Erf, Exp, Transpose, Sum, Slice, SplitV, Concat and _FusedMatMul back and removes the fused
  * kernels (their gradient configs stay; without the kernels nothing runs them). For comparisons, e.g. libm's erf to
  * the last bit; exported for tests and benchmarks (not by the package). {@link registerSimdKernels} undoes it.
  */

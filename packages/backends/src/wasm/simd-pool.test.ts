@@ -106,6 +106,21 @@ describe('SIMD worker pool (Node worker threads on a shared memory)', () => {
       ]),
     );
     expect(Array.from(heap.subarray(c2, c2 + m * n))).toEqual(Array.from(heap.subarray(c1, c1 + m * n)));
+    // gemmBias by blocks of rows (A not transposed) equals one call, and a float64 loop of A B + bias
+    const bias = 68000;
+    heap.set(uniformArray(n, 34, -2, 2), bias);
+    simdOn(memory).gemmBias(a * 4, b * 4, c1 * 4, m, k, n, k * 4, 4, bias * 4);
+    pool.run(
+      'gemmBias',
+      splitRange(m, 3, 4).map(([i0, i1]) => [(a + i0 * k) * 4, b * 4, (c2 + i0 * n) * 4, i1 - i0, k, n, k * 4, 4, bias * 4]),
+    );
+    expect(Array.from(heap.subarray(c2, c2 + m * n))).toEqual(Array.from(heap.subarray(c1, c1 + m * n)));
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let sum = heap[bias + j];
+        for (let p = 0; p < k; p++) sum += heap[a + i * k + p] * heap[b + p * n + j];
+        expect(Math.abs(heap[c1 + i * n + j] - sum)).toBeLessThan(1e-5);
+      }
   });
 
   it('splits the fused LayerNorm gradient and attention backward by rows / windows with per-thread partial sums', () => {

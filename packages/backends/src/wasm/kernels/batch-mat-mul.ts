@@ -18,26 +18,22 @@ type KernelArgs = Parameters<tf.KernelFunc>[0];
  * Why this exists: tfjs-backend-wasm 4.22 sends a BatchMatMul to XNNPACK only when both operands have batch 1
  * and neither is transposed; everything else (every attention product, and the gradients of every linear
  * layer, which are transposed products) runs a scalar triple loop at ~0.7 GMAC/s, 5-15x slower than the
- * XNNPACK path. This kernel replaces BatchMatMul on wasm:
- * - batch 1 on both sides and A not transposed (the forward pass and the input gradient of a linear layer):
- *   transposes B explicitly (tfjs's Transpose kernel) and hands the untransposed product to the original
- *   kernel, i.e. to XNNPACK;
- * - otherwise (attention products, weight gradients X^T dY): transposes B explicitly if asked and runs a
- *   register-blocked, k-blocked WebAssembly SIMD kernel that reads A transposed in place
- *   (scripts/wasm/matmul.mjs) over the batch, in place in tfjs's own memory where tfjs exposes it, or
- *   through a private memory (copy in, copy out) where it does not.
+ * XNNPACK path. This kernel replaces BatchMatMul on wasm with a register-blocked, k-blocked WebAssembly SIMD
+ * kernel (scripts/wasm/matmul.mjs) that reads A transposed in place (B transposed explicitly if asked, by tfjs's
+ * Transpose kernel), over the batch, in place in tfjs's own memory where tfjs exposes it, or through a private
+ * memory (copy in, copy out) where it does not. It also takes the products XNNPACK ran (a linear layer's forward
+ * pass and input gradient): on the tall, narrow products of the S2 model's linear layers it is as fast or faster
+ * (bench/wasm-matmul.ts), and faster still where the engine has relaxed SIMD's fused multiply-add.
  * Batch broadcasting: equal batches, or a batch of 1 on either side; anything else, non-float32 operands and
  * empty products go to the original kernel unchanged.
  */
-
-type MatmulFn = SimdExports['matmul'];
 
 /** How the SIMD kernel reaches tensor data: in place in tfjs's memory, or through a copy. */
 export type WasmMatmulMode = 'in-place' | 'copy';
 
 interface Runner {
   mode: WasmMatmulMode;
-  matmul: MatmulFn;
+  kernels: SimdExports;
   /** Copy mode only: the private memory. */
   memory?: WebAssembly.Memory;
 }
@@ -58,10 +54,10 @@ function runnerFor(backend: WasmBackendLike): Runner {
   const memory = forcedMode === 'copy' ? undefined : tfjsMemory(backend.wasm);
   let runner: Runner;
   if (memory != null) {
-    runner = { mode: 'in-place', matmul: simdOn(memory).matmul };
+    runner = { mode: 'in-place', kernels: simdOn(memory) };
   } else {
     const own = new WebAssembly.Memory({ initial: 1 });
-    runner = { mode: 'copy', matmul: simdOn(own).matmul, memory: own };
+    runner = { mode: 'copy', kernels: simdOn(own), memory: own };
   }
   cache[key] = runner;
   return runner;
@@ -122,35 +118,51 @@ function batchMatMul(args: KernelArgs): Info {
   if (!broadcastOk || m * n * k === 0) return fallback();
 
   const ops = new WasmOps(backend);
-  const outShape = [...outer, m, n];
-  if (batchA === 1 && batchB === 1 && !transposeA) {
-    // XNNPACK's fully-connected path: untransposed operands of batch 1 (B transposed explicitly).
-    if (!transposeB) return fallback();
-    const a2 = ops.reshape(a, [m, k]);
-    const b2 = ops.transpose(ops.reshape(b, [n, k]), [1, 0]);
-    const out2 = (original as tf.KernelFunc)({
-      inputs: { a: a2, b: b2 },
-      attrs: { transposeA: false, transposeB: false },
-      backend,
-    }) as Info;
-    const out = ops.run(tf.Reshape, { x: out2 }, { shape: outShape });
-    backend.disposeData(out2.dataId);
-    ops.dispose(out);
-    return out;
-  }
-
-  const runner = runnerFor(backend);
   // The SIMD kernel reads A transposed in place; B must be row-major [k, n].
   const b3 = transposeB ? ops.transpose(ops.reshape(b, [batchB, n, k]), [0, 2, 1]) : b;
-  const out = backend.makeOutput(outShape, 'float32');
+  const out = backend.makeOutput([...outer, m, n], 'float32');
+  runProduct(backend, { a, b: b3, out, batchA, batchB, m, k, n, transposeA });
+  ops.dispose(out);
+  return out;
+}
+
+/** One (batched) product for {@link runProduct}: out = op(a) b, b row-major [k, n] per batch index. */
+export interface Product {
+  a: Info;
+  b: Info;
+  out: Info;
+  batchA: number;
+  batchB: number;
+  m: number;
+  k: number;
+  n: number;
+  transposeA: boolean;
+  /** n floats added to every row of out (batch 1 on both sides only). */
+  bias?: Info;
+}
+
+/**
+ * Runs a product on the SIMD kernel: whole products per thread when the batch covers the pool, else blocks of
+ * rows of each product per thread; through the private memory where tfjs does not expose its own (no bias there).
+ */
+export function runProduct(backend: WasmBackendLike, product: Product): void {
+  const { a, b, out, batchA, batchB, m, k, n, transposeA, bias } = product;
+  const batch = Math.max(batchA, batchB);
+  const runner = runnerFor(backend);
   const strideA = batchA === 1 ? 0 : m * k * 4;
   const strideB = batchB === 1 ? 0 : k * n * 4;
   const tA = transposeA ? 1 : 0;
+  if (bias != null && (batch !== 1 || runner.mode !== 'in-place'))
+    throw new Error('runProduct: a bias needs batch 1 and the in-place mode');
   if (runner.mode === 'in-place') {
-    const [pa, pb, pc] = [a, b3, out].map((t) => offsetOf(backend, t, tf.BatchMatMul));
+    const [pa, pb, pc] = [a, b, out].map((t) => offsetOf(backend, t, tf.BatchMatMul));
+    const pbias = bias == null ? 0 : offsetOf(backend, bias, tf.BatchMatMul);
     const pool = batch * m * k * n >= PARALLEL_MIN_MACS ? simdPoolFor(backend.wasm) : undefined;
+    const sRow = transposeA ? 4 : k * 4;
+    const sCol = transposeA ? m * 4 : 4;
     if (pool == null) {
-      runner.matmul(pa, pb, pc, batch, m, k, n, strideA, strideB, tA);
+      if (bias != null) runner.kernels.gemmBias(pa, pb, pc, m, k, n, sRow, sCol, pbias);
+      else runner.kernels.matmul(pa, pb, pc, batch, m, k, n, strideA, strideB, tA);
     } else if (batch >= pool.threads) {
       // whole products per thread
       const parts = splitRange(batch, pool.threads).map(([t0, t1]) => [
@@ -168,8 +180,6 @@ function batchMatMul(args: KernelArgs): Info {
       pool.run('matmul', parts);
     } else {
       // blocks of rows of each product per thread
-      const sRow = transposeA ? 4 : k * 4;
-      const sCol = transposeA ? m * 4 : 4;
       for (let t = 0; t < batch; t++) {
         const parts = splitRange(m, pool.threads, 4).map(([i0, i1]) => [
           pa + t * strideA + i0 * sRow,
@@ -180,8 +190,9 @@ function batchMatMul(args: KernelArgs): Info {
           n,
           sRow,
           sCol,
+          ...(bias == null ? [] : [pbias]),
         ]);
-        pool.run('gemm', parts);
+        pool.run(bias == null ? 'gemm' : 'gemmBias', parts);
       }
     }
   } else {
@@ -194,15 +205,13 @@ function batchMatMul(args: KernelArgs): Info {
     const own = new Float32Array(memory.buffer);
     const heap = backend.wasm.HEAPF32;
     const pa = offsetOf(backend, a, tf.BatchMatMul) / 4;
-    const pb = offsetOf(backend, b3, tf.BatchMatMul) / 4;
+    const pb = offsetOf(backend, b, tf.BatchMatMul) / 4;
     own.set(heap.subarray(pa, pa + sizeA), 0);
     own.set(heap.subarray(pb, pb + sizeB), sizeA);
-    runner.matmul(0, sizeA * 4, (sizeA + sizeB) * 4, batch, m, k, n, strideA, strideB, tA);
+    runner.kernels.matmul(0, sizeA * 4, (sizeA + sizeB) * 4, batch, m, k, n, strideA, strideB, tA);
     const pc = offsetOf(backend, out, tf.BatchMatMul) / 4;
     backend.wasm.HEAPF32.set(own.subarray(sizeA + sizeB, sizeA + sizeB + sizeC), pc);
   }
-  ops.dispose(out);
-  return out;
 }
 
 /**
