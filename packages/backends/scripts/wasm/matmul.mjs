@@ -37,7 +37,9 @@ function kernel(rows, width, relaxed) {
   const init = [];
   for (let r = 0; r < rows; r++) {
     const row =
-      r === 0 ? '(local.get $init)' : `(i32.add (local.get $init) (i32.mul (local.get $ldi) (i32.const ${r})))`;
+      r === 0
+        ? '(local.get $init)'
+        : `(i32.add (local.get $init) (i32.mul (local.get $ldi) (i32.const ${r})))`;
     for (let v = 0; v < vectors; v++) {
       const ptr = v === 0 ? row : `(i32.add ${row} (i32.const ${16 * v}))`;
       init.push(`(local.set $acc${r}_${v} ${partialLoad(lanes, ptr)})`);

@@ -40,7 +40,16 @@ describe('registerWasmKernels', () => {
   });
 
   it('replaces Erf, Exp, Transpose, Sum, Slice, SplitV, Concat and _FusedMatMul', () => {
-    expect(WASM_SIMD_KERNELS).toEqual(['Erf', 'Exp', 'Transpose', 'Sum', 'Slice', 'SplitV', 'Concat', '_FusedMatMul']);
+    expect(WASM_SIMD_KERNELS).toEqual([
+      'Erf',
+      'Exp',
+      'Transpose',
+      'Sum',
+      'Slice',
+      'SplitV',
+      'Concat',
+      '_FusedMatMul',
+    ]);
     for (const name of WASM_SIMD_KERNELS)
       expect(tf.getKernel(name, 'wasm')?.kernelFunc.name.toLowerCase()).toBe(name.toLowerCase());
   });

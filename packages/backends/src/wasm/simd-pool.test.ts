@@ -112,7 +112,17 @@ describe('SIMD worker pool (Node worker threads on a shared memory)', () => {
     simdOn(memory).gemmBias(a * 4, b * 4, c1 * 4, m, k, n, k * 4, 4, bias * 4);
     pool.run(
       'gemmBias',
-      splitRange(m, 3, 4).map(([i0, i1]) => [(a + i0 * k) * 4, b * 4, (c2 + i0 * n) * 4, i1 - i0, k, n, k * 4, 4, bias * 4]),
+      splitRange(m, 3, 4).map(([i0, i1]) => [
+        (a + i0 * k) * 4,
+        b * 4,
+        (c2 + i0 * n) * 4,
+        i1 - i0,
+        k,
+        n,
+        k * 4,
+        4,
+        bias * 4,
+      ]),
     );
     expect(Array.from(heap.subarray(c2, c2 + m * n))).toEqual(Array.from(heap.subarray(c1, c1 + m * n)));
     for (let i = 0; i < m; i++)

@@ -43,9 +43,12 @@ async function run(
   const result = await expectNoLeaks(async () => {
     const inputs: Record<string, tf.Tensor> = { a: tf.tensor(x, xShape), b: tf.tensor(w, wShape) };
     if (bias != null && biasShape != null) inputs.bias = tf.tensor(bias, biasShape);
-    const out = tf
-      .engine()
-      .runKernel(tf._FusedMatMul, inputs, { transposeA: false, transposeB: false, activation: 'linear', ...attrs }) as tf.Tensor;
+    const out = tf.engine().runKernel(tf._FusedMatMul, inputs, {
+      transposeA: false,
+      transposeB: false,
+      activation: 'linear',
+      ...attrs,
+    }) as tf.Tensor;
     const values = { values: await out.data(), shape: out.shape };
     tf.dispose([...Object.values(inputs), out]);
     return values;
@@ -116,7 +119,8 @@ describe('wasm _FusedMatMul (SIMD kernel, bias first)', () => {
       expect(kernelName()).not.toBe('_fusedMatMul');
       const theirs = await run([1, 300, 24], [1, 24, 40], [40]);
       let worst = 0;
-      for (let i = 0; i < ours.values.length; i++) worst = Math.max(worst, Math.abs(ours.values[i] - theirs.values[i]));
+      for (let i = 0; i < ours.values.length; i++)
+        worst = Math.max(worst, Math.abs(ours.values[i] - theirs.values[i]));
       expect(worst).toBeLessThan(1e-5);
     } finally {
       registerSimdKernels();

@@ -45,7 +45,8 @@ function _fusedMatMul(args: KernelArgs): Info {
     outerA.every((d) => d === 1) &&
     outerB.every((d) => d === 1) &&
     (transposeB ? b.shape[rb - 1] : b.shape[rb - 2]) === k &&
-    (bias == null || (bias.dtype === 'float32' && tf.util.sizeFromShape(bias.shape) === n && bias.shape.at(-1) === n)) &&
+    (bias == null ||
+      (bias.dtype === 'float32' && tf.util.sizeFromShape(bias.shape) === n && bias.shape.at(-1) === n)) &&
     a.shape[ra - 2] * k * n > 0 &&
     wasmMatmulMode(backend as unknown as tf.KernelBackend) === 'in-place';
   if (!covered) return fallback(tf._FusedMatMul, args);
