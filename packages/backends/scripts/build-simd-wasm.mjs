@@ -78,7 +78,7 @@ function engineHasRelaxedSimd() {
   return WebAssembly.validate(buffer);
 }
 /** The functions that stay calls: the matrix micro-kernels and passes (big, with loops, called once per block). */
-const NOT_INLINED = ['k*', 'pass', 'gemmInit', 'gemm'];
+const NOT_INLINED = ['k*', 'pass', 'panel', 'gemmInit', 'gemm'];
 
 /**
  * Inlines the vector helpers ($exp4, $erf4, $phi4, $gelu4, $geluGrad4) into their callers with Binaryen. V8 (Node

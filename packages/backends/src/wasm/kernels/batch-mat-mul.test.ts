@@ -85,6 +85,9 @@ const CASES: Array<[number[], number[], boolean, boolean]> = [
   [[2, 5, 260], [2, 260, 11], false, false],
   [[700, 6], [700, 10], true, false],
   [[700, 7], [3, 700], true, true],
+  // m > 128: several row panels per pass (the last one partial and not a multiple of 4), with k-blocking too
+  [[301, 9], [9, 13], false, false],
+  [[261, 140], [11, 140], false, true],
 ];
 
 describe('wasm BatchMatMul (SIMD kernel)', () => {
