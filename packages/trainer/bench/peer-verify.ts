@@ -10,8 +10,8 @@
  *       [--openblas-coretype auto|SkylakeX|Haswell|auto,SkylakeX] [--checkpoint N] [--keep]
  *
  * Per model (the configurations of bench/step-profile.ts: demo = apps/demo-model/configs/v3-l1.json, batch
- * 4 x 64^2, L1; default = the paper preset at batch 1 x 128^2 with training.checkpointBlocks, L_ME at step 0;
- * `--checkpoint N` checkpoints only its first N blocks, 0 none):
+ * 4 x 64^2, L1; default = the paper preset at batch 1 x 128^2 without checkpointing, L_ME at step 0;
+ * `--checkpoint N` checkpoints its first N blocks, 24 all):
  * 1. check: builds the model (createModel, the trainer's seeded initialisation) and one fixed batch (synthetic
  *    scenes, the standard mask, noise-free measurement, the configured network input), writes the weights
  *    (encodeModelWeights), the batch, our outputs, loss values (L1, L_ME, L_MA) and gradients to a temporary

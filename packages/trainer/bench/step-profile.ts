@@ -19,7 +19,8 @@
  *
  * Configurations (synthetic 28-band scenes, the standard mask, the trainer's real step):
  * - demo: apps/demo-model/configs/v3-l1.json's model and batch (Parall-SS K2 L2 C32 T4 M8, batch 4 x 64^2, L1).
- * - default: the paper model (K4 L6 C60 T6 M8) at batch 1 x 128^2 with training.checkpointBlocks.
+ * - default: the paper model (K4 L6 C60 T6 M8) at batch 1 x 128^2, no checkpointing (`--checkpoint N`: the first N
+ *   blocks).
  *
  * Timing: `--steps` timed steps after one warm-up (wall time and process CPU time, min and median), then one
  * step under tf.profile (kernel times are wall times of each kernel call; a profiled step is slower than an
