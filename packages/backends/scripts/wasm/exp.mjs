@@ -38,5 +38,19 @@ export function expText() {
     ;; beyond the range: +Infinity above, 0 below (no subnormal results)
     (local.set $e (v128.bitselect ${f4('inf')} (local.get $e) (f32x4.gt (local.get $v) ${f4(EXP_HI)})))
     (v128.bitselect ${f4(0)} (local.get $e) (f32x4.lt (local.get $v) ${f4(EXP_LO)})))
+  ;; exp for a softmax's x - rowmax (x <= 0, or slightly above from rounding; NaN stays NaN): $exp4 without its
+  ;; upper clamp and +Infinity (x never overflows) and with 2^n as one factor (n >= -126 after the lower clamp);
+  ;; 0 below ${EXP_LO} like $exp4. Used by the attention kernels' softmax.
+  (func $softmaxExp4 (param $v v128) (result v128)
+    (local $z v128) (local $n v128) (local $r v128) (local $e v128)
+    (local.set $z (f32x4.pmax (local.get $v) ${f4(EXP_LO)}))
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $z) ${f4('1.44269504088896341')})))
+    (local.set $r (f32x4.sub (f32x4.sub (local.get $z) (f32x4.mul (local.get $n) ${f4('0.693359375')}))
+      (f32x4.mul (local.get $n) ${f4('-2.12194440e-4')})))
+    (local.set $e (f32x4.add (f32x4.add
+      (f32x4.mul ${horner('(local.get $r)', EXP_P)} (f32x4.mul (local.get $r) (local.get $r)))
+      (local.get $r)) ${f4(1)}))
+    (local.set $e (f32x4.mul (local.get $e) ${pow2('(i32x4.trunc_sat_f32x4_s (local.get $n))')}))
+    (v128.bitselect ${f4(0)} (local.get $e) (f32x4.lt (local.get $v) ${f4(EXP_LO)})))
 ${elementwiseExport('exp', '$exp4')}`;
 }

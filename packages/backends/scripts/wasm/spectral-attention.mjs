@@ -114,7 +114,7 @@ export function spectralText() {
           'E',
           get('Ch'),
           (at) =>
-            `${set('e', `(call $exp4 (f32x4.sub ${vload(at(get('arow')))} ${vv('vmx')}))`)} ${vstore(at(get('arow')), vv('e'))} ${set('vsm', `(f32x4.add ${vv('vsm')} ${vv('e')})`)}`,
+            `${set('e', `(call $softmaxExp4 (f32x4.sub ${vload(at(get('arow')))} ${vv('vmx')}))`)} ${vstore(at(get('arow')), vv('e'))} ${set('vsm', `(f32x4.add ${vv('vsm')} ${vv('e')})`)}`,
           (at) =>
             `${set('fe', expScalar(`(f32.sub ${fload(at(get('arow')))} ${vv('mx')})`))} ${fstore(at(get('arow')), vv('fe'))} ${set('sm', `(f32.add ${vv('sm')} ${vv('fe')})`)}`,
         )}
@@ -176,7 +176,7 @@ export function spectralText() {
           'B',
           get('Ch'),
           (at) =>
-            `${set('p', `(f32x4.mul (call $exp4 (f32x4.sub ${logitV(at)} ${vv('vmx')})) ${vv('vinv')})`)} ${vstore(at(get('arow')), vv('p'))}
+            `${set('p', `(f32x4.mul (call $softmaxExp4 (f32x4.sub ${logitV(at)} ${vv('vmx')})) ${vv('vinv')})`)} ${vstore(at(get('arow')), vv('p'))}
           ${set('vdelta', `(f32x4.add ${vv('vdelta')} (f32x4.mul ${vv('p')} ${vload(at(get('drow')))}))`)}`,
           (at) =>
             `${set('fp', `(f32.mul ${expScalar(`(f32.sub ${logitS(at)} ${vv('mx')})`)} ${vv('inv')})`)} ${fstore(at(get('arow')), vv('fp'))}

@@ -138,7 +138,7 @@ export function attentionText() {
           'E',
           get('P'),
           (at) =>
-            `${set('e', `(call $exp4 (f32x4.sub ${vload(at(get('row')))} ${vv('vmx')}))`)} ${vstore(at(get('row')), vv('e'))} ${set('vsm', `(f32x4.add ${vv('vsm')} ${vv('e')})`)}`,
+            `${set('e', `(call $softmaxExp4 (f32x4.sub ${vload(at(get('row')))} ${vv('vmx')}))`)} ${vstore(at(get('row')), vv('e'))} ${set('vsm', `(f32x4.add ${vv('vsm')} ${vv('e')})`)}`,
           (at) =>
             `${set('fe', expScalar(`(f32.sub ${fload(at(get('row')))} ${vv('mx')})`))} ${fstore(at(get('row')), vv('fe'))} ${set('sm', `(f32.add ${vv('sm')} ${vv('fe')})`)}`,
         )}
@@ -185,7 +185,7 @@ export function attentionText() {
             label,
             get('P'),
             (at) =>
-              `${set('p', `(f32x4.mul (call $exp4 (f32x4.sub ${l.v(at)} ${vv('vmx')})) ${vv('vinv')})`)} ${vstore(at(get('buf')), vv('p'))}
+              `${set('p', `(f32x4.mul (call $softmaxExp4 (f32x4.sub ${l.v(at)} ${vv('vmx')})) ${vv('vinv')})`)} ${vstore(at(get('buf')), vv('p'))}
           ${set('vdelta', `(f32x4.add ${vv('vdelta')} (f32x4.mul ${vv('p')} ${vload(at(get('drow')))}))`)}`,
             (at) =>
               `${set('fp', `(f32.mul ${expScalar(`(f32.sub ${l.s(at)} ${vv('mx')})`)} ${vv('inv')})`)} ${fstore(at(get('buf')), vv('fp'))}
