@@ -1,6 +1,6 @@
 // exp(x, y, count): y[i] = exp(x[i]) by Cephes expf (about 1 float32 step); +Infinity above 88.72283, 0 below
-// -87.33654 (no subnormal results), NaN stays NaN. Defines $exp4 (also used by gelu.mjs and the attention kernels).
-// Kernel: Exp (src/wasm/kernels/exp.ts).
+// -87.33654 (no subnormal results), NaN stays NaN. Defines $exp4 (also used by gelu.mjs) and $softmaxExp4 (the attention
+// kernels' softmax: x <= 0). Kernel: Exp (src/wasm/kernels/exp.ts).
 import { elementwiseExport, f4, horner } from './_wat.mjs';
 
 // exp: Cephes expf. x = n ln 2 + r with |r| <= ln(2) / 2 (ln 2 in two parts), exp(r) = 1 + r + r^2 P(r),
