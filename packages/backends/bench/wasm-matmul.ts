@@ -1,5 +1,5 @@
 /**
- * tfjs-backend-wasm's own BatchMatMul against @s2cassi/backends' (SIMD kernel / XNNPACK routing), on the
+ * tfjs-backend-wasm's own BatchMatMul (XNNPACK for batch-1 untransposed products) against @s2cassi/backends' SIMD kernel, on the
  * products an S2-Transformer makes (C = 60, T = 6, M = 8, 128 x 128: 16384 tokens, 256 windows), wasm,
  * 1 thread, interleaved (own, ours, own, ours, ...) so that machine load hits both alike; medians in ms.
  *

@@ -59,7 +59,7 @@ function bruteForce(
 
 // [a shape, b shape, transposeA, transposeB]: every micro-kernel edge (m mod 4; n mod 8 = 0..7), k = 1,
 // k-blocking,
-// batch broadcasting either way, rank 2 (the XNNPACK route when transposed) and rank 4-5.
+// batch broadcasting either way, rank 2 (transposed or not) and rank 4-5.
 const CASES: Array<[number[], number[], boolean, boolean]> = [
   [[3, 5, 7], [3, 7, 13], false, false],
   [[3, 7, 5], [3, 13, 7], true, true],
