@@ -1,6 +1,9 @@
 // swap(src, dst, outer, a, b, inner, j0, j1): dst[o][j][i][:] = src[o][i][j][:] for j0 <= j < j1, rows of `inner`
 // floats (a transpose that exchanges two adjacent axes and keeps the last one; j0 = 0, j1 = b for all of it, a part
 // of the j range per thread otherwise). Kernel: Transpose (src/wasm/kernels/transpose.ts).
+// copyRuns(src, dst, count, bytes, srcStride, dstStride): copies `count` runs of `bytes` bytes (a multiple of 4), run
+// r from src + r srcStride to dst + r dstStride (bytes). Kernels: Slice, SplitV, Concat (src/wasm/kernels/slice.ts,
+// split-v.ts, concat.ts), whose runs were one TypedArray.copyWithin call each.
 
 /** Copies $bytes (a multiple of 4) from $s to $d: memory.copy for long rows, else vectors and a float tail. */
 const copyRow = `
@@ -46,5 +49,16 @@ export function swapText() {
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $J)))
       (local.set $o (i32.add (local.get $o) (i32.const 1)))
-      (br $O))))`;
+      (br $O))))
+  (func (export "copyRuns") (param $src i32) (param $dst i32) (param $count i32) (param $bytes i32)
+      (param $srcStride i32) (param $dstStride i32)
+    (local $r i32) (local $s i32) (local $d i32) (local $q i32)
+    (local.set $s (local.get $src))
+    (local.set $d (local.get $dst))
+    (block $Rdone (loop $R
+      (br_if $Rdone (i32.ge_u (local.get $r) (local.get $count)))${copyRow}
+      (local.set $s (i32.add (local.get $s) (local.get $srcStride)))
+      (local.set $d (i32.add (local.get $d) (local.get $dstStride)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $R))))`;
 }

@@ -67,6 +67,14 @@ export interface SimdExports {
     rows: number,
     cols: number,
   ): void;
+  copyRuns(
+    src: number,
+    dst: number,
+    count: number,
+    bytes: number,
+    srcStride: number,
+    dstStride: number,
+  ): void;
   attnFwd(descriptor: number, w0: number, w1: number, thread: number): void;
   attnBwd(descriptor: number, w0: number, w1: number, thread: number): void;
   spectralFwd(descriptor: number, w0: number, w1: number, thread: number): void;
@@ -90,6 +98,7 @@ export const SIMD_FUNCTIONS = [
   'spectralFwd',
   'spectralBwd',
   'gemmBias',
+  'copyRuns',
 ] as const;
 export type SimdFunctionName = (typeof SIMD_FUNCTIONS)[number];
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { offsetOf, type WasmBackendLike } from '../_simd-module';
+import { offsetOf, tfjsKernels, type WasmBackendLike } from '../_simd-module';
 import { FOUR_BYTE, fallback } from './_replaced-kernel';
 
 type Info = tf.TensorInfo;
@@ -18,7 +18,8 @@ export const MAX_SHORT_RUNS = 64;
  * Slice on wasm, replacing tfjs-backend-wasm 4.22's, which copies non-contiguous slices element by element in
  * JavaScript (~4.6 ns per element; the cyclic shift of shifted windows). Slices whose contiguous runs are at least
  * {@link MIN_SLICE_RUN} elements long, or that have at most {@link MAX_SHORT_RUNS} runs, are copied run by run
- * (TypedArray.copyWithin); bit-identical; 4-byte dtypes. Many short runs and other dtypes go to tfjs's kernel. Also what SplitV runs per part (./split-v.ts).
+ * (the SIMD module's copyRuns for each row of equally spaced runs, or TypedArray.copyWithin per run where tfjs's
+ * memory is not exposed); bit-identical; 4-byte dtypes. Many short runs and other dtypes go to tfjs's kernel. Also what SplitV runs per part (./split-v.ts).
  */
 export function slice(args: KernelArgs): Info {
   const backend = args.backend as WasmBackendLike;
@@ -37,17 +38,25 @@ export function slice(args: KernelArgs): Info {
   if (run < MIN_SLICE_RUN && runs > MAX_SHORT_RUNS) return fallback(tf.Slice, args);
   const strides = tf.util.computeStrides(x.shape);
   const out = backend.makeOutput([...size], x.dtype as 'float32' | 'int32');
+  const kernels = tfjsKernels(backend);
   const heap = backend.wasm.HEAPF32; // after makeOutput: allocating may grow (and replace) the heap view
   const source = offsetOf(backend, x, tf.Slice) / 4;
   let target = offsetOf(backend, out, tf.Slice) / 4;
-  // Odometer over the axes before `cut`.
-  const index = new Array<number>(cut).fill(0);
-  for (let r = 0; r < runs; r++) {
+  // The runs along axis cut - 1 are equally spaced: one copyRuns call each (the SIMD module's strided copy) where
+  // tfjs's memory is exposed, else one copyWithin per run.
+  const fast = kernels != null && cut > 0 ? cut - 1 : cut;
+  const count = fast < cut ? size[fast] : 1;
+  // Odometer over the axes before `fast`.
+  const index = new Array<number>(fast).fill(0);
+  for (let r = 0; r < runs / count; r++) {
     let from = source + begin[cut] * (cut < rank - 1 ? strides[cut] : 1); // strides omit the last axis (1)
-    for (let d = 0; d < cut; d++) from += (begin[d] + index[d]) * strides[d];
-    heap.copyWithin(target, from, from + run);
-    target += run;
-    for (let d = cut - 1; d >= 0; d--) {
+    for (let d = 0; d < fast; d++) from += (begin[d] + index[d]) * strides[d];
+    if (fast < cut && kernels != null) {
+      from += begin[fast] * strides[fast];
+      kernels.copyRuns(from * 4, target * 4, count, run * 4, strides[fast] * 4, run * 4);
+    } else heap.copyWithin(target, from, from + run);
+    target += count * run;
+    for (let d = fast - 1; d >= 0; d--) {
       if (++index[d] < size[d]) break;
       index[d] = 0;
     }
