@@ -6,8 +6,8 @@
 //   npx -y pnpm@12.4.2 --filter @s2cassi/backends run generate:wasm   # the same as the first (also a turbo task)
 //
 // The module is written in WebAssembly text (generated, so the register-blocked micro-kernels are not copied by
-// hand) and assembled with wabt; Binaryen then inlines the small vector helpers ($exp4, $erf4, $phi4, $gelu4,
-// $geluGrad4) into their callers (see inlineHelpers). One file per kernel under scripts/wasm/ exports its functions' text, and this
+// hand) and assembled with wabt; Binaryen then inlines the small vector helpers ($exp4, $softmaxExp4, $erf4, $phi4,
+// $gelu4, $geluGrad4) into their callers (see inlineHelpers). One file per kernel under scripts/wasm/ exports its functions' text, and this
 // driver assembles them into one module, in a fixed order (function indices follow it). Two variants: one imports a
 // plain memory (tfjs's own, so kernels read and write tensors in place), one a shared memory (the threaded tfjs
 // build's). Each also in a relaxed-SIMD build whose matrix micro-kernels accumulate with f32x4.relaxed_madd (one
@@ -81,7 +81,7 @@ function engineHasRelaxedSimd() {
 const NOT_INLINED = ['k*', 'pass', 'panel', 'gemmInit', 'gemm'];
 
 /**
- * Inlines the vector helpers ($exp4, $erf4, $phi4, $gelu4, $geluGrad4) into their callers with Binaryen. V8 (Node
+ * Inlines the vector helpers ($exp4, $softmaxExp4, $erf4, $phi4, $gelu4, $geluGrad4) into their callers with Binaryen. V8 (Node
  * 20, and browsers before their wasm inliner) compiles each as a real call inside the hot loops, spilling every live
  * vector around it: the elementwise GELU ran at half speed. Binaryen's inliner substitutes the bodies (renaming
  * locals); its optimizations preserve IEEE semantics (no reassociation), so results are those of the calls.

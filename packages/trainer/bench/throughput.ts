@@ -1,13 +1,15 @@
 // Training throughput (samples/s) on the current machine:
 //   npx tsx --conditions=@s2cassi/source packages/trainer/bench/throughput.ts [--quick] [--backend wasm|cpu|webgpu] [--threads N]
 // (--threads: wasm threads through @s2cassi/backends' Node loader.) The default model trains with
-// training.checkpointBlocks (gradient checkpointing): without it the 128^2 step does not fit wasm's heap.
+// training.checkpointBlocks (gradient checkpointing; since the eager backpropagation the 128^2 step also fits the
+// wasm heap without it, see step-profile.ts and peer-verify.ts).
 // Prints one line per configuration: parameters, step time (median of the timed steps after warm-up),
 // samples/s, and how much of a step is data preparation. Synthetic 28-band scenes, the standard mask.
 import { backendInfo, setupBackend } from '@s2cassi/backends';
 import * as tf from '@tensorflow/tfjs-core';
-import { deepMerge, preset, syntheticSceneSource, Trainer, type TrainerConfig } from '../src/index';
+import { deepMerge, preset, Trainer, type TrainerConfig } from '../src/index';
 import { loadConfiguredMask } from '../src/node';
+import { sceneSource } from './_configs';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -24,14 +26,7 @@ console.log(
 );
 
 async function measure(name: string, config: TrainerConfig, timed: number): Promise<void> {
-  const source = syntheticSceneSource({
-    trainScenes: 2,
-    validationScenes: 0,
-    height: Math.max(config.data.cropSize, 128),
-    width: Math.max(config.data.cropSize, 128),
-    bandCount: config.model.bandCount,
-    seed: 1,
-  });
+  const source = sceneSource(config);
   const trainer = await Trainer.create({
     config: deepMerge(config, { validation: { everyEpochs: 0 } }),
     source,

@@ -20,17 +20,19 @@ const EXP_LO = '-87.33654';
 export function expText() {
   const i4 = (value) => `(v128.const i32x4 ${value} ${value} ${value} ${value})`;
   const pow2 = (n) => `(i32x4.shl (i32x4.add ${n} ${i4(127)}) (i32.const 23))`;
+  // $z (clamped) -> $n = round(z / ln 2), $r = z - n ln 2, $e = exp(r) (both functions below)
+  const reduce = `(local.set $n (f32x4.nearest (f32x4.mul (local.get $z) ${f4('1.44269504088896341')})))
+    (local.set $r (f32x4.sub (f32x4.sub (local.get $z) (f32x4.mul (local.get $n) ${f4('0.693359375')}))
+      (f32x4.mul (local.get $n) ${f4('-2.12194440e-4')})))
+    (local.set $e (f32x4.add (f32x4.add
+      (f32x4.mul ${horner('(local.get $r)', EXP_P)} (f32x4.mul (local.get $r) (local.get $r)))
+      (local.get $r)) ${f4(1)}))`;
   return `
   (func $exp4 (param $v v128) (result v128)
     (local $z v128) (local $n v128) (local $r v128) (local $e v128) (local $ni v128) (local $half v128)
     ;; pmax/pmin with v first: NaN passes through
     (local.set $z (f32x4.pmin (f32x4.pmax (local.get $v) ${f4(EXP_LO)}) ${f4(EXP_HI)}))
-    (local.set $n (f32x4.nearest (f32x4.mul (local.get $z) ${f4('1.44269504088896341')})))
-    (local.set $r (f32x4.sub (f32x4.sub (local.get $z) (f32x4.mul (local.get $n) ${f4('0.693359375')}))
-      (f32x4.mul (local.get $n) ${f4('-2.12194440e-4')})))
-    (local.set $e (f32x4.add (f32x4.add
-      (f32x4.mul ${horner('(local.get $r)', EXP_P)} (f32x4.mul (local.get $r) (local.get $r)))
-      (local.get $r)) ${f4(1)}))
+    ${reduce}
     (local.set $ni (i32x4.trunc_sat_f32x4_s (local.get $n)))
     (local.set $half (i32x4.shr_s (local.get $ni) (i32.const 1)))
     (local.set $e (f32x4.mul (f32x4.mul (local.get $e) ${pow2('(local.get $half)')})
@@ -44,12 +46,7 @@ export function expText() {
   (func $softmaxExp4 (param $v v128) (result v128)
     (local $z v128) (local $n v128) (local $r v128) (local $e v128)
     (local.set $z (f32x4.pmax (local.get $v) ${f4(EXP_LO)}))
-    (local.set $n (f32x4.nearest (f32x4.mul (local.get $z) ${f4('1.44269504088896341')})))
-    (local.set $r (f32x4.sub (f32x4.sub (local.get $z) (f32x4.mul (local.get $n) ${f4('0.693359375')}))
-      (f32x4.mul (local.get $n) ${f4('-2.12194440e-4')})))
-    (local.set $e (f32x4.add (f32x4.add
-      (f32x4.mul ${horner('(local.get $r)', EXP_P)} (f32x4.mul (local.get $r) (local.get $r)))
-      (local.get $r)) ${f4(1)}))
+    ${reduce}
     (local.set $e (f32x4.mul (local.get $e) ${pow2('(i32x4.trunc_sat_f32x4_s (local.get $n))')}))
     (v128.bitselect ${f4(0)} (local.get $e) (f32x4.lt (local.get $v) ${f4(EXP_LO)})))
 ${elementwiseExport('exp', '$exp4')}`;

@@ -73,7 +73,7 @@ export function setWasmMatmulMode(mode: WasmMatmulMode | undefined): WasmMatmulM
   return previous;
 }
 
-/** For tests: the mode the kernel runs in on the given (wasm) backend, instantiating it if needed. */
+/** The mode the kernel runs in on the given (wasm) backend, instantiating it if needed (tests; ./fused-mat-mul.ts). */
 export function wasmMatmulMode(backend: tf.KernelBackend): WasmMatmulMode {
   return runnerFor(backend as WasmBackendLike).mode;
 }

@@ -80,7 +80,7 @@ describe('wasm _FusedMatMul (SIMD kernel, bias first)', () => {
     await setBackend('cpu');
   });
 
-  it('is registered by registerWasmKernels in place of tfjs-backend-wasm`s kernel', () => {
+  it("is registered by registerWasmKernels in place of tfjs-backend-wasm's kernel", () => {
     expect(kernelName()).toBe('_fusedMatMul');
   });
 
