@@ -28,6 +28,15 @@ export async function importOptional<T = unknown>(name: string): Promise<T> {
   throw new Error(`'${name}' can only be loaded in Node; this is a browser build of @s2cassi/backends`);
 }
 
+/** Browsers decide relaxed SIMD themselves (current Chromium, Firefox and Safari have it). */
+export function enableEngineRelaxedSimd(): boolean {
+  return false;
+}
+
+export function relaxedSimdOffByEnvironment(): boolean {
+  return false;
+}
+
 /** Same cap as tfjs-backend-wasm's pthread pool; browsers go through tfjs's own `setThreadsCount`. */
 export const MAX_WASM_THREADS = 8;
 

@@ -4,6 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 
 const require = createRequire(import.meta.url);
 
@@ -41,6 +42,24 @@ export function isInstalled(name: string): boolean {
  */
 export async function importOptional<T = unknown>(name: string): Promise<T> {
   return (await import(/* @vite-ignore */ name)) as T;
+}
+
+/**
+ * Node 20 and 21 (V8 11.3 and 11.8) implement relaxed SIMD with the final opcodes but only behind
+ * `--experimental-wasm-relaxed-simd`; V8 reads wasm feature flags when it validates or compiles a module, so
+ * setting the flag at run time, before the SIMD kernels compile, is enough. Returns true if it set the flag
+ * (only on those two Node versions; Node 22+ has relaxed SIMD on by default, older versions other opcodes).
+ */
+export function enableEngineRelaxedSimd(): boolean {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major !== 20 && major !== 21) return false;
+  setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return true;
+}
+
+/** `S2CASSI_RELAXED_SIMD=0` in the environment: keep the plain SIMD build (see setupBackend's `relaxedSimd`). */
+export function relaxedSimdOffByEnvironment(): boolean {
+  return process.env.S2CASSI_RELAXED_SIMD === '0';
 }
 
 export {

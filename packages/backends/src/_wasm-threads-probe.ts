@@ -2,7 +2,9 @@
  * Child-process probe for `wasm-threads.test.ts` (a tfjs backend can be initialised once per process,
  * so each thread count runs in its own process). Usage:
  *   node [--experimental-wasm-relaxed-simd] --conditions=@s2cassi/source --import tsx src/_wasm-threads-probe.ts
- *     <threads|default> [cpu] [missing-binary] [relaxed]   ('relaxed': the test runs Node with the flag)
+ *     <threads|default> [cpu] [missing-binary] [relaxed] [plain] [plain-env]
+ *   ('relaxed': the test runs Node with the flag; 'plain': setupBackend's relaxedSimd: false; 'plain-env': the
+ *   test sets S2CASSI_RELAXED_SIMD=0)
  * Sets up wasm (with `threads` unless 'default'), computes conv2d forward and both gradients, matMul,
  * batchMatMul, softmax, and products, erf and a transpose large enough to be split across the SIMD worker
  * pool on seeded inputs, optionally the same on cpu, writes the result as JSON to the file named by
@@ -63,6 +65,7 @@ const lines: string[] = [];
 const choice = await setupBackend('wasm', {
   threads,
   log: (line) => lines.push(line),
+  relaxedSimd: flags.includes('plain') ? false : undefined,
   // A file map whose threaded binary does not exist: the threaded module cannot start.
   wasmPaths: flags.includes('missing-binary')
     ? {

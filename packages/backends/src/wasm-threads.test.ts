@@ -59,7 +59,11 @@ function probe(...args: string[]): Promise<ProbeRun> {
       {
         cwd: packageDir,
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, S2CASSI_PROBE_OUT: outputFile },
+        env: {
+          ...process.env,
+          S2CASSI_PROBE_OUT: outputFile,
+          ...(args.includes('plain-env') ? { S2CASSI_RELAXED_SIMD: '0' } : {}),
+        },
       },
     );
     const stdout: Buffer[] = [];
@@ -124,32 +128,59 @@ describe('wasm threads in Node (child processes)', () => {
   let single: ProbeRun;
   let fallback: ProbeRun;
   let relaxed: ProbeRun;
+  let plain: ProbeRun;
+  let plainByEnvironment: ProbeRun;
   beforeAll(async () => {
-    [threaded, single, fallback, relaxed] = await Promise.all([
+    [threaded, single, fallback, relaxed, plain, plainByEnvironment] = await Promise.all([
       probe('2', 'cpu'),
       probe('default'),
       probe('2', 'missing-binary'),
       probe('2', 'cpu', 'relaxed'),
+      probe('2', 'cpu', 'plain'),
+      probe('default', 'plain-env'),
     ]);
   }, 20 * 60_000);
 
-  it('relaxed SIMD: the FMA build runs where the engine validates it (Node 20: with --experimental-wasm-relaxed-simd), matching cpu within 1e-5', () => {
+  it('relaxed SIMD: the FMA build runs where the engine has it, Node 20 and 21 through the V8 flag setupBackend sets (or node was started with), matching cpu within 1e-5', () => {
     // An independent probe of this engine: a module with one f32x4.relaxed_madd (0xfd 0x105)
     const relaxedModule = new Uint8Array([
       0, 97, 115, 109, 1, 0, 0, 0, 1, 6, 1, 96, 1, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 0,
       32, 0, 253, 133, 2, 11,
     ]);
-    expect(threaded.result.relaxedSimd).toBe(WebAssembly.validate(relaxedModule));
+    const major = Number(process.versions.node.split('.')[0]);
+    const behindFlag = major === 20 || major === 21;
+    expect(threaded.result.relaxedSimd).toBe(WebAssembly.validate(relaxedModule) || behindFlag);
     expect(single.result.relaxedSimd).toBe(threaded.result.relaxedSimd);
     expect(threaded.result.choice.reason).toContain(
       threaded.result.relaxedSimd ? 'relaxed-SIMD FMA' : 'no relaxed SIMD (multiply + add)',
     );
+    const flagLine = "wasm: turned on V8's --experimental-wasm-relaxed-simd";
+    expect(threaded.result.log.some((line) => line.startsWith(flagLine))).toBe(
+      behindFlag && !WebAssembly.validate(relaxedModule),
+    );
+    // started with the flag: nothing to turn on
+    expect(relaxed.result.log.some((line) => line.startsWith(flagLine))).toBe(false);
     expect(relaxed.result.relaxedSimd).toBe(true);
     expect(relaxed.result.choice.reason).toContain(
       'relaxed-SIMD FMA, 2 thread(s), SIMD kernels on 2 threads)',
     );
     expect(relaxed.result.threads).toBe(2);
     const { wasm, cpu } = relaxed.result;
+    for (const name of OUTPUTS) {
+      expect(wasm[name].every(Number.isFinite), name).toBe(true);
+      expect(relativeDifference(wasm[name], cpu?.[name] ?? []), `${name} vs cpu`).toBeLessThanOrEqual(1e-5);
+    }
+  });
+
+  it('relaxedSimd: false and S2CASSI_RELAXED_SIMD=0 keep the plain SIMD build (multiply + add), matching cpu within 1e-5', () => {
+    for (const run of [plain, plainByEnvironment]) {
+      expect(run.code).toBe(0);
+      expect(run.result.relaxedSimd).toBe(false);
+      expect(run.result.choice.reason).toContain('no relaxed SIMD (multiply + add)');
+      expect(run.result.log.join('\n')).not.toContain('experimental-wasm-relaxed-simd');
+    }
+    expect(plain.result.threads).toBe(2);
+    const { wasm, cpu } = plain.result;
     for (const name of OUTPUTS) {
       expect(wasm[name].every(Number.isFinite), name).toBe(true);
       expect(relativeDifference(wasm[name], cpu?.[name] ?? []), `${name} vs cpu`).toBeLessThanOrEqual(1e-5);
@@ -196,7 +227,7 @@ describe('wasm threads in Node (child processes)', () => {
     expect(fallback.code).toBe(0);
     expect(fallback.exitDelayMs).toBeLessThan(EXIT_WITHIN_MS);
     expect(fallback.result.threads).toBe(1);
-    expect(fallback.result.log[0]).toMatch(
+    expect(fallback.result.log.find((line) => line.startsWith('wasm: threads='))).toMatch(
       /^wasm: threads=2 unavailable in Node \(cannot instantiate .*no-such-file\.wasm: ENOENT.*\); running single-threaded$/,
     );
     for (const name of OUTPUTS)

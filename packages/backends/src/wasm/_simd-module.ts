@@ -176,15 +176,58 @@ const modules: Partial<Record<string, WebAssembly.Module>> = {};
 const instances = new WeakMap<WebAssembly.Memory, SimdExports>();
 let relaxedValidates: boolean | undefined;
 
+/** Set by {@link configureRelaxedSimd}: the plain build even where the relaxed one would run. */
+let relaxedOff = false;
+
 /**
- * Whether the engine runs the relaxed-SIMD build of the kernels (its matrix micro-kernels accumulate with
- * f32x4.relaxed_madd, a fused multiply-add on CPUs with FMA): decided once by validating that build. Node 22+ and
- * current Chromium, Firefox and Safari: yes; Node 20: only with `--experimental-wasm-relaxed-simd`, otherwise the
- * plain SIMD build (a multiply and an add).
+ * Whether this package's SIMD kernels run their relaxed-SIMD build (the matrix micro-kernels accumulate with
+ * f32x4.relaxed_madd, a fused multiply-add on CPUs with FMA): decided once per process, when the first kernel
+ * compiles, by validating that build and checking one small product of it against a JavaScript loop. Node 22+
+ * and current Chromium, Firefox and Safari: yes; Node 20 and 21: yes once `setupBackend` has turned on V8's
+ * `--experimental-wasm-relaxed-simd` (its default) or when node was started with that flag; otherwise, or after
+ * {@link configureRelaxedSimd}(false), the plain SIMD build (a multiply and an add).
  */
 export function relaxedSimdSupported(): boolean {
-  relaxedValidates ??= WebAssembly.validate(decode(SIMD_WASM_RELAXED) as BufferSource);
+  relaxedValidates ??= !relaxedOff && relaxedBuildWorks();
   return relaxedValidates;
+}
+
+/** The relaxed build validates, and its `gemm` computes a 5 x 9 by 9 x 11 product as a loop does (1e-5). */
+function relaxedBuildWorks(): boolean {
+  const bytes = decode(SIMD_WASM_RELAXED) as BufferSource;
+  if (!WebAssembly.validate(bytes)) return false;
+  try {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const { gemm } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } })
+      .exports as unknown as SimdExports;
+    const [m, k, n] = [5, 9, 11];
+    const heap = new Float32Array(memory.buffer);
+    const [a, b, c] = [16, 16 + m * k, 16 + m * k + k * n];
+    for (let i = 0; i < m * k + k * n; i++) heap[a + i] = ((i * 37) % 17) / 8 - 1;
+    gemm(a * 4, b * 4, c * 4, m, k, n, k * 4, 4);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let expected = 0;
+        for (let p = 0; p < k; p++) expected += heap[a + i * k + p] * heap[b + p * n + j];
+        if (!(Math.abs(heap[c + i * n + j] - expected) <= 1e-5 * (1 + Math.abs(expected)))) return false;
+      }
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Before the first kernel compiles: `false` keeps the plain SIMD build even where the relaxed one would run,
+ * `true` lets {@link relaxedSimdSupported} decide again (after a V8 flag was turned on). Returns false, changing
+ * nothing, once a kernel module has been compiled (the choice is made for the process).
+ */
+export function configureRelaxedSimd(allowed: boolean): boolean {
+  if (Object.keys(modules).length > 0) return false;
+  relaxedOff = !allowed;
+  relaxedValidates = undefined;
+  return true;
 }
 
 function isShared(memory: WebAssembly.Memory): boolean {
