@@ -7,7 +7,14 @@ describe('s2cassi train / resume (tiny preset, real processes)', () => {
   it('Ctrl-C saves a checkpoint and exits cleanly; resume finishes the run', async () => {
     const dir = tempDir();
     const run = join(dir, 'run');
-    const sets = ['--set', 'training.epochs=40', '--set', 'training.samplesPerEpoch=4'];
+    const sets = [
+      '--set',
+      'training.epochs=40',
+      '--set',
+      'training.samplesPerEpoch=4',
+      '--set',
+      'learningRateSchedule={"kind":"constant"}',
+    ];
     const first = await cli(['train', '--preset', 'tiny', ...sets, '-o', run], { interruptOn: /step 3\/80/ });
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/stopped at step \d+ of 80; checkpoint saved/);
@@ -24,6 +31,17 @@ describe('s2cassi train / resume (tiny preset, real processes)', () => {
     const json = JSON.parse(resumed.stdout) as { step: number; stopped: boolean; totalSteps: number };
     expect(json).toMatchObject({ step: 10, stopped: true, totalSteps: 80 });
     expect(existsSync(join(run, 'run.json'))).toBe(true);
+    // 2 steps per epoch: a decay from epoch 5 (step 11) leaves the 10 steps done as they ran; from epoch 4 it does not
+    const schedule = (startEpoch: number) =>
+      `learningRateSchedule={"kind":"cosine","minLearningRate":0,"startEpoch":${startEpoch}}`;
+    const refused = await cli(['resume', run, '--set', schedule(4), '--steps', '12']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/would have run step 10 at .* instead of .*startEpoch >= 5/);
+    const decayed = await cli(['resume', run, '--set', schedule(5), '--steps', '12', '--json']);
+    expect(decayed.code, decayed.stderr).toBe(0);
+    expect(JSON.parse(decayed.stdout)).toMatchObject({ step: 12, stopped: true });
+    const changes = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')).scheduleChanges;
+    expect(changes).toMatchObject([{ atStep: 10, to: { kind: 'cosine', startEpoch: 5 } }]);
   });
 
   it('bad configs and missing runs are usage errors', async () => {

@@ -18,6 +18,13 @@ export function option(name: string): string | undefined {
   return index >= 0 ? process.argv[index + 1] : undefined;
 }
 
+/** Every value given after `name` on the command line (a repeatable option), in order. */
+export function options(name: string): string[] {
+  return process.argv.flatMap((arg, i) =>
+    arg === name && i + 1 < process.argv.length ? [process.argv[i + 1]] : [],
+  );
+}
+
 /** The shared data folder holding cave/: --data, $S2CASSI_DATA, ../shared/data beside the checkout. */
 export function dataFolder(): string {
   const candidates = [

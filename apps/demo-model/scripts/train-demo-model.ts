@@ -10,7 +10,10 @@
  * Options: --config <file> (default: scripts/demo-model.config.json next to this script),
  *          --data <folder> (the shared data folder; default $S2CASSI_DATA, else ../shared/data from the
  *          repository root, else /work/shared/data), --until-step <n> (stop there with a checkpoint),
- *          --threads <1-8> (wasm threads; default 1). The backend is always wasm.
+ *          --threads <1-8> (wasm threads; default 1), --set <path=value> (resume only, repeatable: the trainer's
+ *          resume overrides, e.g. learningRateSchedule={"kind":"cosine","minLearningRate":1e-5,"startEpoch":1000}
+ *          to decay from epoch 1000 on; refused if it would change a step already trained). The backend is
+ *          always wasm.
  *
  * Everything goes through the trainer's public Node API (`openTraining` / `openResume`): checkpoints every
  * `checkpoint.everySteps` steps, at each epoch end, on a new best validation PSNR and on SIGINT/SIGTERM,
@@ -30,9 +33,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setupBackend } from '@s2cassi/backends';
 import { openCaveDataset } from '@s2cassi/hsi-io/node';
-import { resolveConfig, type SceneSource, type TrainerConfig } from '@s2cassi/trainer';
+import { parseSetOverrides, resolveConfig, type SceneSource, type TrainerConfig } from '@s2cassi/trainer';
 import { openResume, openTraining } from '@s2cassi/trainer/node';
-import { dataFolder, option } from './_script-args';
+import { dataFolder, option, options } from './_script-args';
 
 async function caveSource(config: TrainerConfig, data: string): Promise<SceneSource> {
   const source = config.data.source;
@@ -60,7 +63,7 @@ async function main(): Promise<void> {
   const [command, runFolder] = process.argv.slice(2);
   if ((command !== 'train' && command !== 'resume') || !runFolder) {
     throw new Error(
-      'usage: train-demo-model.ts train|resume <run folder> [--config file] [--data folder] [--until-step n]',
+      'usage: train-demo-model.ts train|resume <run folder> [--config file] [--data folder] [--until-step n] [--threads n] [--set path=value ...]',
     );
   }
   const threadsText = option('--threads');
@@ -74,6 +77,8 @@ async function main(): Promise<void> {
   const backend = await setupBackend('wasm', { threads, log });
   let run: Awaited<ReturnType<typeof openTraining>>;
   if (command === 'train') {
+    if (options('--set').length > 0)
+      throw new Error('--set is for resume; put the fields in the --config file');
     const configFile = option('--config') ?? resolve(import.meta.dirname, 'demo-model.config.json');
     const config = resolveConfig(JSON.parse(readFileSync(configFile, 'utf8')));
     log(`config ${configFile}; data ${data}`);
@@ -87,7 +92,9 @@ async function main(): Promise<void> {
     const { FileCheckpointStore } = await import('@s2cassi/trainer/node');
     const latest = await new FileCheckpointStore(resolve(runFolder), 2).loadLatest();
     const config = latest.checkpoint.state.config;
+    const sets = options('--set');
     run = await openResume(resolve(runFolder), {
+      overrides: sets.length > 0 ? parseSetOverrides(sets) : undefined,
       source: await caveSource(config, data),
       untilStep,
       log,

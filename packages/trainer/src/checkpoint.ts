@@ -112,13 +112,18 @@ export async function configHash(config: TrainerConfig): Promise<string> {
   return sha256Hex(new TextEncoder().encode(canonicalJson(trainingDefinition(config))));
 }
 
+/** The dotted paths where two configurations train differently (the fields that may change on resume left out). */
+export function trainingDifferences(a: TrainerConfig, b: TrainerConfig): string[] {
+  return diffPaths(trainingDefinition(a), trainingDefinition(b));
+}
+
 /** Refuses a checkpoint whose configuration trains something else than `config`, naming the fields. */
 export function assertSameTraining(
   checkpointConfig: TrainerConfig,
   config: TrainerConfig,
   where: string,
 ): void {
-  const differences = diffPaths(trainingDefinition(checkpointConfig), trainingDefinition(config));
+  const differences = trainingDifferences(checkpointConfig, config);
   if (differences.length > 0) {
     const shown = differences.slice(0, 8).map((path) => {
       const read = (c: unknown) =>
@@ -128,7 +133,7 @@ export function assertSameTraining(
     throw new TrainerCheckpointError(
       `${where} was written by a different training configuration; refusing to resume it.\n  ${shown.join('\n  ')}${
         differences.length > 8 ? `\n  (and ${differences.length - 8} more)` : ''
-      }\nStart a new run in another folder, or resume with the checkpoint's own config.`,
+      }\nStart a new run in another folder, or resume with the checkpoint's own config (the learning-rate schedule alone may change from the current step on).`,
     );
   }
 }

@@ -77,6 +77,23 @@ describe('trainer config', () => {
     expect(() => validateConfig(deepMerge(preset('tiny'), { training: { samplesPerEpoch: 1 } }))).toThrow(
       /samplesPerEpoch \(1\) must be >= batchSize/,
     );
+    const epochs = preset('tiny').training.epochs;
+    const cosineFrom = (startEpoch: number) =>
+      validateConfig(
+        deepMerge(preset('tiny'), {
+          learningRateSchedule: { kind: 'cosine', minLearningRate: 0, startEpoch },
+        }),
+      );
+    expect(() => cosineFrom(epochs)).toThrow(
+      new RegExp(
+        `startEpoch ${epochs} leaves no epoch to anneal over: it must be below training.epochs \\(${epochs}\\)`,
+      ),
+    );
+    expect(cosineFrom(epochs - 1).learningRateSchedule).toEqual({
+      kind: 'cosine',
+      minLearningRate: 0,
+      startEpoch: epochs - 1,
+    });
   });
 
   it('resolves `extends` with deep merge and overrides, without modifying the inputs', () => {

@@ -99,8 +99,14 @@ export const learningRateScheduleSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('cosine'),
-      /** Cosine annealing from the base rate to `minLearningRate` over all epochs (per step). */
+      /**
+       * Cosine annealing from the base rate to `minLearningRate` (per step) over all epochs, or, with
+       * `startEpoch`, the base rate until that epoch and the annealing over the epochs after it (a constant
+       * phase, then the decay).
+       */
       minLearningRate: z.number().nonnegative(),
+      /** The epoch (0-based) where the annealing starts; omitted: 0. Must be below training.epochs. */
+      startEpoch: z.number().int().nonnegative().optional(),
     })
     .strict(),
 ]);
@@ -262,6 +268,18 @@ export const trainerConfigSchema = z
         code: 'custom',
         path: ['training', 'checkpointBlocks'],
         message: `checkpointBlocks ${training.checkpointBlocks} exceeds the model's ${blocks} blocks (stageCount x blocksPerStage); use true for all`,
+      });
+    }
+    const schedule = config.learningRateSchedule;
+    if (
+      schedule.kind === 'cosine' &&
+      schedule.startEpoch !== undefined &&
+      schedule.startEpoch >= training.epochs
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['learningRateSchedule', 'startEpoch'],
+        message: `startEpoch ${schedule.startEpoch} leaves no epoch to anneal over: it must be below training.epochs (${training.epochs})`,
       });
     }
     if (training.samplesPerEpoch < training.batchSize) {

@@ -8,7 +8,7 @@ export type LogRecord =
   | ObjectiveChangeRecord
   | EpochRecord
   | ({ type: 'validation'; best: boolean } & ValidationRecord)
-  | { type: 'start' | 'end' | 'resume' | 'checkpoint' | 'warning'; [key: string]: unknown };
+  | { type: 'start' | 'end' | 'resume' | 'schedule' | 'checkpoint' | 'warning'; [key: string]: unknown };
 
 /**
  * Reads a run's JSON-lines log. A truncated last line (the process was killed mid-write) is ignored; a

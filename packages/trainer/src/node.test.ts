@@ -142,6 +142,85 @@ describe('Node runner: checkpoints, exact resume, refused checkpoints', () => {
     await expect(openTraining(config, dir, options)).rejects.toThrow(/already holds a run with checkpoints/);
   });
 
+  it('resumes with a new learning-rate schedule from the current step on, records the change, and refuses one that would rewrite steps already trained', async () => {
+    const dir = join(root, 'schedule-change');
+    const first = await openTraining(config, dir, { ...options, untilStep: 10 });
+    await first.start();
+    const hashBefore = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).configHash;
+    // 8 steps per epoch; the tiny preset's rate is 2e-3 for epochs 0-1 (steps 1-16), then halved
+    const cosine = (startEpoch: number) => ({
+      learningRateSchedule: { kind: 'cosine', minLearningRate: 1e-5, startEpoch },
+    });
+    await expect(openResume(dir, { ...options, overrides: cosine(0) })).rejects.toThrow(
+      /trained to step 10 with learningRateSchedule \{"kind":"step","everyEpochs":2,"factor":0.5\}; the new \{"kind":"cosine","minLearningRate":0.00001,"startEpoch":0\} would have run step 2 at [0-9.e-]+ instead of 0.002\. .*startEpoch >= 2/,
+    );
+    await expect(openResume(dir, { ...options, overrides: cosine(1) })).rejects.toThrow(
+      /would have run step (9|10) at [0-9.e-]+ instead of 0.002/,
+    );
+    // anything else that trains differently is still refused, schedule change or not
+    await expect(
+      openResume(dir, { ...options, overrides: { ...cosine(2), optimizer: { learningRate: 0.01 } } }),
+    ).rejects.toThrow(
+      /different training configuration[\s\S]*optimizer.learningRate: checkpoint 0.002, now 0.01/,
+    );
+    expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).configHash).toBe(hashBefore);
+
+    const steps: StepRecord[] = [];
+    const resumed = await openResume(dir, { ...options, overrides: cosine(2), untilStep: 20 });
+    expect(resumed.trainer.scheduleChange).toEqual({
+      atStep: 10,
+      from: { kind: 'step', everyEpochs: 2, factor: 0.5 },
+      to: { kind: 'cosine', minLearningRate: 1e-5, startEpoch: 2 },
+    });
+    resumed.trainer.events.on('step', (r) => steps.push(r));
+    await resumed.start();
+    // after a stop the run resumes on the new schedule without being told again
+    const again = await openResume(dir, options);
+    expect(again.trainer.step).toBe(20);
+    expect(again.trainer.scheduleChange).toBeUndefined();
+    again.trainer.events.on('step', (r) => steps.push(r));
+    await again.start();
+    // step records count from 0: steps 10-15 keep 2e-3; 16-23 anneal from 2e-3 towards 1e-5 over the last 8
+    expect(steps.map((s) => s.step)).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23]);
+    for (const { step, learningRate } of steps) {
+      const expected =
+        step < 16 ? 2e-3 : 1e-5 + ((2e-3 - 1e-5) * (1 + Math.cos((Math.PI * (step - 16)) / 8))) / 2;
+      expect(learningRate, `step ${step}`).toBeCloseTo(expected, 12);
+    }
+    expect(steps.at(-1)?.learningRate).toBeLessThan(2e-4);
+
+    const manifest = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+    expect(manifest.scheduleChanges).toHaveLength(1);
+    expect(manifest.scheduleChanges[0]).toMatchObject({ atStep: 10, fromHash: hashBefore });
+    expect(manifest.scheduleChanges[0].toHash).not.toBe(hashBefore);
+    expect(manifest.configHash).toBe(manifest.scheduleChanges[0].toHash);
+    expect(manifest.resumes.map((r: { fromStep: number }) => r.fromStep)).toEqual([10, 20]);
+    expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).learningRateSchedule).toEqual({
+      kind: 'cosine',
+      minLearningRate: 1e-5,
+      startEpoch: 2,
+    });
+    const log = await readLog(join(dir, 'log.jsonl'));
+    const changes = log.records.filter((r) => r.type === 'schedule');
+    expect(changes).toHaveLength(1);
+    expect(changes[0]).toMatchObject({ atStep: 10, to: { kind: 'cosine', startEpoch: 2 } });
+  });
+
+  it('a checkpoint written before a recorded schedule change still resumes (run.json already names the new config)', async () => {
+    const dir = join(root, 'schedule-change-no-step');
+    const first = await openTraining(config, dir, { ...options, untilStep: 5 });
+    await first.start();
+    const changed = await openResume(dir, {
+      ...options,
+      overrides: { learningRateSchedule: { kind: 'cosine', minLearningRate: 0, startEpoch: 1 } },
+    });
+    expect(changed.trainer.scheduleChange?.atStep).toBe(5);
+    changed.trainer.dispose(); // stopped before writing a checkpoint with the new config
+    const plain = await openResume(dir, { ...options, untilStep: 6 });
+    expect(plain.trainer.step).toBe(5);
+    await plain.start();
+  });
+
   it('skips a corrupt latest checkpoint, resumes from the previous good one, and still matches', async () => {
     const dir = join(root, 'corrupt');
     const first = await openTraining(config, dir, { ...options, untilStep: 10 });

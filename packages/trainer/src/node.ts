@@ -49,6 +49,19 @@ export interface RunManifest {
     skipped: SkippedCheckpoint[];
     backend: string;
   }[];
+  /**
+   * Resumes that changed the learning-rate schedule (from the step they resumed at on; the steps before keep
+   * the rates they ran at), with the config hashes before and after (configHash is the newest). Absent until the
+   * first change.
+   */
+  scheduleChanges?: {
+    at: string;
+    atStep: number;
+    from: TrainerConfig['learningRateSchedule'];
+    to: TrainerConfig['learningRateSchedule'];
+    fromHash: string;
+    toHash: string;
+  }[];
 }
 
 /** Options of {@link openTraining} and {@link openResume}. */
@@ -216,6 +229,25 @@ async function prepare(
       backend: backend.backend,
     });
     log(`resuming at step ${trainer.step} from ${resumeFrom.location}`);
+    const change = trainer.scheduleChange;
+    if (change) {
+      const record = {
+        at: new Date().toISOString(),
+        atStep: change.atStep,
+        from: change.from,
+        to: change.to,
+        fromHash: resumeFrom.checkpoint.state.configHash,
+        toHash: await configHash(config),
+      };
+      runManifest.scheduleChanges = [...(runManifest.scheduleChanges ?? []), record];
+      runManifest.configHash = record.toHash;
+      await writeFileAtomic(join(runDirectory, 'config.json'), `${JSON.stringify(config, null, 2)}\n`, {
+        overwrite: true,
+      });
+      log(
+        `learning-rate schedule from step ${change.atStep + 1} on: ${JSON.stringify(change.to)} (was ${JSON.stringify(change.from)}; the steps before keep their rates)`,
+      );
+    }
   }
   await writeFileAtomic(join(runDirectory, 'run.json'), `${JSON.stringify(runManifest, null, 2)}\n`, {
     overwrite: true,
@@ -226,6 +258,9 @@ async function prepare(
       logFile,
       `${JSON.stringify({ type: 'resume', fromStep: trainer.step, location: resumeFrom.location, skipped: resumeFrom.skipped, backend: backend.backend, at: new Date().toISOString() })}\n`,
     );
+    const change = runManifest.scheduleChanges?.at(-1);
+    if (trainer.scheduleChange && change)
+      appendFileSync(logFile, `${JSON.stringify({ type: 'schedule', ...change })}\n`);
   }
   attachLog(trainer, logFile);
   // The printed loss jumps at a switch of objective (L_ME -> L_MA): say so where it happens.
@@ -303,7 +338,10 @@ export async function openTraining(
 /**
  * Prepares the continuation of the run in `runDirectory` from its newest checkpoint that verifies
  * (corrupt ones are skipped and reported). `overrides` may change only what does not alter the training
- * (backend, checkpoint/log settings, data paths); anything else is refused with the differing fields.
+ * (backend, checkpoint/log settings, data paths) and the learning-rate schedule from the current step on (a new
+ * schedule must give every step already trained the rate it ran at, e.g. `{ kind: 'cosine', minLearningRate,
+ * startEpoch }` with startEpoch at or after the current epoch; the change is recorded in run.json, log.jsonl and
+ * config.json); anything else is refused with the differing fields.
  */
 export async function openResume(
   runDirectory: string,
@@ -319,7 +357,13 @@ export async function openResume(
   } catch {
     manifest = null;
   }
-  if (manifest && manifest.configHash !== latest.checkpoint.state.configHash) {
+  // A checkpoint written before a schedule change (the change is recorded in run.json when the resume that makes
+  // it starts) still belongs to this run.
+  const runHashes = new Set([
+    manifest?.configHash,
+    ...(manifest?.scheduleChanges ?? []).flatMap((change) => [change.fromHash, change.toHash]),
+  ]);
+  if (manifest && !runHashes.has(latest.checkpoint.state.configHash)) {
     throw new TrainerCheckpointError(
       `${latest.location} belongs to a different run than ${join(runDirectory, 'run.json')} (config hashes differ)`,
     );

@@ -18,9 +18,13 @@ import {
   encodeNamedWeights,
   TrainerCheckpointError,
   type TrainingProgress,
+  trainingDifferences,
   type ValidationRecord,
 } from './checkpoint';
 import { type TrainerConfig, validateConfig } from './config';
+
+type LearningRateSchedule = TrainerConfig['learningRateSchedule'];
+
 import { type EpochRecord, type StepRecord, TrainerEvents } from './events';
 import { learningRateAt } from './learning-rate';
 import { assertMemoryFits, estimateTrainingMemory, type MemoryEstimate } from './memory';
@@ -251,8 +255,25 @@ export class Trainer {
     });
   }
 
+  /**
+   * Set when the run was resumed with another learning-rate schedule than its checkpoint's (allowed only when
+   * the new schedule gives every step already trained the rate it ran at): where and from what to what.
+   */
+  scheduleChange: { atStep: number; from: LearningRateSchedule; to: LearningRateSchedule } | undefined;
+
   private restore(checkpoint: DecodedCheckpoint, where: string): void {
-    assertSameTraining(checkpoint.state.config, this.config, where);
+    const before = checkpoint.state.config;
+    const differences = trainingDifferences(before, this.config);
+    if (differences.length > 0 && differences.every((path) => path.startsWith('learningRateSchedule'))) {
+      this.assertSamePastRates(before, checkpoint.state.progress.step, where);
+      this.scheduleChange = {
+        atStep: checkpoint.state.progress.step,
+        from: structuredClone(before.learningRateSchedule),
+        to: structuredClone(this.config.learningRateSchedule),
+      };
+    } else {
+      assertSameTraining(before, this.config, where);
+    }
     const stored = checkpoint.weights;
     const expected = new Map(this.model.namedWeights().map((w) => [w.name, w.variable]));
     const missing = [...expected.keys()].filter((name) => !(name in stored));
@@ -287,6 +308,22 @@ export class Trainer {
       tf.tidy(() => variable.assign(tf.tensor(stored[name].values, variable.shape, 'float32')));
     }
     this.progress = structuredClone(progress);
+  }
+
+  /** Refuses a new learning-rate schedule that would have given any of the first `steps` steps another rate. */
+  private assertSamePastRates(before: TrainerConfig, steps: number, where: string): void {
+    for (let step = 0; step < Math.min(steps, this.totalSteps); step++) {
+      const at = { epoch: Math.floor(step / this.stepsPerEpoch), step, totalSteps: this.totalSteps };
+      const [was, now] = [learningRateAt(before, at), learningRateAt(this.config, at)];
+      if (was !== now) {
+        const epoch = Math.ceil(steps / this.stepsPerEpoch);
+        throw new TrainerCheckpointError(
+          `${where} was trained to step ${steps} with learningRateSchedule ${JSON.stringify(before.learningRateSchedule)}; ` +
+            `the new ${JSON.stringify(this.config.learningRateSchedule)} would have run step ${step + 1} at ${now} instead of ${was}. ` +
+            `A schedule may change on resume only from the current step on (e.g. kind 'cosine' with startEpoch >= ${epoch}, the first epoch that starts at or after step ${steps + 1}).`,
+        );
+      }
+    }
   }
 
   /** Prepares one batch from the data generator: ground truth, mask and network input, as tensors. */

@@ -155,6 +155,10 @@ function mapTrainerErrors(error: unknown, runDirectory: string): never {
       `${runDirectory} holds no checkpoints to resume: start it with s2cassi train -o ${runDirectory}`,
     );
   }
+  if (/different training configuration|would have run step/.test(message)) {
+    // --set asked for something the run cannot continue with (named in the message)
+    throw new UsageError(message);
+  }
   const { code, path } = error as NodeJS.ErrnoException;
   if (code === 'ENOENT' && path && !resolve(path).startsWith(resolve(runDirectory))) {
     // A data path of a resumed run's config (train checks them up front, see checkDataPaths).
@@ -261,18 +265,18 @@ registerCommand((program, run) => {
       .command('resume')
       .summary('continue a training run from its newest valid checkpoint')
       .description(
-        'Continues the run in a run folder from its newest checkpoint that verifies (corrupt ones are skipped and reported), with the same progress display as train. --set may change only what does not alter the training (backend, checkpoint and log settings, data paths).',
+        'Continues the run in a run folder from its newest checkpoint that verifies (corrupt ones are skipped and reported), with the same progress display as train. --set may change what does not alter the training (backend, checkpoint and log settings, data paths) and the learning-rate schedule from the current step on: the new schedule must give every step already trained the rate it ran at (e.g. a cosine decay with startEpoch at or after the current epoch); the change is recorded in run.json, log.jsonl and config.json.',
       )
       .argument('<run-folder>', 'the folder given to train -o')
       .option(
         '--set <path=value>',
-        'override a field that does not change the training (repeatable)',
+        'override a field that does not change the training, or the learning-rate schedule from now on (repeatable)',
         collect,
       )
       .option('--steps <n>', 'stop (with a checkpoint) after this global step', integerAtLeast(1))
       .addHelpText(
         'after',
-        '\nExample:\n  s2cassi resume runs/demo\n  s2cassi resume runs/demo --set data.source.root=/data/cave --steps 2400',
+        '\nExample:\n  s2cassi resume runs/demo\n  s2cassi resume runs/demo --set data.source.root=/data/cave --steps 2400\n  s2cassi resume runs/demo --set \'learningRateSchedule={"kind":"cosine","minLearningRate":1e-5,"startEpoch":1000}\'',
       ),
   ).action((runDirectory: string, options) =>
     run(async (context) => {
