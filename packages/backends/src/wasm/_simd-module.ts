@@ -106,10 +106,19 @@ export type SimdFunctionName = (typeof SIMD_FUNCTIONS)[number];
 export interface SimdPool {
   /** Threads including the caller's. */
   readonly threads: number;
-  /** Runs `name(...parts[i])` on thread i (part 0 on the caller) and returns when every part is done. */
+  /**
+   * Runs `name(...parts[i])` for every part, at most 64, each once, on whichever thread claims it first (the
+   * caller's included), and returns when every part is done. More parts than threads balance the load.
+   */
   run(name: SimdFunctionName, parts: number[][]): void;
   close(): Promise<void>;
 }
+
+/**
+ * Parts per thread that the kernels split a pooled call into: the threads claim them one by one, so a thread that
+ * starts late or runs slower takes fewer, instead of the caller waiting for a fixed share.
+ */
+export const POOL_PARTS_PER_THREAD = 4;
 
 const pools = new WeakMap<WebAssembly.Memory, SimdPool>();
 

@@ -1,58 +1,64 @@
 /**
  * Worker threads that run the SIMD kernels (scripts/build-simd-wasm.mjs) on the threaded tfjs build's shared
  * memory, in place, so that one kernel call can be split across cores (reached through `#platform`, Node
- * only). tfjs kernels are synchronous, so the caller blocks: it posts each worker its part through a
- * SharedArrayBuffer, runs the first part itself, then waits with Atomics.wait (allowed on Node's main
- * thread, not on a browser's). Idle workers sleep in Atomics.wait and cost nothing; they are unref()ed so
- * they never keep the process alive.
+ * only). tfjs kernels are synchronous, so the caller blocks: it writes the call's parts into a shared table,
+ * wakes the workers, and then every thread, the caller included, claims the next unclaimed part (an atomic
+ * compare-and-swap on one word) until none is left; the caller waits (Atomics.wait, allowed on Node's main
+ * thread, not on a browser's) until every part is done. A worker that wakes late, or a core that a neighbour
+ * slows down, just claims fewer parts: nobody waits for a share fixed in advance. Idle workers sleep in
+ * Atomics.wait and cost nothing; they are unref()ed so they never keep the process alive.
  */
 import { Worker } from 'node:worker_threads';
 import { SIMD_FUNCTIONS, type SimdFunctionName, type SimdPool, simdModule, simdOn } from './_simd-module';
 
-// Control block per worker (Int32Array): [0] job number (the caller bumps it), [1] number of the job last
-// finished, [2] function index (-1: exit), [3] argument count, [4..4+MAX_ARGS) arguments, [ERROR] 1 if the
-// last job threw. Only the caller writes [0], so the next job number is always [0] + 1.
+// The shared control block (Int32Array): [JOB] job number (the caller bumps it to wake the workers), [CLAIM]
+// parts << 8 | next unclaimed part, [COMPLETED] parts finished, [FN] function index (-1: exit), [FAILED] 1 +
+// the index of a part that threw in a worker (0: none), then MAX_PARTS rows of [argument count, arguments].
+// The caller writes a call's table, FN, COMPLETED and FAILED before it stores CLAIM, and touches them again
+// only after every part has completed; a thread reads a part's row only after its CAS on CLAIM claimed it.
 const JOB = 0;
-const DONE = 1;
-const FN = 2;
-const ARGC = 3;
-const ARGS = 4;
+const CLAIM = 1;
+const COMPLETED = 2;
+const FN = 3;
+const FAILED = 4;
+const TABLE = 8;
 const MAX_ARGS = 12;
-const ERROR = ARGS + MAX_ARGS;
-const CONTROL_INTS = ERROR + 1;
+const ROW = MAX_ARGS + 1;
+/** Parts per call at most (CLAIM keeps the count and the next part in 8 bits each). */
+export const MAX_POOL_PARTS = 64;
+const CONTROL_INTS = TABLE + MAX_POOL_PARTS * ROW;
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { module, memory, control, names } = workerData;
 const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const fns = names.map((name) => exports[name]);
-const ctrl = new Int32Array(control);
+const q = new Int32Array(control);
 parentPort.postMessage('ready');
 let seen = 0;
 for (;;) {
-  Atomics.wait(ctrl, ${JOB}, seen);
-  seen = Atomics.load(ctrl, ${JOB});
-  const fn = ctrl[${FN}];
-  if (fn < 0) break;
-  try {
-    fns[fn](...Array.from(ctrl.subarray(${ARGS}, ${ARGS} + ctrl[${ARGC}])));
-    ctrl[${ERROR}] = 0;
-  } catch {
-    ctrl[${ERROR}] = 1;
+  Atomics.wait(q, ${JOB}, seen);
+  seen = Atomics.load(q, ${JOB});
+  if (Atomics.load(q, ${FN}) < 0) break;
+  for (;;) {
+    const claim = Atomics.load(q, ${CLAIM});
+    const parts = claim >> 8;
+    const part = claim & 255;
+    if (part >= parts) break;
+    if (Atomics.compareExchange(q, ${CLAIM}, claim, claim + 1) !== claim) continue;
+    const row = ${TABLE} + part * ${ROW};
+    try {
+      fns[q[${FN}]](...Array.from(q.subarray(row + 1, row + 1 + q[row])));
+    } catch {
+      Atomics.compareExchange(q, ${FAILED}, 0, part + 1);
+    }
+    if (Atomics.add(q, ${COMPLETED}, 1) + 1 === parts) Atomics.notify(q, ${COMPLETED});
   }
-  Atomics.store(ctrl, ${DONE}, seen);
-  Atomics.notify(ctrl, ${DONE});
 }
 `;
 
-/** How long the caller waits for one worker's part before it gives up (a worker died or hangs). */
+/** How long the caller waits for the parts of one call before it gives up (a worker died or hangs). */
 const JOB_TIMEOUT_MS = 600_000;
-
-/** Posts the next job (already described in the control block) to one worker. */
-function post(ctrl: Int32Array): void {
-  Atomics.store(ctrl, JOB, ctrl[JOB] + 1);
-  Atomics.notify(ctrl, JOB);
-}
 
 class NodeSimdPool implements SimdPool {
   private closed = false;
@@ -60,7 +66,7 @@ class NodeSimdPool implements SimdPool {
   constructor(
     private readonly memory: WebAssembly.Memory,
     private readonly workers: Worker[],
-    private readonly controls: Int32Array[],
+    private readonly q: Int32Array,
   ) {}
 
   get threads(): number {
@@ -69,52 +75,65 @@ class NodeSimdPool implements SimdPool {
 
   run(name: SimdFunctionName, parts: number[][]): void {
     if (this.closed) throw new Error('SIMD worker pool: run() after close()');
-    if (parts.length > this.threads) {
-      throw new Error(`SIMD worker pool: ${parts.length} parts for ${this.threads} threads`);
+    if (parts.length === 0) return;
+    if (parts.length > MAX_POOL_PARTS) {
+      throw new Error(`SIMD worker pool: ${parts.length} parts (at most ${MAX_POOL_PARTS})`);
     }
     const longest = Math.max(...parts.map((args) => args.length));
     if (longest > MAX_ARGS) throw new Error(`SIMD worker pool: ${longest} arguments (at most ${MAX_ARGS})`);
-    const fn = SIMD_FUNCTIONS.indexOf(name);
-    for (let w = 1; w < parts.length; w++) {
-      const ctrl = this.controls[w - 1];
-      ctrl[FN] = fn;
-      ctrl[ARGC] = parts[w].length;
-      ctrl.set(parts[w], ARGS);
-      post(ctrl);
+    const kernel = simdOn(this.memory)[name] as (...args: number[]) => void;
+    if (parts.length === 1) {
+      kernel(...parts[0]);
+      return;
     }
+    const { q } = this;
+    q[FN] = SIMD_FUNCTIONS.indexOf(name);
+    parts.forEach((args, part) => {
+      const row = TABLE + part * ROW;
+      q[row] = args.length;
+      q.set(args, row + 1);
+    });
+    Atomics.store(q, COMPLETED, 0);
+    Atomics.store(q, FAILED, 0);
+    Atomics.store(q, CLAIM, parts.length << 8);
+    Atomics.add(q, JOB, 1);
+    Atomics.notify(q, JOB);
     let failure: unknown;
-    try {
-      (simdOn(this.memory)[name] as (...args: number[]) => void)(...parts[0]);
-    } catch (error) {
-      failure = error;
-    }
-    for (let w = 1; w < parts.length; w++) {
-      const ctrl = this.controls[w - 1];
-      const job = ctrl[JOB];
-      const start = Date.now();
-      for (;;) {
-        const done = Atomics.load(ctrl, DONE);
-        if (done === job) break;
-        if (Date.now() - start > JOB_TIMEOUT_MS) {
-          throw new Error(
-            `SIMD worker pool: worker ${w} did not finish ${name} within ${JOB_TIMEOUT_MS / 1000} s`,
-          );
-        }
-        Atomics.wait(ctrl, DONE, done, 1000);
+    for (;;) {
+      const claim = Atomics.load(q, CLAIM);
+      const part = claim & 255;
+      if (part >= parts.length) break;
+      if (Atomics.compareExchange(q, CLAIM, claim, claim + 1) !== claim) continue;
+      try {
+        kernel(...parts[part]);
+      } catch (error) {
+        failure ??= error;
       }
-      if (ctrl[ERROR] !== 0 && failure == null)
-        failure = new Error(`SIMD worker pool: ${name} failed in worker ${w}`);
+      Atomics.add(q, COMPLETED, 1);
     }
+    const start = Date.now();
+    for (;;) {
+      const done = Atomics.load(q, COMPLETED);
+      if (done === parts.length) break;
+      if (Date.now() - start > JOB_TIMEOUT_MS) {
+        throw new Error(
+          `SIMD worker pool: ${parts.length - done} part(s) of ${name} not finished within ${JOB_TIMEOUT_MS / 1000} s (a worker died or hangs)`,
+        );
+      }
+      Atomics.wait(q, COMPLETED, done, 1000);
+    }
+    const failed = Atomics.load(q, FAILED);
+    if (failure == null && failed !== 0)
+      failure = new Error(`SIMD worker pool: ${name} failed in a worker thread (part ${failed - 1})`);
     if (failure != null) throw failure;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const ctrl of this.controls) {
-      ctrl[FN] = -1;
-      post(ctrl);
-    }
+    Atomics.store(this.q, FN, -1);
+    Atomics.add(this.q, JOB, 1);
+    Atomics.notify(this.q, JOB);
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 }
@@ -138,16 +157,14 @@ export async function startSimdPool(
   }
   const module = simdModule(true);
   const workers: Worker[] = [];
-  const controls: Int32Array[] = [];
+  const control = new SharedArrayBuffer(CONTROL_INTS * 4);
   const started: Promise<void>[] = [];
   for (let w = 1; w < threads; w++) {
-    const control = new SharedArrayBuffer(CONTROL_INTS * 4);
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { module, memory, control, names: [...SIMD_FUNCTIONS] },
     });
     workers.push(worker);
-    controls.push(new Int32Array(control));
     started.push(
       new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
@@ -182,5 +199,5 @@ export async function startSimdPool(
     worker.on('error', () => {});
     worker.unref();
   }
-  return new NodeSimdPool(memory, workers, controls);
+  return new NodeSimdPool(memory, workers, new Int32Array(control));
 }

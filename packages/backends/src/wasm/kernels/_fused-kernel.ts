@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   offsetOf,
+  POOL_PARTS_PER_THREAD,
   type SimdExports,
   type SimdFunctionName,
   simdPoolFor,
@@ -64,7 +65,7 @@ export function runParts(
   argsOf: (start: number, end: number, part: number) => number[],
 ): number {
   const pool = cost >= 1 << 18 ? simdPoolFor(backend.wasm) : undefined;
-  const ranges = splitRange(total, pool?.threads ?? 1);
+  const ranges = splitRange(total, pool == null ? 1 : pool.threads * POOL_PARTS_PER_THREAD);
   const parts = ranges.map(([start, end], part) => argsOf(start, end, part));
   if (pool == null || parts.length === 1) {
     (kernels[name] as (...args: number[]) => void)(...parts[0]);
@@ -77,7 +78,7 @@ export function runParts(
 /** How many parts {@link runParts} will use (to size per-thread scratch before the call). */
 export function partCount(backend: WasmBackendLike, total: number, cost: number): number {
   const pool = cost >= 1 << 18 ? simdPoolFor(backend.wasm) : undefined;
-  return splitRange(total, pool?.threads ?? 1).length;
+  return splitRange(total, pool == null ? 1 : pool.threads * POOL_PARTS_PER_THREAD).length;
 }
 
 /**

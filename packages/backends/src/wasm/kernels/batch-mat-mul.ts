@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   guardWasmMalloc,
   offsetOf,
+  POOL_PARTS_PER_THREAD,
   type SimdExports,
   simdOn,
   simdPoolFor,
@@ -79,6 +80,9 @@ export function wasmMatmulMode(backend: tf.KernelBackend): WasmMatmulMode {
 }
 
 const product = (dims: readonly number[]) => dims.reduce((p, d) => p * d, 1);
+
+/** Rows of A per part at least, before a row-split product gets more parts than threads. */
+const ROWS_PER_PART = 256;
 
 /** Products smaller than this many multiply-adds stay on one thread (waking a worker costs ~10-50 us). */
 const PARALLEL_MIN_MACS = 1 << 20;
@@ -164,8 +168,8 @@ export function runProduct(backend: WasmBackendLike, product: Product): void {
       if (bias != null) runner.kernels.gemmBias(pa, pb, pc, m, k, n, sRow, sCol, pbias);
       else runner.kernels.matmul(pa, pb, pc, batch, m, k, n, strideA, strideB, tA);
     } else if (batch >= pool.threads) {
-      // whole products per thread
-      const parts = splitRange(batch, pool.threads).map(([t0, t1]) => [
+      // whole products per part, several parts per thread
+      const parts = splitRange(batch, pool.threads * POOL_PARTS_PER_THREAD).map(([t0, t1]) => [
         pa + t0 * strideA,
         pb + t0 * strideB,
         pc + t0 * m * n * 4,
@@ -179,9 +183,14 @@ export function runProduct(backend: WasmBackendLike, product: Product): void {
       ]);
       pool.run('matmul', parts);
     } else {
-      // blocks of rows of each product per thread
+      // blocks of rows of each product: several per thread when A is tall (B is read once per block, so not
+      // for the short, wide products of a weight gradient)
+      const rowParts =
+        m >= ROWS_PER_PART * pool.threads * POOL_PARTS_PER_THREAD
+          ? pool.threads * POOL_PARTS_PER_THREAD
+          : pool.threads;
       for (let t = 0; t < batch; t++) {
-        const parts = splitRange(m, pool.threads, 4).map(([i0, i1]) => [
+        const parts = splitRange(m, rowParts, 4).map(([i0, i1]) => [
           pa + t * strideA + i0 * sRow,
           pb + t * strideB,
           pc + (t * m + i0) * n * 4,

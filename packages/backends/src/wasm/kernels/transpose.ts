@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { offsetOf, simdPoolFor, splitRange, tfjsKernels, type WasmBackendLike } from '../_simd-module';
+import {
+  offsetOf,
+  POOL_PARTS_PER_THREAD,
+  simdPoolFor,
+  splitRange,
+  tfjsKernels,
+  type WasmBackendLike,
+} from '../_simd-module';
 import { FOUR_BYTE, fallback, PARALLEL_MIN_ELEMENTS } from './_replaced-kernel';
 
 type Info = tf.TensorInfo;
@@ -81,7 +88,7 @@ function transpose(args: KernelArgs): Info {
   if (pool != null) {
     pool.run(
       'swap',
-      splitRange(swap.b, pool.threads).map(([j0, j1]) => [...head, j0, j1]),
+      splitRange(swap.b, pool.threads * POOL_PARTS_PER_THREAD).map(([j0, j1]) => [...head, j0, j1]),
     );
   } else {
     kernels.swap(...head, 0, swap.b);
