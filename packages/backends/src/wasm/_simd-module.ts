@@ -120,6 +120,9 @@ export interface SimdPool {
  */
 export const POOL_PARTS_PER_THREAD = 4;
 
+/** Parts of one {@link SimdPool.run} call at most (the Node pool keeps the count and the next part in 8 bits each). */
+export const MAX_POOL_PARTS = 64;
+
 const pools = new WeakMap<WebAssembly.Memory, SimdPool>();
 
 /** Makes kernels on `memory` split their work across `pool` (undefined: single-threaded again). */

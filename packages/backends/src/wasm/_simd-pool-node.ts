@@ -9,7 +9,14 @@
  * Atomics.wait and cost nothing; they are unref()ed so they never keep the process alive.
  */
 import { Worker } from 'node:worker_threads';
-import { SIMD_FUNCTIONS, type SimdFunctionName, type SimdPool, simdModule, simdOn } from './_simd-module';
+import {
+  MAX_POOL_PARTS,
+  SIMD_FUNCTIONS,
+  type SimdFunctionName,
+  type SimdPool,
+  simdModule,
+  simdOn,
+} from './_simd-module';
 
 // The shared control block (Int32Array): [JOB] job number (the caller bumps it to wake the workers), [CLAIM]
 // parts << 8 | next unclaimed part, [COMPLETED] parts finished, [FN] function index (-1: exit), [FAILED] 1 +
@@ -24,8 +31,6 @@ const FAILED = 4;
 const TABLE = 8;
 const MAX_ARGS = 12;
 const ROW = MAX_ARGS + 1;
-/** Parts per call at most (CLAIM keeps the count and the next part in 8 bits each). */
-export const MAX_POOL_PARTS = 64;
 const CONTROL_INTS = TABLE + MAX_POOL_PARTS * ROW;
 
 const WORKER_SOURCE = `

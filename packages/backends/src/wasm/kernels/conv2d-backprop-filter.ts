@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { offsetOf, simdPoolFor, splitRange, tfjsKernels, type WasmBackendLike } from '../_simd-module';
+import {
+  MAX_POOL_PARTS,
+  offsetOf,
+  simdPoolFor,
+  splitRange,
+  tfjsKernels,
+  type WasmBackendLike,
+} from '../_simd-module';
 import { WasmOps } from '../_wasm-ops';
 import { type ConvAttrs, filterGradient, requireChannelsLast } from './_conv-gradient';
 
@@ -83,25 +90,32 @@ export function conv2DBackpropFilterSimd(
     const macs = grid * channels * outChannels;
     const pool = macs >= 1 << 18 ? simdPoolFor(backend.wasm) : undefined;
     const ranges = splitRange(channels, pool?.threads ?? 1, 4);
+    // every tap's product, split by blocks of input channels: one pool call for all of them (the parts write
+    // disjoint blocks of the output), so the threads balance across taps and meet once instead of fh * fw times
+    const parts: number[][] = [];
     for (let p = 0; p < fh; p++) {
       for (let q = 0; q < fw; q++) {
         const a = pxp + (p * wp + q) * channels;
         const c = pout + (p * fw + q) * channels * outChannels;
         // A = Xp_pq^T: element (ci, t) at a + ci + t channels (read transposed in place)
-        const parts = ranges.map(([i0, i1]) => [
-          (a + i0) * 4,
-          pdyp * 4,
-          (c + i0 * outChannels) * 4,
-          i1 - i0,
-          grid,
-          outChannels,
-          4,
-          channels * 4,
-        ]);
-        if (pool == null || parts.length === 1)
-          kernels.gemm(...(parts[0] as Parameters<typeof kernels.gemm>));
-        else pool.run('gemm', parts);
+        for (const [i0, i1] of ranges)
+          parts.push([
+            (a + i0) * 4,
+            pdyp * 4,
+            (c + i0 * outChannels) * 4,
+            i1 - i0,
+            grid,
+            outChannels,
+            4,
+            channels * 4,
+          ]);
       }
+    }
+    if (pool == null) {
+      for (const part of parts) kernels.gemm(...(part as Parameters<typeof kernels.gemm>));
+    } else {
+      for (let start = 0; start < parts.length; start += MAX_POOL_PARTS)
+        pool.run('gemm', parts.slice(start, start + MAX_POOL_PARTS));
     }
   } finally {
     backend.disposeData(xp.dataId);
