@@ -112,7 +112,7 @@ node --conditions=@s2cassi/source --import tsx apps/demo-model/scripts/train-dem
 | parameters | ${t.parameterCount.toLocaleString('en-US')} | 1.80 M |
 | crops, batch | ${config.data.cropSize} x ${config.data.cropSize}, ${config.training.batchSize} | 256 x 256, 4 |
 | steps | ${t.totalSteps} (${config.training.epochs} epochs x ${stepsPerEpoch} steps) | 300 epochs x 1,250 steps |
-| optimiser | Adam (${config.optimizer.beta1}, ${config.optimizer.beta2}), lr ${config.optimizer.learningRate}, ${config.learningRateSchedule.kind}${config.learningRateSchedule.kind === 'cosine' ? ` to ${config.learningRateSchedule.minLearningRate}` : ''}, clip ${config.optimizer.gradientClipNorm} | Adam, lr 4e-4 halved every 50 epochs |
+| optimiser | Adam (${config.optimizer.beta1}, ${config.optimizer.beta2}), lr ${config.optimizer.learningRate}, ${config.learningRateSchedule.kind}${config.learningRateSchedule.kind === 'cosine' ? ` to ${config.learningRateSchedule.minLearningRate}${config.learningRateSchedule.startEpoch ? ` from epoch ${config.learningRateSchedule.startEpoch} (constant before)` : ''}` : ''}, clip ${config.optimizer.gradientClipNorm} | Adam, lr 4e-4 halved every 50 epochs |
 | objective | L_ME (alpha ${config.loss.alphaME}) for steps 0-${switchStep - 1}, then L_MA (alpha ${config.loss.alphaMA}, beta ${config.loss.beta}, ${config.loss.region} regions) | L_ME 150 epochs, then L_MA 150 epochs |
 
 The full resolved trainer configuration is \`training-config.json\`; the source config is

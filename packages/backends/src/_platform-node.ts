@@ -45,14 +45,13 @@ export async function importOptional<T = unknown>(name: string): Promise<T> {
 }
 
 /**
- * Node 20 and 21 (V8 11.3 and 11.8) implement relaxed SIMD with the final opcodes but only behind
- * `--experimental-wasm-relaxed-simd`; V8 reads wasm feature flags when it validates or compiles a module, so
- * setting the flag at run time, before the SIMD kernels compile, is enough. Returns true if it set the flag
- * (only on those two Node versions; Node 22+ has relaxed SIMD on by default, older versions other opcodes).
+ * Node 20 (V8 11.3) implements relaxed SIMD with the final opcodes but only behind
+ * `--experimental-wasm-relaxed-simd` (V8 11.4 turned it on by default, so Node 21+ has it); V8 reads wasm feature
+ * flags when it validates or compiles a module, so setting the flag at run time, before the SIMD kernels compile,
+ * is enough. Returns true if it set the flag (only on Node 20; older versions had other opcodes).
  */
 export function enableEngineRelaxedSimd(): boolean {
-  const major = Number(process.versions.node.split('.')[0]);
-  if (major !== 20 && major !== 21) return false;
+  if (Number(process.versions.node.split('.')[0]) !== 20) return false;
   setFlagsFromString('--experimental-wasm-relaxed-simd');
   return true;
 }

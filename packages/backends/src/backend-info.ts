@@ -10,7 +10,7 @@ export interface BackendInfo {
   threads: number | undefined;
   /**
    * wasm: whether this package's SIMD kernels run their relaxed-SIMD build (fused multiply-add in the matrix
-   * kernels; Node 22+ and current browsers, Node 20 only with --experimental-wasm-relaxed-simd); undefined for other
+   * kernels; Node 21+ and current browsers, Node 20 once setupBackend turned on its V8 flag); undefined for other
    * backends.
    */
   relaxedSimd: boolean | undefined;

@@ -59,8 +59,8 @@ export interface SetupBackendOptions {
    * wasm: whether this package's SIMD kernels may run their relaxed-SIMD build (fused multiply-add in the matrix
    * kernels, 5-15 % faster training steps; results differ from the plain build by float32 rounding, and from one
    * CPU to another where one has FMA and the other not). Default true, except in Node with
-   * `S2CASSI_RELAXED_SIMD=0` in the environment. Where the engine has relaxed SIMD only behind a flag (Node 20
-   * and 21), setupBackend turns on V8's `--experimental-wasm-relaxed-simd` itself, before the kernels compile.
+   * `S2CASSI_RELAXED_SIMD=0` in the environment. Where the engine has relaxed SIMD only behind a flag (Node 20,
+   * V8 11.3), setupBackend turns on V8's `--experimental-wasm-relaxed-simd` itself, before the kernels compile.
    * false keeps the plain SIMD build (bit-for-bit the same on every CPU). Takes effect only before the first
    * SIMD kernel compiles in the process (normally the first setupBackend('wasm')).
    */
@@ -204,7 +204,8 @@ async function setupWasm(options: SetupBackendOptions, log: (message: string) =>
       log(
         'wasm: relaxedSimd false came after the SIMD kernels compiled; they stay on the relaxed-SIMD build',
       );
-  } else if (!relaxedSimdSupported() && enableEngineRelaxedSimd() && configureRelaxedSimd(true)) {
+  } else if (configureRelaxedSimd(true) && !relaxedSimdSupported() && enableEngineRelaxedSimd()) {
+    configureRelaxedSimd(true); // the engine said no before the flag: ask again
     log(
       relaxedSimdSupported()
         ? "wasm: turned on V8's --experimental-wasm-relaxed-simd for the SIMD kernels' fused multiply-add " +

@@ -206,19 +206,52 @@ describe('Node runner: checkpoints, exact resume, refused checkpoints', () => {
     expect(changes[0]).toMatchObject({ atStep: 10, to: { kind: 'cosine', startEpoch: 2 } });
   });
 
-  it('a checkpoint written before a recorded schedule change still resumes (run.json already names the new config)', async () => {
+  it('says when no cosine decay can keep the past: the old schedule already left the base rate', async () => {
+    const dir = join(root, 'schedule-change-too-late');
+    const first = await openTraining(config, dir, { ...options, untilStep: 18 });
+    await first.start();
+    // the tiny preset halves 2e-3 every 2 epochs: step index 16 (the 17th step) ran at 1e-3
+    await expect(
+      openResume(dir, {
+        ...options,
+        overrides: { learningRateSchedule: { kind: 'cosine', minLearningRate: 0, startEpoch: 2 } },
+      }),
+    ).rejects.toThrow(
+      /No cosine decay can take over here: the old schedule already ran step 17 at 0.001, not at the base rate 0.002/,
+    );
+  });
+
+  it('a run stopped after recording a schedule change but before a checkpoint with it goes on with the recorded schedule', async () => {
     const dir = join(root, 'schedule-change-no-step');
     const first = await openTraining(config, dir, { ...options, untilStep: 5 });
     await first.start();
-    const changed = await openResume(dir, {
-      ...options,
-      overrides: { learningRateSchedule: { kind: 'cosine', minLearningRate: 0, startEpoch: 1 } },
-    });
+    const schedule = { kind: 'cosine', minLearningRate: 0, startEpoch: 1 } as const;
+    const changed = await openResume(dir, { ...options, overrides: { learningRateSchedule: schedule } });
     expect(changed.trainer.scheduleChange?.atStep).toBe(5);
     changed.trainer.dispose(); // stopped before writing a checkpoint with the new config
-    const plain = await openResume(dir, { ...options, untilStep: 6 });
+    const lines: string[] = [];
+    const plain = await openResume(dir, { ...options, untilStep: 10, log: (line) => lines.push(line) });
     expect(plain.trainer.step).toBe(5);
+    expect(plain.trainer.config.learningRateSchedule).toEqual(schedule);
+    expect(
+      lines.some((line) =>
+        /predates the recorded learning-rate schedule change at step 5: applying it again/.test(line),
+      ),
+    ).toBe(true);
+    const steps: StepRecord[] = [];
+    plain.trainer.events.on('step', (r) => steps.push(r));
     await plain.start();
+    // 8 steps per epoch, 24 in all: the decay starts at step index 8 (the old schedule kept 2e-3 through index 15)
+    expect(steps.map((r) => r.step)).toEqual([5, 6, 7, 8, 9]);
+    expect(steps[3].learningRate).toBeCloseTo(2e-3, 12);
+    expect(steps[4].learningRate).toBeCloseTo((2e-3 * (1 + Math.cos(Math.PI / 16))) / 2, 12);
+    const manifest = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+    expect(manifest.scheduleChanges).toHaveLength(1);
+    // and from the new checkpoint on, the schedule is the checkpoint's own
+    const again = await openResume(dir, { ...options, untilStep: 11 });
+    expect(again.trainer.config.learningRateSchedule).toEqual(schedule);
+    expect(again.trainer.scheduleChange).toBeUndefined();
+    again.trainer.dispose();
   });
 
   it('skips a corrupt latest checkpoint, resumes from the previous good one, and still matches', async () => {

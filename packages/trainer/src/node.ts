@@ -239,13 +239,16 @@ async function prepare(
         fromHash: resumeFrom.checkpoint.state.configHash,
         toHash: await configHash(config),
       };
-      runManifest.scheduleChanges = [...(runManifest.scheduleChanges ?? []), record];
+      const last = runManifest.scheduleChanges?.at(-1);
+      const again =
+        last?.fromHash === record.fromHash && last.toHash === record.toHash && last.atStep === record.atStep;
+      if (!again) runManifest.scheduleChanges = [...(runManifest.scheduleChanges ?? []), record];
       runManifest.configHash = record.toHash;
       await writeFileAtomic(join(runDirectory, 'config.json'), `${JSON.stringify(config, null, 2)}\n`, {
         overwrite: true,
       });
       log(
-        `learning-rate schedule from step ${change.atStep + 1} on: ${JSON.stringify(change.to)} (was ${JSON.stringify(change.from)}; the steps before keep their rates)`,
+        `learning-rate schedule after the ${change.atStep} steps done: ${JSON.stringify(change.to)} (was ${JSON.stringify(change.from)}; the steps done keep their rates)`,
       );
     }
   }
@@ -366,6 +369,24 @@ export async function openResume(
   if (manifest && !runHashes.has(latest.checkpoint.state.configHash)) {
     throw new TrainerCheckpointError(
       `${latest.location} belongs to a different run than ${join(runDirectory, 'run.json')} (config hashes differ)`,
+    );
+  }
+  // The run stopped after a schedule change was recorded but before a checkpoint with it was written: go on with
+  // the recorded schedule, not the checkpoint's old one (unless this resume names a schedule itself).
+  const pending = manifest?.scheduleChanges?.at(-1);
+  const namesSchedule =
+    typeof options.overrides === 'object' &&
+    options.overrides !== null &&
+    'learningRateSchedule' in options.overrides;
+  if (
+    pending &&
+    !namesSchedule &&
+    latest.checkpoint.state.configHash === pending.fromHash &&
+    pending.fromHash !== pending.toHash
+  ) {
+    config = validateConfig({ ...config, learningRateSchedule: structuredClone(pending.to) });
+    options.log?.(
+      `${latest.location} predates the recorded learning-rate schedule change at step ${pending.atStep}: applying it again`,
     );
   }
   return prepare(config, runDirectory, options, latest, manifest);

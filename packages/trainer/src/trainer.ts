@@ -264,7 +264,9 @@ export class Trainer {
   private restore(checkpoint: DecodedCheckpoint, where: string): void {
     const before = checkpoint.state.config;
     const differences = trainingDifferences(before, this.config);
-    if (differences.length > 0 && differences.every((path) => path.startsWith('learningRateSchedule'))) {
+    const scheduleOnly = (path: string) =>
+      path === 'learningRateSchedule' || path.startsWith('learningRateSchedule.');
+    if (differences.length > 0 && differences.every(scheduleOnly)) {
       this.assertSamePastRates(before, checkpoint.state.progress.step, where);
       this.scheduleChange = {
         atStep: checkpoint.state.progress.step,
@@ -312,17 +314,31 @@ export class Trainer {
 
   /** Refuses a new learning-rate schedule that would have given any of the first `steps` steps another rate. */
   private assertSamePastRates(before: TrainerConfig, steps: number, where: string): void {
+    const rateAt = (config: TrainerConfig, step: number) =>
+      learningRateAt(config, {
+        epoch: Math.floor(step / this.stepsPerEpoch),
+        step,
+        totalSteps: this.totalSteps,
+      });
     for (let step = 0; step < Math.min(steps, this.totalSteps); step++) {
-      const at = { epoch: Math.floor(step / this.stepsPerEpoch), step, totalSteps: this.totalSteps };
-      const [was, now] = [learningRateAt(before, at), learningRateAt(this.config, at)];
-      if (was !== now) {
-        const epoch = Math.ceil(steps / this.stepsPerEpoch);
-        throw new TrainerCheckpointError(
-          `${where} was trained to step ${steps} with learningRateSchedule ${JSON.stringify(before.learningRateSchedule)}; ` +
-            `the new ${JSON.stringify(this.config.learningRateSchedule)} would have run step ${step + 1} at ${now} instead of ${was}. ` +
-            `A schedule may change on resume only from the current step on (e.g. kind 'cosine' with startEpoch >= ${epoch}, the first epoch that starts at or after step ${steps + 1}).`,
-        );
-      }
+      const [was, now] = [rateAt(before, step), rateAt(this.config, step)];
+      if (was === now) continue;
+      // A cosine that starts at or after the current step gives every past step the base rate: it keeps the past
+      // exactly when the old schedule ran at the base rate all along.
+      const base = this.config.optimizer.learningRate;
+      const firstEpoch = Math.ceil(steps / this.stepsPerEpoch);
+      let offBase = -1;
+      for (let s = 0; s < steps && offBase < 0; s++) if (rateAt(before, s) !== base) offBase = s;
+      const hint =
+        offBase >= 0
+          ? `No cosine decay can take over here: the old schedule already ran step ${offBase + 1} at ${rateAt(before, offBase)}, not at the base rate ${base}.`
+          : firstEpoch < this.config.training.epochs
+            ? `A schedule may change on resume only from the current step on: e.g. kind 'cosine' with startEpoch >= ${firstEpoch}, the first epoch that starts after the ${steps} steps done.`
+            : `No epoch is left to decay over (${steps} of ${this.totalSteps} steps done).`;
+      throw new TrainerCheckpointError(
+        `${where} was trained to step ${steps} with learningRateSchedule ${JSON.stringify(before.learningRateSchedule)}; ` +
+          `the new ${JSON.stringify(this.config.learningRateSchedule)} would have run step ${step + 1} at ${now} instead of ${was}. ${hint}`,
+      );
     }
   }
 

@@ -123,6 +123,11 @@ export const POOL_PARTS_PER_THREAD = 4;
 /** Parts of one {@link SimdPool.run} call at most (the Node pool keeps the count and the next part in 8 bits each). */
 export const MAX_POOL_PARTS = 64;
 
+/** How many parts the kernels split a pooled call into: {@link POOL_PARTS_PER_THREAD} per thread, at most 64. */
+export function poolParts(pool: SimdPool): number {
+  return Math.min(MAX_POOL_PARTS, pool.threads * POOL_PARTS_PER_THREAD);
+}
+
 const pools = new WeakMap<WebAssembly.Memory, SimdPool>();
 
 /** Makes kernels on `memory` split their work across `pool` (undefined: single-threaded again). */
@@ -194,8 +199,8 @@ let relaxedOff = false;
 /**
  * Whether this package's SIMD kernels run their relaxed-SIMD build (the matrix micro-kernels accumulate with
  * f32x4.relaxed_madd, a fused multiply-add on CPUs with FMA): decided once per process, when the first kernel
- * compiles, by validating that build and checking one small product of it against a JavaScript loop. Node 22+
- * and current Chromium, Firefox and Safari: yes; Node 20 and 21: yes once `setupBackend` has turned on V8's
+ * compiles, by validating that build and checking one small product of it against a JavaScript loop. Node 21+
+ * and current Chromium, Firefox and Safari: yes; Node 20: yes once `setupBackend` has turned on V8's
  * `--experimental-wasm-relaxed-simd` (its default) or when node was started with that flag; otherwise, or after
  * {@link configureRelaxedSimd}(false), the plain SIMD build (a multiply and an add).
  */
@@ -237,8 +242,11 @@ function relaxedBuildWorks(): boolean {
  */
 export function configureRelaxedSimd(allowed: boolean): boolean {
   if (Object.keys(modules).length > 0) return false;
-  relaxedOff = !allowed;
-  relaxedValidates = undefined;
+  // decide again when the setting changes, or when the engine said no (a V8 flag may have been turned on since)
+  if (relaxedOff === allowed || relaxedValidates === false) {
+    relaxedOff = !allowed;
+    relaxedValidates = undefined;
+  }
   return true;
 }
 

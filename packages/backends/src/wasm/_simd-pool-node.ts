@@ -14,6 +14,7 @@ import {
   SIMD_FUNCTIONS,
   type SimdFunctionName,
   type SimdPool,
+  setSimdPool,
   simdModule,
   simdOn,
 } from './_simd-module';
@@ -121,8 +122,13 @@ class NodeSimdPool implements SimdPool {
       const done = Atomics.load(q, COMPLETED);
       if (done === parts.length) break;
       if (Date.now() - start > JOB_TIMEOUT_MS) {
+        // A part still running could write later or count into the next call: retire the pool (later kernels
+        // on this memory run single-threaded) and stop its workers.
+        this.closed = true;
+        setSimdPool(this.memory, undefined);
+        for (const worker of this.workers) void worker.terminate();
         throw new Error(
-          `SIMD worker pool: ${parts.length - done} part(s) of ${name} not finished within ${JOB_TIMEOUT_MS / 1000} s (a worker died or hangs)`,
+          `SIMD worker pool: ${parts.length - done} part(s) of ${name} not finished within ${JOB_TIMEOUT_MS / 1000} s (a worker died or hangs); the SIMD kernels run on one thread from now on`,
         );
       }
       Atomics.wait(q, COMPLETED, done, 1000);
@@ -199,8 +205,8 @@ export async function startSimdPool(
   }
   for (const worker of workers) {
     worker.removeAllListeners();
-    // A job that throws sets the ERROR flag and the caller reports it; this only keeps an unexpected
-    // worker error from crashing the process (the caller then times out, naming the worker).
+    // A part that throws sets the FAILED flag and the caller reports it; this only keeps an unexpected
+    // worker error from crashing the process (the caller then times out and retires the pool).
     worker.on('error', () => {});
     worker.unref();
   }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   offsetOf,
-  POOL_PARTS_PER_THREAD,
+  poolParts,
   type SimdExports,
   simdPoolFor,
   splitRange,
@@ -31,10 +31,7 @@ export function runElementwise(
   }
   pool.run(
     fn,
-    splitRange(size, pool.threads * POOL_PARTS_PER_THREAD, 4).map(([s, e]) => [
-      ...pointers.map((p) => p + s * 4),
-      e - s,
-    ]),
+    splitRange(size, poolParts(pool), 4).map(([s, e]) => [...pointers.map((p) => p + s * 4), e - s]),
   );
 }
 

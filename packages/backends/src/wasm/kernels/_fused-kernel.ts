@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   offsetOf,
-  POOL_PARTS_PER_THREAD,
+  poolParts,
   type SimdExports,
   type SimdFunctionName,
   simdPoolFor,
@@ -52,8 +52,9 @@ export function offsets(backend: WasmBackendLike, infos: Info[], kernel: string)
 }
 
 /**
- * Runs `name` over [0, total) split into contiguous ranges, one per thread of the worker pool where one exists
- * and the work (`cost`, multiply-adds or elements) is large enough, else on the calling thread. `argsOf(start,
+ * Runs `name` over [0, total) split into contiguous ranges, several per thread of the worker pool (claimed by
+ * whichever thread is free) where one exists and the work (`cost`, multiply-adds or elements) is large enough, else
+ * on the calling thread. `argsOf(start,
  * end, part)` gives the arguments of one part. Returns the number of parts run.
  */
 export function runParts(
@@ -65,7 +66,7 @@ export function runParts(
   argsOf: (start: number, end: number, part: number) => number[],
 ): number {
   const pool = cost >= 1 << 18 ? simdPoolFor(backend.wasm) : undefined;
-  const ranges = splitRange(total, pool == null ? 1 : pool.threads * POOL_PARTS_PER_THREAD);
+  const ranges = splitRange(total, pool == null ? 1 : poolParts(pool));
   const parts = ranges.map(([start, end], part) => argsOf(start, end, part));
   if (pool == null || parts.length === 1) {
     (kernels[name] as (...args: number[]) => void)(...parts[0]);
@@ -75,14 +76,14 @@ export function runParts(
   return parts.length;
 }
 
-/** How many parts {@link runParts} will use (to size per-thread scratch before the call). */
+/** How many parts {@link runParts} will use (to size per-part scratch and partial sums before the call). */
 export function partCount(backend: WasmBackendLike, total: number, cost: number): number {
   const pool = cost >= 1 << 18 ? simdPoolFor(backend.wasm) : undefined;
-  return splitRange(total, pool == null ? 1 : pool.threads * POOL_PARTS_PER_THREAD).length;
+  return splitRange(total, pool == null ? 1 : poolParts(pool)).length;
 }
 
 /**
- * Sums `parts` per-thread partial rows of `width` floats at `partial` (one row when there is one part) and copies
+ * Sums `parts` per-part partial rows of `width` floats at `partial` (one row when there is one part) and copies
  * the sum's ranges into the outputs: `targets` [output, first float of the sum, count].
  */
 export function reducePartials(

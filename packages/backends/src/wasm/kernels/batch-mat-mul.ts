@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   guardWasmMalloc,
   offsetOf,
-  POOL_PARTS_PER_THREAD,
+  poolParts,
   type SimdExports,
   simdOn,
   simdPoolFor,
@@ -169,7 +169,7 @@ export function runProduct(backend: WasmBackendLike, product: Product): void {
       else runner.kernels.matmul(pa, pb, pc, batch, m, k, n, strideA, strideB, tA);
     } else if (batch >= pool.threads) {
       // whole products per part, several parts per thread
-      const parts = splitRange(batch, pool.threads * POOL_PARTS_PER_THREAD).map(([t0, t1]) => [
+      const parts = splitRange(batch, poolParts(pool)).map(([t0, t1]) => [
         pa + t0 * strideA,
         pb + t0 * strideB,
         pc + t0 * m * n * 4,
@@ -185,10 +185,7 @@ export function runProduct(backend: WasmBackendLike, product: Product): void {
     } else {
       // blocks of rows of each product: several per thread when A is tall (B is read once per block, so not
       // for the short, wide products of a weight gradient)
-      const rowParts =
-        m >= ROWS_PER_PART * pool.threads * POOL_PARTS_PER_THREAD
-          ? pool.threads * POOL_PARTS_PER_THREAD
-          : pool.threads;
+      const rowParts = m >= ROWS_PER_PART * poolParts(pool) ? poolParts(pool) : pool.threads;
       for (let t = 0; t < batch; t++) {
         const parts = splitRange(m, rowParts, 4).map(([i0, i1]) => [
           pa + t * strideA + i0 * sRow,

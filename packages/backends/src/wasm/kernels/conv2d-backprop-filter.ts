@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   MAX_POOL_PARTS,
   offsetOf,
+  poolParts,
   simdPoolFor,
   splitRange,
   tfjsKernels,
@@ -87,9 +88,20 @@ export function conv2DBackpropFilterSimd(
         heap.copyWithin(pdyp + (b * hp + i) * wp * outChannels, from, from + outWidth * outChannels);
       }
     }
-    const macs = grid * channels * outChannels;
-    const pool = macs >= 1 << 18 ? simdPoolFor(backend.wasm) : undefined;
-    const ranges = splitRange(channels, pool?.threads ?? 1, 4);
+    const taps = fh * fw;
+    const pool = taps * grid * channels * outChannels >= 1 << 18 ? simdPoolFor(backend.wasm) : undefined;
+    // blocks of input channels per tap: enough parts for every thread, all taps in one call of at most 64 parts
+    const blocks =
+      pool == null
+        ? 1
+        : Math.max(
+            1,
+            Math.min(
+              Math.max(pool.threads, Math.ceil(poolParts(pool) / taps)),
+              Math.floor(MAX_POOL_PARTS / taps),
+            ),
+          );
+    const ranges = splitRange(channels, blocks, 4);
     // every tap's product, split by blocks of input channels: one pool call for all of them (the parts write
     // disjoint blocks of the output), so the threads balance across taps and meet once instead of fh * fw times
     const parts: number[][] = [];

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   offsetOf,
-  POOL_PARTS_PER_THREAD,
+  poolParts,
   simdPoolFor,
   splitRange,
   tfjsKernels,
@@ -88,7 +88,7 @@ function transpose(args: KernelArgs): Info {
   if (pool != null) {
     pool.run(
       'swap',
-      splitRange(swap.b, pool.threads * POOL_PARTS_PER_THREAD).map(([j0, j1]) => [...head, j0, j1]),
+      splitRange(swap.b, poolParts(pool)).map(([j0, j1]) => [...head, j0, j1]),
     );
   } else {
     kernels.swap(...head, 0, swap.b);
