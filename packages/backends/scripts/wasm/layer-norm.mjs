@@ -22,7 +22,7 @@ import {
 // pool passes int32 arguments).
 // layerNormGrad(x, gamma, stats, dy, dx, partial, rows, cols): xhat = (x - mean) rstd, g = dy gamma,
 // dx = rstd (g - mean(g) - xhat mean(g xhat)); partial[0..cols) = sum over these rows of dy xhat (d gamma),
-// partial[cols..2 cols) = sum of dy (d beta), overwritten (one partial per thread, summed by the caller).
+// partial[cols..2 cols) = sum of dy (d beta), overwritten (one partial per part, summed by the caller).
 export function layerNormText() {
   const vv = (name) => `(local.get $${name})`;
   return `

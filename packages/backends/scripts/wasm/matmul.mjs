@@ -1,5 +1,5 @@
 // The matrix kernels of the SIMD module: `matmul` (BatchMatMul, src/wasm/kernels/batch-mat-mul.ts), `gemm` (one
-// product, a block of rows per thread; also the stride-1 Conv2DBackpropFilter, src/wasm/kernels/conv2d-backprop-filter.ts)
+// product, a block of rows per part; also the stride-1 Conv2DBackpropFilter, src/wasm/kernels/conv2d-backprop-filter.ts)
 // and the internal $gemmStrided (B's and C's row strides too; the fused attention kernels read and write heads in place).
 //
 // matmul(a, b, c, batch, m, k, n, strideA, strideB, transposeA)
@@ -7,7 +7,7 @@
 //   when transposeA), B_t = k x n at b + t * strideB, C_t = m x n at c + t * m * n * 4; row-major float32,
 //   pointers and strides in bytes, k >= 1.
 // gemm(a, b, c, m, k, n, sRow, sCol): one product of matmul with A's element (r, p) at a + r * sRow + p * sCol (a
-//   block of rows of a larger product, per thread).
+//   block of rows of a larger product, per part).
 // gemmBias(a, b, c, m, k, n, sRow, sCol, bias): gemm plus the n floats at bias added to every row of C (C starts as
 //   the bias, the product is accumulated onto it): _FusedMatMul, src/wasm/kernels/fused-mat-mul.ts.
 // The micro-kernels start their accumulators from zero, from C (later passes of the k-blocking) or from a bias row.

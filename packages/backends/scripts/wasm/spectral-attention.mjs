@@ -25,8 +25,8 @@ import { DESC } from './window-attention.mjs';
 //   0 qkv [windows, P, 3C] (channels [3][T][Ch]), 1 out [windows, P, C] (forward) or dOut (backward),
 //   2 stats [windows, T, Ch, 2] (row max, 1 / row sum), 3 bias [T, Ch, Ch], 4 transpose (0: Z = V A, the paper's
 //   Eq. 9; 1: Z = V A^T, MST's attn @ v), 5 scale [T] (1 / beta), 6 T, 7 P, 8 Ch, 9 unused, 10 scratch,
-//   11 scratch bytes per thread (4 Ch^2 floats), 12 dqkv [windows, P, 3C] (backward), 13 partials (backward: per
-//   thread [T, Ch, Ch] d bias then [T] d scale), 14 partial bytes per thread.
+//   11 scratch bytes per part (4 Ch^2 floats), 12 dqkv [windows, P, 3C] (backward), 13 partials (backward: per
+//   part [T, Ch, Ch] d bias then [T] d scale), 14 partial bytes per part.
 // spectralFwd(desc, w0, w1, thread): for windows w0 <= w < w1 and every head, S = K^T Q (Ch x Ch, the P tokens the
 // inner dimension), A = softmax over each row of scale_h S + B_h, out = V A (or V A^T); stores only the row max
 // and 1 / sum (stats).

@@ -1,6 +1,6 @@
 // sumRows(x, y, outer, rows, cols): y[o][c] = sum over r of x[o][r][c] (a reduction over middle axes), accumulated
 // in float32, four rows at a time ((x0 + x1) + (x2 + x3) added to the running sum). Kernel: Sum
-// (src/wasm/kernels/sum.ts); the fused gradients also sum their per-thread partials with it.
+// (src/wasm/kernels/sum.ts); the fused gradients also sum their per-part partials with it.
 import { f4 } from './_wat.mjs';
 
 /**

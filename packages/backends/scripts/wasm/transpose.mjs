@@ -1,6 +1,6 @@
 // swap(src, dst, outer, a, b, inner, j0, j1): dst[o][j][i][:] = src[o][i][j][:] for j0 <= j < j1, rows of `inner`
 // floats (a transpose that exchanges two adjacent axes and keeps the last one; j0 = 0, j1 = b for all of it, a part
-// of the j range per thread otherwise). Kernel: Transpose (src/wasm/kernels/transpose.ts).
+// of the j range per part otherwise). Kernel: Transpose (src/wasm/kernels/transpose.ts).
 // copyRuns(src, dst, count, bytes, srcStride, dstStride): copies `count` runs of `bytes` bytes (a multiple of 4), run
 // r from src + r srcStride to dst + r dstStride (bytes). Kernels: Slice, SplitV, Concat (src/wasm/kernels/slice.ts,
 // split-v.ts, concat.ts), whose runs were one TypedArray.copyWithin call each.

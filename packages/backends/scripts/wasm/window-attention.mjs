@@ -23,9 +23,9 @@ import {
 // Fused spatial window attention. A descriptor (int32 words at $desc) describes the call:
 //   0 qkv [windows, P, 3C] (channels [3][T][Ch]: q, k, v of head h at h Ch), 1 out [windows, P, C] (forward) or
 //   dOut (backward), 2 stats [windows, T, P, 2] (row max, 1 / row sum), 3 bias [T, P, P], 4 mask [maskWindows, P, P]
-//   or 0, 5 scale [T] (1 / beta), 6 T, 7 P, 8 Ch, 9 maskWindows, 10 scratch, 11 scratch bytes per thread,
-//   12 dqkv [windows, P, 3C] (backward), 13 partials (backward: per thread [T, P, P] d bias then [T] d scale),
-//   14 partial bytes per thread.
+//   or 0, 5 scale [T] (1 / beta), 6 T, 7 P, 8 Ch, 9 maskWindows, 10 scratch, 11 scratch bytes per part,
+//   12 dqkv [windows, P, 3C] (backward), 13 partials (backward: per part [T, P, P] d bias then [T] d scale),
+//   14 partial bytes per part.
 // attnFwd(desc, w0, w1, thread): for windows w0 <= w < w1 and every head, logits = scale_h Q K^T + B_h (+ mask of
 // window w mod maskWindows), A = softmax over each row, out = A V; only the row max and 1 / sum are stored (stats).
 // attnBwd(desc, w0, w1, thread): recomputes A from the stats, then dV = A^T dOut, dA = dOut V^T,

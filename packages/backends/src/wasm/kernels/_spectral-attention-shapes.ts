@@ -25,7 +25,7 @@ export function spectralAttentionShapes(
   return { windows, tokens, heads, headDim };
 }
 
-/** Scratch floats per thread: S = K^T Q, A, dA (then dS) and one transposed Ch x Ch matrix. */
+/** Scratch floats per part: S = K^T Q, A, dA (then dS) and one transposed Ch x Ch matrix. */
 export function spectralScratchFloats(shapes: SpectralAttentionShapes): number {
   return 4 * shapes.headDim * shapes.headDim;
 }

@@ -30,7 +30,7 @@ export function windowAttentionShapes(
   return { windows, tokens, heads, headDim: channels3 / (3 * heads), maskWindows };
 }
 
-/** Scratch floats per thread: forward S [P, P] + K^T [Ch, P]; backward also dA [P, P] and one row. */
+/** Scratch floats per part: forward S [P, P] + K^T [Ch, P]; backward also dA [P, P] and one row. */
 export function attentionScratchFloats(shapes: WindowAttentionShapes, backward: boolean): number {
   const { tokens: p, headDim: ch } = shapes;
   return backward ? 2 * p * p + p * ch + p : p * p + p * ch;

@@ -15,7 +15,7 @@ import {
  * The gradient of S2CassiLayerNorm in one pass per row (wasm SIMD). Inputs {x [..., C], gamma [C], stats [rows, 2]
  * (the forward kernel's second output), dy (the shape of x)}; outputs [dx, dgamma [C], dbeta [C]] with
  * xhat = (x - mean) rstd, dx = rstd (dy gamma - mean(dy gamma) - xhat mean(dy gamma xhat)), dgamma = sum over rows
- * of dy xhat, dbeta = sum of dy (per-thread partial sums, added at the end).
+ * of dy xhat, dbeta = sum of dy (per-part partial sums, added at the end).
  */
 export const FUSED_LAYER_NORM_GRAD = 'S2CassiLayerNormGrad';
 

@@ -18,7 +18,7 @@ import { spectralAttentionShapes, spectralScratchFloats } from './_spectral-atte
  * [dqkv [windows, P, 3C], dscale [T], dbias [T, Ch, Ch]]. Per window and head it recomputes S = K^T Q and
  * A = exp(scale S + B - max) / sum from the stats, then dA = V^T dy (V A) or dy^T V (V A^T),
  * dL = A (dA - rowsum(A dA)), dV = dy A^T (or dy A), dQ = scale K dL, dK = scale Q dL^T; dbias sums dL over
- * windows and dscale sums dL S (per-thread partial sums, added at the end).
+ * windows and dscale sums dL S (per-part partial sums, added at the end).
  */
 export const FUSED_SPECTRAL_ATTENTION_GRAD = 'S2CassiSpectralAttentionGrad';
 

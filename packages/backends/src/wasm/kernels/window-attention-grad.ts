@@ -18,7 +18,7 @@ import { attentionScratchFloats, windowAttentionShapes } from './_window-attenti
  * [dqkv [windows, P, 3C], dscale [T], dbias [T, P, P]]. Per window and head it recomputes S = Q K^T and
  * A = exp(scale S + B + mask - max) / sum from the stats, then dV = A^T dy, dA = dy V^T,
  * dL = A (dA - rowsum(A dA)), dQ = scale dL K, dK = scale dL^T Q; dbias sums dL over windows and dscale sums
- * dL S (per-thread partial sums, added at the end).
+ * dL S (per-part partial sums, added at the end).
  */
 export const FUSED_WINDOW_ATTENTION_GRAD = 'S2CassiWindowAttentionGrad';
 
