@@ -2,6 +2,7 @@
 // Packaging check: every published workspace package is built, packed with `pnpm pack`, installed from
 // its tarball (with the tarballs of the @s2cassi packages it depends on, and its peers from the npm
 // registry) into an empty temporary project, imported, and the first ```js block of its README run.
+// publint checks each tarball (errors and warnings fail the package; suggestions are printed).
 // A package that only works inside the workspace fails here.
 //
 // Usage: node scripts/pack-check.mjs [package-dir ...]   (default: every non-private package)
@@ -17,6 +18,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { publint } from 'publint';
+import { formatMessage } from 'publint/utils';
 
 const root = resolve(import.meta.dirname, '..');
 const pnpm = join(root, 'node_modules/.bin/pnpm');
@@ -99,6 +102,15 @@ for (const { dir, pkg } of targets) {
   const started = Date.now();
   try {
     const own = pack(pkg.name);
+    const tarball = readFileSync(own);
+    const { messages } = await publint({
+      pack: { tarball: tarball.buffer.slice(tarball.byteOffset, tarball.byteOffset + tarball.byteLength) },
+    });
+    const problems = messages.filter((message) => message.type !== 'suggestion');
+    for (const message of messages)
+      console.log(`     publint ${message.type}: ${formatMessage(message, pkg)}`);
+    if (problems.length > 0)
+      throw new Error(`${pkg.name}: publint found ${problems.length} problem(s) in the tarball`);
     const project = join(work, `try-${pkg.name.replace(/[@/]/g, '_')}`);
     mkdirSync(project);
     writeFileSync(
