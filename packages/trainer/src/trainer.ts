@@ -22,15 +22,14 @@ import {
   type ValidationRecord,
 } from './checkpoint';
 import { type TrainerConfig, validateConfig } from './config';
-
-type LearningRateSchedule = TrainerConfig['learningRateSchedule'];
-
 import { type EpochRecord, type StepRecord, TrainerEvents } from './events';
 import { learningRateAt } from './learning-rate';
 import { assertMemoryFits, estimateTrainingMemory, type MemoryEstimate } from './memory';
 import { createModel, type TrainableModel } from './model';
 import { objectiveChange } from './objective-change';
 import type { Scene, SceneSource } from './scene-source';
+
+type LearningRateSchedule = TrainerConfig['learningRateSchedule'];
 
 /** Where checkpoints go (the Node part writes folders; a browser app could use IndexedDB). */
 export interface CheckpointStore {

@@ -21,7 +21,7 @@ import {
 
 // The shared control block (Int32Array): [JOB] job number (the caller bumps it to wake the workers), [CLAIM]
 // parts << 8 | next unclaimed part, [COMPLETED] parts finished, [FN] function index (-1: exit), [FAILED] 1 +
-// the index of a part that threw in a worker (0: none), then MAX_PARTS rows of [argument count, arguments].
+// the index of a part that threw in a worker (0: none), then MAX_POOL_PARTS rows of [argument count, arguments].
 // The caller writes a call's table, FN, COMPLETED and FAILED before it stores CLAIM, and touches them again
 // only after every part has completed; a thread reads a part's row only after its CAS on CLAIM claimed it.
 const JOB = 0;

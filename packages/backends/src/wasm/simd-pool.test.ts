@@ -344,7 +344,7 @@ describe('SIMD worker pool (Node worker threads on a shared memory)', () => {
     ]);
   });
 
-  it('runs every part exactly once when there are more parts than threads, call after call', () => {
+  it('runs every part, and returns only after all of them, when there are more parts than threads, call after call', () => {
     const heap = new Float32Array(memory.buffer);
     const [input, output, parts, width] = [100000, 110000, 13, 12];
     const count = parts * width;
@@ -364,7 +364,7 @@ describe('SIMD worker pool (Node worker threads on a shared memory)', () => {
       for (let i = 0; i < count; i++) if (heap[output + i] !== expected[i]) wrong++;
     }
     expect(wrong).toBe(0);
-    // an accumulating kernel: gemm over 40 row blocks of 4 (k-blocked: a part run twice at once would corrupt C)
+    // a k-blocked kernel: gemm over 40 row blocks of 4 (two threads running one part at once would corrupt C)
     const [m, k, n] = [160, 300, 24];
     const [a, b, c1, c2] = [130000, 180000, 190000, 200000];
     heap.set(uniformArray(m * k, 36, -1, 1), a);

@@ -54,8 +54,7 @@ export function offsets(backend: WasmBackendLike, infos: Info[], kernel: string)
 /**
  * Runs `name` over [0, total) split into contiguous ranges, several per thread of the worker pool (claimed by
  * whichever thread is free) where one exists and the work (`cost`, multiply-adds or elements) is large enough, else
- * on the calling thread. `argsOf(start,
- * end, part)` gives the arguments of one part. Returns the number of parts run.
+ * on the calling thread. `argsOf(start, end, part)` gives the arguments of one part. Returns the number of parts run.
  */
 export function runParts(
   backend: WasmBackendLike,
@@ -68,7 +67,7 @@ export function runParts(
   const pool = cost >= 1 << 18 ? simdPoolFor(backend.wasm) : undefined;
   const ranges = splitRange(total, pool == null ? 1 : poolParts(pool));
   const parts = ranges.map(([start, end], part) => argsOf(start, end, part));
-  if (pool == null || parts.length === 1) {
+  if (pool == null) {
     (kernels[name] as (...args: number[]) => void)(...parts[0]);
   } else {
     pool.run(name, parts);

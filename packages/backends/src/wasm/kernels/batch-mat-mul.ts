@@ -147,7 +147,8 @@ export interface Product {
 
 /**
  * Runs a product on the SIMD kernel: whole products per part when the batch covers the pool, else blocks of
- * rows of each product per part (parts claimed by whichever thread is free); through the private memory where tfjs does not expose its own (no bias there).
+ * rows of each product per part (parts claimed by whichever thread is free); through the private memory where
+ * tfjs does not expose its own (no bias there).
  */
 export function runProduct(backend: WasmBackendLike, product: Product): void {
   const { a, b, out, batchA, batchB, m, k, n, transposeA, bias } = product;
