@@ -96,27 +96,72 @@ export function curveChartRgba(
   };
 }
 
+/** Most points a loss line of {@link trainingCurves} draws; longer runs are averaged over runs of steps. */
+export const MAX_LOSS_POINTS = 1000;
+
+/**
+ * `points` averaged over consecutive runs of `size` points (x and y both; the last run may be shorter).
+ * A loss per step of a small batch is noise at the scale of a long run; the means show its trend.
+ */
+export function bucketMeans(
+  points: readonly (readonly [number, number])[],
+  size: number,
+): (readonly [number, number])[] {
+  if (!Number.isInteger(size) || size < 1) {
+    throw new RangeError(`bucketMeans: expected a whole bucket size >= 1, got ${size}`);
+  }
+  const out: (readonly [number, number])[] = [];
+  for (let start = 0; start < points.length; start += size) {
+    const end = Math.min(points.length, start + size);
+    let x = 0;
+    let y = 0;
+    for (let i = start; i < end; i++) {
+      x += points[i][0];
+      y += points[i][1];
+    }
+    out.push([x / (end - start), y / (end - start)] as const);
+  }
+  return out;
+}
+
 /**
  * The standard charts of a run: loss per step (total and its parts recon, ME, MA; log scale) with a
- * marker where the objective switches (e.g. L_ME -> L_MA, where the total jumps), and validation PSNR.
- * The switches come from the log's `objective` records, or (older logs) from the step records.
+ * marker where the objective switches (e.g. L_ME -> L_MA, where the total jumps), and validation PSNR
+ * per step. The switches come from the log's `objective` records, or (older logs) from the step records.
+ *
+ * A part equal to the total at every step (recon under a plain L1 objective) is not drawn twice. A run of
+ * more than `maxPoints` steps (default {@link MAX_LOSS_POINTS}) is drawn as means over consecutive runs
+ * of steps, and the legend says over how many.
  */
 export function trainingCurves(
   steps: readonly StepRecord[],
   validations: readonly ValidationRecord[],
   objectiveChanges?: readonly { step: number; from: string; to: string }[],
+  options: { maxPoints?: number } = {},
 ): {
   loss: { series: CurveSeries[]; options: CurveChartOptions };
   validation: { series: CurveSeries[]; options: CurveChartOptions };
 } {
+  const maxPoints = options.maxPoints ?? MAX_LOSS_POINTS;
+  if (!Number.isInteger(maxPoints) || maxPoints < 1) {
+    throw new RangeError(`trainingCurves: expected maxPoints a whole number >= 1, got ${maxPoints}`);
+  }
+  const bucket = Math.max(1, Math.ceil(steps.length / maxPoints));
+  const suffix = bucket > 1 ? ` (mean of ${bucket} steps)` : '';
   const part = (key: 'total' | 'recon' | 'me' | 'ma') =>
     steps.filter((s) => s.loss[key] !== undefined).map((s) => [s.step, s.loss[key] as number] as const);
+  const sameAsTotal = (key: 'recon' | 'me' | 'ma') =>
+    steps.length > 0 && steps.every((s) => s.loss[key] === s.loss.total);
   const loss: CurveSeries[] = [
     { label: 'total', color: '#1f77b4', points: part('total') },
-    { label: 'recon', color: '#ff7f0e', points: part('recon') },
+    ...(sameAsTotal('recon') ? [] : [{ label: 'recon', color: '#ff7f0e', points: part('recon') }]),
     { label: 'ME', color: '#2ca02c', points: part('me') },
     { label: 'MA', color: '#d62728', points: part('ma') },
-  ].filter((s) => s.points.length > 0);
+  ]
+    .filter((s) => s.points.length > 0)
+    .map((s) =>
+      bucket > 1 ? { ...s, label: `${s.label}${suffix}`, points: bucketMeans(s.points, bucket) } : s,
+    );
   const markers = (objectiveChanges ?? objectiveChangesFromSteps(steps)).map((c) => ({
     x: c.step,
     label: `${objectiveName(c.from)} -> ${objectiveName(c.to)}`,
@@ -131,10 +176,10 @@ export function trainingCurves(
         {
           label: 'PSNR (dB)',
           color: '#1f77b4',
-          points: validations.map((v) => [v.epoch + 1, v.psnr] as const),
+          points: validations.map((v) => [v.step, v.psnr] as const),
         },
       ],
-      options: { title: 'Validation PSNR (matlab preset)', xLabel: 'epoch', yLabel: 'PSNR (dB)' },
+      options: { title: 'Validation PSNR (matlab preset)', xLabel: 'step', yLabel: 'PSNR (dB)' },
     },
   };
 }

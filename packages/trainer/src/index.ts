@@ -38,12 +38,14 @@ export {
   validateConfig,
 } from './config';
 export {
+  bucketMeans,
   type ChartLayout,
   type CurveChartOptions,
   type CurveSeries,
   chartLayout,
   curveChartRgba,
   curveChartSvg,
+  MAX_LOSS_POINTS,
   trainingCurves,
 } from './curves';
 export {
