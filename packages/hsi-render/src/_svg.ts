@@ -56,6 +56,10 @@ export function niceRange(min: number, max: number, count = 5): [number, number]
   return [Math.floor(min / step + 1e-9) * step, Math.ceil(max / step - 1e-9) * step];
 }
 
-export function svgOpen(width: number, height: number): string {
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`;
+/**
+ * The opening `<svg>` tag and the chart's accessible name: `role="img"` and a `<title>` first child (what
+ * screen readers announce and browsers show on hover; `title` is escaped here).
+ */
+export function svgOpen(width: number, height: number, title: string): string {
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12" role="img"><title>${escapeXml(title)}</title>`;
 }

@@ -296,7 +296,7 @@ function runs(
 export function lineChartSvg(options: LineChartOptions): string {
   const layout = lineChartLayout(options, 'lineChartSvg');
   const { width, height, left, right, top, bottom } = layout;
-  const parts: string[] = [svgOpen(width, height)];
+  const parts: string[] = [svgOpen(width, height, options.title || 'line chart')];
   parts.push(`<rect class="background" x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`);
   if (options.title)
     parts.push(

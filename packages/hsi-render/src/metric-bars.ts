@@ -115,7 +115,7 @@ export function bandMetricsSvg(options: BandMetricsOptions): string {
   const group = (right - left) / bandCount;
   const barWidth = (group * 0.8) / series.length;
 
-  const parts: string[] = [svgOpen(width, height)];
+  const parts: string[] = [svgOpen(width, height, options.title || 'per-band metrics')];
   parts.push(`<rect class="background" x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`);
   if (options.title)
     parts.push(

@@ -213,7 +213,7 @@ export function spectralCurvesSvg(options: SpectralCurvesOptions): string {
   const sx = (v: number) => left + ((v - xMin) / (xMax - xMin)) * (right - left);
   const sy = (v: number) => bottom - ((v - yMin) / (yMax - yMin)) * (bottom - top);
 
-  const parts: string[] = [svgOpen(width, height)];
+  const parts: string[] = [svgOpen(width, height, options.title || 'spectral curves')];
   parts.push(`<rect class="background" x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`);
   if (options.title)
     parts.push(
