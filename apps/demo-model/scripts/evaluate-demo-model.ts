@@ -12,7 +12,9 @@
  * - S2: Y0 = shiftBack(Y * 2 / 28) * M (`initialEstimate`), then `reconstructTiled` (one tile at 256^2);
  * - GAP-TV: `reconstructGapTv` with the shared `GAP_TV_DEFAULTS` (as every s2cassi front end) and
  *   `--gap-tv-iterations` (default `GAP_TV_DEFAULTS.iterations`);
- * - metrics: @s2cassi/metrics PSNR and SSIM with the `matlab` presets (clip, 8-bit quantisation, per band).
+ * - metrics: @s2cassi/metrics `qualityReport` with the `matlab` preset (estimate clipped to [0, 1], both cubes
+ *   quantised to 8 bits; PSNR and SSIM per band and averaged, SAM in degrees), as `s2cassi evaluate` and
+ *   `s2cassi demo` report them.
  *
  *   npx tsx --conditions=@s2cassi/source apps/demo-model/scripts/evaluate-demo-model.ts \
  *     [--weights file.safetensors | --run /work/runs/demo-v1 [--checkpoint best|latest|<folder>]] \
@@ -29,7 +31,7 @@ import { setupBackend } from '@s2cassi/backends';
 import { GAP_TV_DEFAULTS, initialEstimate, reconstructGapTv, simulateMeasurement } from '@s2cassi/cassi-sim';
 import { loadStandardMask } from '@s2cassi/demo-data';
 import { openCaveDataset, readCubeFile, writeFileAtomic } from '@s2cassi/hsi-io/node';
-import { psnr, ssim } from '@s2cassi/metrics';
+import { qualityReport } from '@s2cassi/metrics';
 import { decodeModelWeights, reconstructTiled } from '@s2cassi/s2-attn';
 import * as tf from '@tensorflow/tfjs-core';
 import { dataFolder, demoModelAssets, option } from './_script-args';
@@ -71,6 +73,8 @@ function centreCrop(data: Float32Array, shape: readonly number[]): Float32Array 
 interface Scores {
   psnr: number;
   ssim: number;
+  /** Mean spectral angle, degrees. */
+  sam: number;
   seconds: number;
 }
 
@@ -109,7 +113,7 @@ async function main(): Promise<void> {
     noise: noise > 0 ? { type: 'gaussian', sigma: noise, seed } : 'none',
     gapTvIterations: iterations,
     gapTv: { tvWeight: GAP_TV_DEFAULTS.tvWeight, tvWeightScale: GAP_TV_DEFAULTS.tvWeightScale },
-    metrics: 'matlab presets (@s2cassi/metrics)',
+    metrics: "qualityReport preset 'matlab' (@s2cassi/metrics): PSNR, SSIM, SAM in degrees",
   };
   const results: Record<string, Record<string, Scores>> = {};
   const gapTvFrom = option('--gap-tv-from');
@@ -139,7 +143,7 @@ async function main(): Promise<void> {
           results[name][method] = earlier.scenes[name]['gap-tv'];
           const reused = results[name][method];
           console.log(
-            `${name.padEnd(22)} ${method.padEnd(7)} PSNR ${reused.psnr.toFixed(2)} dB  SSIM ${reused.ssim.toFixed(4)}  (from ${gapTvFrom})`,
+            `${name.padEnd(22)} ${method.padEnd(7)} PSNR ${reused.psnr.toFixed(2)} dB  SSIM ${reused.ssim.toFixed(4)}  SAM ${reused.sam.toFixed(2)}  (from ${gapTvFrom})`,
           );
           continue;
         }
@@ -160,14 +164,16 @@ async function main(): Promise<void> {
         const predicted = (await output.data()) as Float32Array;
         output.dispose();
         const seconds = (performance.now() - started) / 1000;
-        const scores = {
-          psnr: psnr({ data: truth, shape }, { data: predicted, shape }, { preset: 'matlab' }),
-          ssim: ssim({ data: truth, shape }, { data: predicted, shape }, { preset: 'matlab' }),
-          seconds,
-        };
+        const report = qualityReport(
+          { data: truth, shape },
+          { data: predicted, shape },
+          { preset: 'matlab' },
+        );
+        const { psnr, ssim, sam } = report.scenes[0];
+        const scores = { psnr, ssim, sam, seconds };
         results[name][method] = scores;
         console.log(
-          `${name.padEnd(22)} ${method.padEnd(7)} PSNR ${scores.psnr.toFixed(2)} dB  SSIM ${scores.ssim.toFixed(4)}  ${seconds.toFixed(1)} s`,
+          `${name.padEnd(22)} ${method.padEnd(7)} PSNR ${scores.psnr.toFixed(2)} dB  SSIM ${scores.ssim.toFixed(4)}  SAM ${scores.sam.toFixed(2)}  ${seconds.toFixed(1)} s`,
         );
       }
       measurement.dispose();
@@ -176,15 +182,13 @@ async function main(): Promise<void> {
     maskTensor.dispose();
     model?.dispose();
   }
-  const mean: Record<string, { psnr: number; ssim: number }> = {};
+  const mean: Record<string, { psnr: number; ssim: number; sam: number }> = {};
   for (const method of methods) {
     const values = HELD_OUT_SCENES.map((name) => results[name][method]);
-    mean[method] = {
-      psnr: values.reduce((s, v) => s + v.psnr, 0) / values.length,
-      ssim: values.reduce((s, v) => s + v.ssim, 0) / values.length,
-    };
+    const average = (key: 'psnr' | 'ssim' | 'sam') => values.reduce((s, v) => s + v[key], 0) / values.length;
+    mean[method] = { psnr: average('psnr'), ssim: average('ssim'), sam: average('sam') };
     console.log(
-      `${'mean'.padEnd(22)} ${method.padEnd(7)} PSNR ${mean[method].psnr.toFixed(2)} dB  SSIM ${mean[method].ssim.toFixed(4)}`,
+      `${'mean'.padEnd(22)} ${method.padEnd(7)} PSNR ${mean[method].psnr.toFixed(2)} dB  SSIM ${mean[method].ssim.toFixed(4)}  SAM ${mean[method].sam.toFixed(2)}`,
     );
   }
   const report = {

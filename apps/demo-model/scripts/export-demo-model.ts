@@ -9,13 +9,18 @@
  * - `demo-model.json`: `{ format, version, config }` (the s2-attn weights manifest, what `--weights x.json`
  *   readers check) plus `training`: where the weights came from (run, checkpoint, step, epoch, config hash,
  *   validation record);
- * - `training-log.jsonl.gz` (the run's JSON lines), `training-config.json` (the resolved trainer config),
- *   `run.json` (the run manifest) and the learning curves drawn from the log by the trainer's
- *   `writeCurves` (`curves-loss.png|svg`, `curves-validation.png|svg`).
+ * - `training-log.jsonl.gz`: the run's JSON lines without the per-step lines (every
+ *   epoch's mean loss and rate, every validation, checkpoint, resume and schedule change stay; the
+ *   per-step lines would make it ~4 MB; the repository keeps the full log with the run's snapshot);
+ *   `training-config.json` (the resolved trainer config), `run.json` (the run manifest) and the learning
+ *   curves drawn from the full log by the trainer's `writeCurves` (`curves-loss.png|svg`,
+ *   `curves-validation.png|svg`).
+ * `demo-model.json`'s `training` also records what the card needs from the per-step lines: the training
+ * pixels up to the exported step, the median step time over the run and the training heap at the exported step.
  * Refuses weights that do not decode into an S2Transformer or exceed 5 MB.
  */
-import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { setupBackend } from '@s2cassi/backends';
 import { writeFileAtomic } from '@s2cassi/hsi-io/node';
@@ -51,8 +56,20 @@ async function main(): Promise<void> {
   const progress = state.progress ?? {};
   const config = state.config;
   const stepsPerEpoch = Math.ceil(config.training.samplesPerEpoch / config.training.batchSize);
+  const lines = readFileSync(join(run, 'log.jsonl'), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as { type: string; step?: number; [key: string]: unknown });
+  const steps = lines.filter((r) => r.type === 'step');
+  const stepSeconds = steps.map((r) => Number(r.seconds)).sort((a, b) => a - b);
+  const runManifest = existsSync(join(run, 'run.json'))
+    ? JSON.parse(readFileSync(join(run, 'run.json'), 'utf8'))
+    : undefined;
+  const cropPixels = config.data.cropSize * config.data.cropSize;
+  const atStep = steps.filter((r) => (r.step ?? 0) <= progress.step).at(-1);
   const training = {
-    run,
+    // the run's name (its snapshot lives in apps/demo-model/runs/<name>), not this machine's path
+    run: basename(run),
     checkpoint: which,
     step: progress.step,
     epoch: Math.ceil(progress.step / stepsPerEpoch) - 1,
@@ -61,7 +78,14 @@ async function main(): Promise<void> {
     configHash: state.configHash,
     parameterCount: parameters,
     validation: progress.best ?? null,
+    trainingPixels: progress.step * config.training.batchSize * cropPixels,
+    stepsLogged: steps.length,
+    medianStepSeconds: stepSeconds.length > 0 ? stepSeconds[Math.floor(stepSeconds.length / 2)] : null,
+    // the wasm heap while training, at the exported step (earlier kernels needed more)
+    backendBytesAtStep: atStep?.backendBytes ?? null,
+    scheduleChanges: runManifest?.scheduleChanges ?? [],
   };
+  mkdirSync(assets, { recursive: true });
   await writeAtomic(join(assets, 'demo-model.safetensors'), bytes);
   await writeAtomic(
     join(assets, 'demo-model.json'),
@@ -69,10 +93,11 @@ async function main(): Promise<void> {
   );
   await writeAtomic(join(assets, 'training-config.json'), `${JSON.stringify(config, null, 2)}\n`);
   if (existsSync(join(run, 'run.json'))) copyFileSync(join(run, 'run.json'), join(assets, 'run.json'));
-  await writeAtomic(
-    join(assets, 'training-log.jsonl.gz'),
-    gzipSync(readFileSync(join(run, 'log.jsonl')), { level: 9 }),
-  );
+  const condensed = lines
+    .filter((r) => r.type !== 'step')
+    .map((r) => JSON.stringify(r))
+    .join('\n');
+  await writeAtomic(join(assets, 'training-log.jsonl.gz'), gzipSync(`${condensed}\n`, { level: 9 }));
   // The trainer draws curves at the end of a run; draw them from the log now (the run may still be going).
   const curves = join(run, 'curves-export');
   await writeCurves(join(run, 'log.jsonl'), curves);
