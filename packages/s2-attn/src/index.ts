@@ -52,6 +52,7 @@ export {
   type TileLayout,
 } from './tiled';
 export {
+  averageModelWeights,
   decodeModelWeights,
   encodeModelWeights,
   loadS2Transformer,

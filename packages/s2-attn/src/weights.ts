@@ -207,3 +207,88 @@ export async function loadS2Transformer(basePath: string): Promise<S2Transformer
   const node = (await import(/* @vite-ignore */ NODE_SUBPATH)) as NodeSubpath;
   return node.loadS2Transformer(basePath);
 }
+
+/**
+ * The element-wise (weighted) mean of several weight files of one model: checkpoint averaging, as in
+ * stochastic weight averaging (Izmailov et al. 2018) or fairseq's `average_checkpoints`. Averaging the
+ * iterates of a run late in training smooths the noise of the last steps; the network has no batch
+ * statistics to recompute (LayerNorm only).
+ *
+ * Every file must hold the same model: the same config in the metadata and the same F32 tensors (names
+ * and shapes). Sums run in float64. The result is a weights file like {@link encodeModelWeights}'s, with
+ * the first file's metadata plus `averagedFrom` (how many files were averaged). Inputs are not modified.
+ *
+ * @param files safetensors bytes, e.g. read from checkpoints' `weights.safetensors`
+ * @param options.weights one non-negative weight per file, not all zero (default: equal)
+ * @param options.sources names of the files for error messages
+ */
+export function averageModelWeights(
+  files: readonly Uint8Array[],
+  options: { weights?: readonly number[]; sources?: readonly string[] } = {},
+): Uint8Array {
+  if (files.length === 0)
+    throw new S2AttnInputError('averageModelWeights: expected at least one weights file, got none');
+  const sources = files.map((_, i) => options.sources?.[i] ?? `weights file ${i + 1} of ${files.length}`);
+  const factors = options.weights ?? files.map(() => 1);
+  if (factors.length !== files.length) {
+    throw new S2AttnInputError(
+      `averageModelWeights: expected one weight per file (${files.length}), got ${factors.length}`,
+    );
+  }
+  if (factors.some((w) => !Number.isFinite(w) || w < 0) || factors.every((w) => w === 0)) {
+    throw new S2AttnInputError(
+      `averageModelWeights: expected finite non-negative weights, not all zero, got [${factors.join(', ')}]`,
+    );
+  }
+  const total = factors.reduce((s, w) => s + w, 0);
+  const decoded = files.map((bytes, i) => decodeSafetensors(bytes, sources[i]));
+  const first = decoded[0];
+  const config = manifestFromSafetensors(first, sources[0]).config;
+  const names = Object.keys(first.tensors).sort();
+  const sums = new Map<string, Float64Array>();
+  for (const name of names) {
+    const tensor = first.tensors[name];
+    if (tensor.dtype !== 'F32') {
+      throw new S2AttnInputError(`${sources[0]}: tensor '${name}' is ${tensor.dtype}; expected F32 weights`);
+    }
+    sums.set(name, new Float64Array(tensor.data.length));
+  }
+  decoded.forEach((file, i) => {
+    const other = manifestFromSafetensors(file, sources[i]).config;
+    if (JSON.stringify(other) !== JSON.stringify(config)) {
+      throw new S2AttnInputError(
+        `averageModelWeights: ${sources[i]} holds another model than ${sources[0]}: config ${JSON.stringify(other)} vs ${JSON.stringify(config)}`,
+      );
+    }
+    const theirs = Object.keys(file.tensors).sort();
+    if (theirs.join('\n') !== names.join('\n')) {
+      const missing = names.filter((n) => !(n in file.tensors));
+      const extra = theirs.filter((n) => !(n in first.tensors));
+      throw new S2AttnInputError(
+        `averageModelWeights: ${sources[i]} has other tensors than ${sources[0]} (missing ${missing.join(', ') || 'none'}; extra ${extra.join(', ') || 'none'})`,
+      );
+    }
+    for (const name of names) {
+      const tensor = file.tensors[name];
+      const expected = first.tensors[name].shape;
+      if (tensor.dtype !== 'F32' || tensor.shape.join(',') !== expected.join(',')) {
+        throw new S2AttnInputError(
+          `averageModelWeights: ${sources[i]} tensor '${name}' is [${tensor.shape.join(', ')}] ${tensor.dtype}, expected [${expected.join(', ')}] F32`,
+        );
+      }
+      const data = safetensorToFloat32(tensor);
+      const sum = sums.get(name) as Float64Array;
+      const w = factors[i] / total;
+      for (let k = 0; k < data.length; k++) sum[k] += w * data[k];
+    }
+  });
+  const tensors: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
+  for (const name of names) {
+    tensors[name] = {
+      dtype: 'F32',
+      shape: [...first.tensors[name].shape],
+      data: Float32Array.from(sums.get(name) as Float64Array),
+    };
+  }
+  return encodeSafetensors(tensors, { ...first.metadata, averagedFrom: String(files.length) });
+}
