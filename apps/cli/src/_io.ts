@@ -1,5 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { type Dirent, existsSync, statSync } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import {
   type Cube,
@@ -198,4 +198,22 @@ export async function loadMask(path: string | undefined, key?: string): Promise<
     };
   }
   return { ...(await readPlane(path, 'mask', key)), source: path };
+}
+
+/**
+ * What a folder entry is, following a symbolic link to its target (a folder of links to measurement
+ * files is read like a folder of the files). A link whose target does not exist is a usage error naming
+ * it, not a file silently left out.
+ */
+export async function entryKind(folder: string, entry: Dirent): Promise<'file' | 'directory' | 'other'> {
+  if (!entry.isSymbolicLink()) return entry.isFile() ? 'file' : entry.isDirectory() ? 'directory' : 'other';
+  const path = join(folder, entry.name);
+  try {
+    const target = await stat(path);
+    return target.isFile() ? 'file' : target.isDirectory() ? 'directory' : 'other';
+  } catch (error) {
+    throw new UsageError(
+      `${path} is a symbolic link to nothing readable (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): fix or remove it`,
+    );
+  }
 }

@@ -361,6 +361,51 @@ describe('s2cassi (real processes)', () => {
     expect(csv.stdout.split('\n')[0]).toBe('scene,method,PSNR (dB),SSIM,SAM (deg),time (s)');
   });
 
+  it('folders of symbolic links count their targets, a dangling link is an error naming it, and evaluate reads every scene before reconstructing any', async () => {
+    const { mkdir, rm, symlink } = await import('node:fs/promises');
+    const targets = join(dir, 'link-targets');
+    await mkdir(targets);
+    await writeNpy(join(targets, 'm.npy'), makeMask(H, WP), [H, WP]); // any [H, W'] plane is a measurement
+    await writeNpy(join(targets, 's.npy'), makeCube(H, W, N, 7), [H, W, N]);
+    const common = ['--mask', join(dir, 'mask.npy'), '--iterations', '2', '--backend', 'cpu'];
+    // reconstruct: a folder holding a link to a measurement reconstructs it
+    const measurements = join(dir, 'measurement-links');
+    await mkdir(measurements);
+    await symlink(join(targets, 'm.npy'), join(measurements, 'linked.npy'));
+    const out = join(dir, 'linked-out');
+    const rec = await cli(['reconstruct', measurements, '-o', out, '--format', 'npy', '--json', ...common]);
+    expect(rec.code, rec.stderr).toBe(0);
+    const results = (parseJson(rec.stdout) as { results: { input: string }[] }).results;
+    expect(results.map((r) => r.input.split('/').pop())).toEqual(['linked.npy']);
+    expect(readdirSync(out)).toEqual(['linked.npy']);
+    // evaluate: the same for scenes; its progress names the scene and the method
+    const scenes = join(dir, 'scene-links');
+    await mkdir(scenes);
+    await symlink(join(targets, 's.npy'), join(scenes, 'a-linked.npy'));
+    const ev = await cli(['evaluate', scenes, ...common]);
+    expect(ev.code, ev.stderr).toBe(0);
+    expect(ev.stdout).toContain('a-linked');
+    expect(ev.stderr).toContain('a-linked gap-tv:');
+    // a link to nothing: an error naming it, for both commands
+    await symlink(join(targets, 'gone.npy'), join(scenes, 'b-dangling.npy'));
+    expectCleanError(await cli(['evaluate', scenes, ...common]), 2, 'b-dangling.npy', 'symbolic link');
+    await symlink(join(targets, 'gone.npy'), join(measurements, 'dangling.npy'));
+    expectCleanError(
+      await cli(['reconstruct', measurements, '-o', join(dir, 'linked-out-2'), ...common]),
+      2,
+      'dangling.npy',
+      'symbolic link',
+    );
+    // a broken scene after a good one ends the run before the good one is reconstructed
+    await rm(join(scenes, 'b-dangling.npy'));
+    await writeFile(join(scenes, 'c-broken.npy'), 'this is not a NumPy file');
+    const broken = await cli(['evaluate', scenes, ...common]);
+    expect(broken.code).not.toBe(0);
+    expect(broken.stderr).toContain('c-broken.npy');
+    expect(broken.stderr).not.toContain('a-linked gap-tv:');
+    expect(broken.stdout).toBe('');
+  });
+
   it('niqe scores every band of a cube and a PNG image', async () => {
     const big = makeCube(96, 192, 2, 9);
     await writeNpy(join(dir, 'big.npy'), big, [96, 192, 2]);

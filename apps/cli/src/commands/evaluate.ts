@@ -16,7 +16,7 @@ import { Option } from 'commander';
 import { useBackend } from '../_backend';
 import { METHODS, type Method, simulate } from '../_cassi';
 import { formatOption, printResult } from '../_format';
-import { loadMask, PREFERRED_KEYS, readArray } from '../_io';
+import { entryKind, loadMask, PREFERRED_KEYS, readArray } from '../_io';
 import { loadModel } from '../_model';
 import { integerAtLeast, numberAtLeast } from '../_options';
 import { timedReconstruct } from '../_timed-reconstruct';
@@ -36,19 +36,20 @@ async function collectScenes(inputs: string[]): Promise<string[]> {
       scenes.push(input);
       continue;
     }
-    const entries = (await readdir(input, { withFileTypes: true })).sort((a, b) =>
-      a.name < b.name ? -1 : 1,
-    );
-    if (entries.some((e) => e.isFile() && e.name.toLowerCase().endsWith('.png'))) {
+    const entries = (await readdir(input, { withFileTypes: true }))
+      .filter((e) => !e.name.startsWith('.'))
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
+    // symbolic links count as what they point to
+    const kinds = await Promise.all(entries.map((e) => entryKind(input, e)));
+    if (entries.some((e, i) => kinds[i] === 'file' && e.name.toLowerCase().endsWith('.png'))) {
       scenes.push(input);
       continue;
     }
-    for (const e of entries) {
-      if (e.name.startsWith('.')) continue;
-      if (e.isFile() && SCENE_EXTENSIONS.includes(extname(e.name).toLowerCase()))
+    entries.forEach((e, i) => {
+      if (kinds[i] === 'file' && SCENE_EXTENSIONS.includes(extname(e.name).toLowerCase()))
         scenes.push(join(input, e.name));
-      else if (e.isDirectory()) scenes.push(join(input, e.name));
-    }
+      else if (kinds[i] === 'directory') scenes.push(join(input, e.name));
+    });
   }
   if (scenes.length === 0) throw new UsageError(`no scenes found in ${inputs.join(', ')}`);
   return scenes;
@@ -135,16 +136,22 @@ registerCommand((program, run) => {
         s2: {},
         'gap-tv': {},
       };
+      const prepare = async (path: string): Promise<Cube> => {
+        let cube = await readArray(path, 'scene', PREFERRED_KEYS.cube, options.key);
+        if (cube.shape[2] === 31)
+          cube = resampleBands(
+            { ...cube, wavelengths: cube.wavelengths ?? [...CAVE_31_BAND_CENTRES] },
+            CAVE_31_BAND_CENTRES,
+            CASSI_28_BAND_CENTRES,
+          );
+        return centreCrop(cube, mask.height, mask.width, path);
+      };
+      // Every scene is read and checked before the first reconstruction: a bad file among many ends the
+      // run at once, not after the scenes before it have been reconstructed (their scores would be lost).
+      for (const path of scenes) await prepare(path);
       try {
         for (const path of scenes) {
-          let cube = await readArray(path, 'scene', PREFERRED_KEYS.cube, options.key);
-          if (cube.shape[2] === 31)
-            cube = resampleBands(
-              { ...cube, wavelengths: cube.wavelengths ?? [...CAVE_31_BAND_CENTRES] },
-              CAVE_31_BAND_CENTRES,
-              CASSI_28_BAND_CENTRES,
-            );
-          cube = centreCrop(cube, mask.height, mask.width, path);
+          const cube = await prepare(path);
           const measurement = await simulate(cube, mask, {
             shiftStep: 2,
             noise: options.noise,

@@ -9,7 +9,15 @@ import type { S2Transformer } from '@s2cassi/s2-attn';
 import { Option } from 'commander';
 import { useBackend } from '../_backend';
 import { bandCountFor, METHODS, type Method, reconstruct, wavelengthsFor } from '../_cassi';
-import { checkCubeOutput, cubeOutputPaths, loadMask, type Plane, readPlane, writeCube } from '../_io';
+import {
+  checkCubeOutput,
+  cubeOutputPaths,
+  entryKind,
+  loadMask,
+  type Plane,
+  readPlane,
+  writeCube,
+} from '../_io';
 import { loadModel } from '../_model';
 import {
   integerAtLeast,
@@ -85,15 +93,13 @@ interface Job {
 }
 
 async function listMeasurements(folder: string): Promise<string[]> {
-  const names = (await readdir(folder, { withFileTypes: true }))
-    .filter(
-      (e) =>
-        e.isFile() &&
-        MEASUREMENT_EXTENSIONS.includes(extname(e.name).toLowerCase()) &&
-        !e.name.startsWith('.'),
-    )
-    .map((e) => e.name)
-    .sort();
+  const names: string[] = [];
+  for (const e of await readdir(folder, { withFileTypes: true })) {
+    if (e.name.startsWith('.') || !MEASUREMENT_EXTENSIONS.includes(extname(e.name).toLowerCase())) continue;
+    // symbolic links count as what they point to
+    if ((await entryKind(folder, e)) === 'file') names.push(e.name);
+  }
+  names.sort();
   if (names.length === 0) {
     throw new UsageError(`${folder} holds no measurement files (${MEASUREMENT_EXTENSIONS.join(', ')})`);
   }
