@@ -1,7 +1,12 @@
 /**
  * Exports a trainer checkpoint as the bundled demo model (issue 9):
  *
- *   npx tsx --conditions=@s2cassi/source apps/demo-model/scripts/export-demo-model.ts <run folder> [best|step-N]
+ *   npx tsx --conditions=@s2cassi/source apps/demo-model/scripts/export-demo-model.ts <run folder> [best|latest|step-N]
+ *   ... export-demo-model.ts <run folder> <latest|step-N> --weights averaged.safetensors --window A-B
+ *
+ * The second form ships an average of the run's checkpoints from steps A to B (`average-checkpoints.ts`;
+ * scripts/results/checkpoint-averaging.md) instead of one checkpoint; the named checkpoint (the window's
+ * last) supplies the training record.
  *
  * Writes, atomically, into packages/demo-data/assets/demo-model/:
  * - `demo-model.safetensors`: the checkpoint's weights as written by the trainer (@s2cassi/s2-attn
@@ -23,13 +28,14 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from '
 import { basename, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { setupBackend } from '@s2cassi/backends';
+import { decodeSafetensors } from '@s2cassi/hsi-io';
 import { writeFileAtomic } from '@s2cassi/hsi-io/node';
 import { decodeModelWeights, modelManifest } from '@s2cassi/s2-attn';
 import { writeCurves } from '@s2cassi/trainer/node';
 
 const MAX_BYTES = 5 * 1024 * 1024;
 
-import { demoModelAssets } from './_script-args';
+import { demoModelAssets, option } from './_script-args';
 
 const assets = demoModelAssets;
 
@@ -38,23 +44,47 @@ function writeAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const [runArgument, which = 'best'] = process.argv.slice(2);
-  if (!runArgument) throw new Error('usage: export-demo-model.ts <run folder> [best|step-N]');
+  const args = process.argv.slice(2);
+  const [runArgument, named = 'best'] = args.filter(
+    (arg, i) => !arg.startsWith('--') && !args[i - 1]?.startsWith('--'),
+  );
+  if (!runArgument)
+    throw new Error(
+      'usage: export-demo-model.ts <run folder> [best|latest|step-N] [--weights averaged.safetensors --window A-B]',
+    );
   const run = resolve(runArgument);
+  const which =
+    named === 'latest'
+      ? JSON.parse(readFileSync(join(run, 'checkpoints', 'manifest.json'), 'utf8')).latest
+      : named;
   const folder = join(run, 'checkpoints', which);
-  const weightsPath = join(folder, 'weights.safetensors');
+  const averagedPath = option('--weights');
+  const windowText = option('--window');
+  const window = windowText === undefined ? undefined : /^(\d+)-(\d+)$/.exec(windowText);
+  if ((averagedPath === undefined) !== (windowText === undefined) || (windowText !== undefined && !window))
+    throw new Error(
+      `--weights and --window A-B go together (the averaged file and the steps it averages), got --weights ${averagedPath} --window ${windowText}`,
+    );
+  const weightsPath = averagedPath ? resolve(averagedPath) : join(folder, 'weights.safetensors');
   if (!existsSync(weightsPath)) throw new Error(`${weightsPath} does not exist`);
   const bytes = new Uint8Array(readFileSync(weightsPath));
   if (bytes.length > MAX_BYTES)
     throw new Error(`${weightsPath} is ${bytes.length} bytes; the demo model must be <= ${MAX_BYTES}`);
   await setupBackend('cpu', { log: () => {} });
   const model = decodeModelWeights(bytes, { source: weightsPath });
+  const averagedFrom = Number(decodeSafetensors(bytes, weightsPath).metadata.averagedFrom ?? 0);
+  if (averagedPath && !(averagedFrom > 1))
+    throw new Error(`${weightsPath} is not an average of checkpoints (no averagedFrom > 1 in its metadata)`);
   const manifest = modelManifest(model);
   const parameters = model.parameterCount();
   model.dispose();
   const state = JSON.parse(readFileSync(join(folder, 'state.json'), 'utf8'));
   const progress = state.progress ?? {};
   const config = state.config;
+  if (window && progress.step !== Number(window[2]))
+    throw new Error(
+      `${folder} is step ${progress.step}, not the last step of the averaged window ${windowText}: name the checkpoint at the window's end`,
+    );
   const stepsPerEpoch = Math.ceil(config.training.samplesPerEpoch / config.training.batchSize);
   const lines = readFileSync(join(run, 'log.jsonl'), 'utf8')
     .split('\n')
@@ -70,14 +100,17 @@ async function main(): Promise<void> {
   const training = {
     // the run's name (its snapshot lives in apps/demo-model/runs/<name>), not this machine's path
     run: basename(run),
-    checkpoint: which,
+    checkpoint: window ? `average of ${averagedFrom} checkpoints, steps ${window[1]}-${window[2]}` : which,
+    averaged: window ? { count: averagedFrom, fromStep: Number(window[1]), toStep: Number(window[2]) } : null,
+    // the trainer's own choice (best held-out validation of single checkpoints) when an average ships
+    trainerBest: window ? (progress.best ?? null) : undefined,
     step: progress.step,
     epoch: Math.ceil(progress.step / stepsPerEpoch) - 1,
     totalSteps: stepsPerEpoch * config.training.epochs,
     trainingSeconds: progress.trainingSeconds,
     configHash: state.configHash,
     parameterCount: parameters,
-    validation: progress.best ?? null,
+    validation: window ? null : (progress.best ?? null),
     trainingPixels: progress.step * config.training.batchSize * cropPixels,
     stepsLogged: steps.length,
     medianStepSeconds: stepSeconds.length > 0 ? stepSeconds[Math.floor(stepSeconds.length / 2)] : null,

@@ -227,7 +227,11 @@ C 32, T 4) is demo-v2's, chosen then as the largest that cost no more per step t
   \`${run.backend}\` with \`@s2cassi/backends\`' SIMD kernels (1 thread for the first 1,300 steps, 2 after); ${run.platform}.
 - Run: started ${run.startedAt.slice(0, 10)}, resumed ${resumes.length} time(s) across sessions (each session stopped it with a checkpoint
   and the next resumed from the committed one; \`run.json\` lists every resume); config hash \`${t.configHash.slice(0, 16)}\`.
-- Shipped checkpoint: step ${int(t.step)} (epoch ${t.epoch}), the best mean held-out validation of the run through step ${int(lastStep)};
+- ${
+    t.averaged
+      ? `Shipped weights: the average of ${t.averaged.count} checkpoints between steps ${int(t.averaged.fromStep)} and ${int(t.averaged.toStep)} (checkpoint averaging with \`@s2cassi/s2-attn\`'s \`averageModelWeights\`; the window's length was chosen on the training scenes, and the held-out validation chose this average over the trainer's best single checkpoint${t.trainerBest ? `, step ${int(t.trainerBest.step)} at ${f2(t.trainerBest.psnr)} dB` : ''}; see the repository's \`apps/demo-model/scripts/results/checkpoint-averaging.md\`); through step ${int(t.step)}:`
+      : `Shipped checkpoint: step ${int(t.step)} (epoch ${t.epoch}), the best mean held-out validation of the run through step ${int(lastStep)};`
+  }
   ${sci(t.trainingPixels)} training pixels; ${(t.trainingSeconds / 3600).toFixed(1)} h of training time to that checkpoint (median ${f2(t.medianStepSeconds)} s per
   step of batch ${batch} over the run, which got faster as the kernels did); wasm heap while training at that step
   ${(t.backendBytesAtStep / 1024 ** 2).toFixed(0)} MiB.
