@@ -8,6 +8,7 @@ import {
   decodeSafetensors,
   isMatV73,
   listMatVariables,
+  parseDeclaredScale,
   parseEnviHeader,
   safetensorToFloat32,
 } from '@s2cassi/hsi-io';
@@ -168,17 +169,29 @@ export async function fileInfo(path: string, ranges: boolean, key?: string): Pro
     }
     if (ranges) {
       const file = decodeSafetensors(new Uint8Array(await readFile(path)), path);
+      // The ranges readers return: stored values divided by the scale the file declares (hsi-io's rule,
+      // e.g. the bundled demo cube: U16 with metadata scale 65535), as for PNG band folders.
+      const scale = Object.hasOwn(file.metadata, 'scale')
+        ? parseDeclaredScale(file.metadata.scale, "metadata 'scale'", path)
+        : undefined;
       return {
         path,
         format: 'safetensors',
         bytes: info.size,
         metadata: file.metadata,
-        variables: Object.entries(file.tensors).map(([name, t]) => ({
-          name,
-          shape: t.shape,
-          dtype: t.dtype,
-          ...range(safetensorToFloat32(t)),
-        })),
+        variables: Object.entries(file.tensors).map(([name, t]) => {
+          const values = safetensorToFloat32(t);
+          if (scale === undefined) return { name, shape: t.shape, dtype: t.dtype, ...range(values) };
+          const scaled = new Float32Array(values.length);
+          for (let i = 0; i < values.length; i++) scaled[i] = values[i] / scale;
+          return {
+            name,
+            shape: t.shape,
+            dtype: t.dtype,
+            ...range(scaled),
+            note: `values scaled by 1/${scale} (the file's metadata 'scale'), as readers return them`,
+          };
+        }),
       };
     }
     const header = JSON.parse(

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setupBackend } from '@s2cassi/backends';
-import { encodeBandPng } from '@s2cassi/hsi-io';
+import { encodeBandPng, encodeSafetensors } from '@s2cassi/hsi-io';
 import { readCubeFile } from '@s2cassi/hsi-io/node';
 import {
   countParameters,
@@ -471,6 +471,40 @@ describe('s2cassi (real processes)', () => {
     expect([m.macs.paddedHeight, m.macs.paddedWidth]).toEqual([32, 48]);
     expect(header.code, header.stderr).toBe(0);
     expect(header.stdout).toContain(`[${H}, ${W}]`);
+    // a safetensors cube with a declared scale: the ranges readers return (stored / scale), said so
+    await writeFile(
+      join(dir, 'scaled.safetensors'),
+      encodeSafetensors(
+        {
+          cube: {
+            dtype: 'U16',
+            shape: [2, 2, 2],
+            data: Uint16Array.from([0, 250, 500, 750, 1000, 100, 200, 300]),
+          },
+        },
+        { scale: '1000' },
+      ),
+    );
+    const scaled = await cli(['info', join(dir, 'scaled.safetensors'), '--json']);
+    expect(scaled.code, scaled.stderr).toBe(0);
+    const v = (
+      parseJson(scaled.stdout).file as {
+        variables: { min: number; max: number; mean: number; note: string }[];
+      }
+    ).variables[0];
+    expect([v.min, v.max]).toEqual([0, 1]);
+    expect(v.mean).toBeCloseTo(3100 / 8 / 1000, 6);
+    expect(v.note).toContain("scaled by 1/1000 (the file's metadata 'scale')");
+    await writeFile(
+      join(dir, 'bad-scale.safetensors'),
+      encodeSafetensors(
+        { cube: { dtype: 'U16', shape: [1], data: Uint16Array.from([1]) } },
+        { scale: 'zero' },
+      ),
+    );
+    const badScale = await cli(['info', join(dir, 'bad-scale.safetensors')]);
+    expect(badScale.code).not.toBe(0);
+    expect(badScale.stderr).toContain("metadata 'scale' = 'zero': expected a positive number");
     const spe = await cli(['info', '--model', 'default', '--block-type', 'spe', '--json']);
     expect((parseJson(spe.stdout).model as { config: { blockType: string } }).config.blockType).toBe('spe');
     const missing = await cli(['info', join(dir, 'missing.mat')]);
