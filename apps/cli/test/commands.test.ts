@@ -386,7 +386,11 @@ describe('s2cassi (real processes)', () => {
     expect(ev.code, ev.stderr).toBe(0);
     expect(ev.stdout).toContain('a-linked');
     expect(ev.stderr).toContain('a-linked gap-tv:');
-    // a link to nothing: an error naming it, for both commands
+    // a dangling link that could not be a scene anyway (notes.txt) is left alone
+    await symlink(join(targets, 'gone.txt'), join(scenes, 'notes.txt'));
+    const withNotes = await cli(['evaluate', scenes, ...common]);
+    expect(withNotes.code, withNotes.stderr).toBe(0);
+    // a link to nothing that could be a scene: an error naming it, for both commands
     await symlink(join(targets, 'gone.npy'), join(scenes, 'b-dangling.npy'));
     expectCleanError(await cli(['evaluate', scenes, ...common]), 2, 'b-dangling.npy', 'symbolic link');
     await symlink(join(targets, 'gone.npy'), join(measurements, 'dangling.npy'));
@@ -404,6 +408,32 @@ describe('s2cassi (real processes)', () => {
     expect(broken.stderr).toContain('c-broken.npy');
     expect(broken.stderr).not.toContain('a-linked gap-tv:');
     expect(broken.stdout).toBe('');
+    // with S2 too (a model is loaded only after every scene was read): the same clean error
+    const brokenS2 = await cli([
+      'evaluate',
+      scenes,
+      '--method',
+      's2',
+      '--weights',
+      join(dir, 'tiny.safetensors'),
+      ...common,
+    ]);
+    expect(brokenS2.code).not.toBe(0);
+    expect(brokenS2.stderr).toContain('c-broken.npy');
+    // a scene whose band count the model cannot take: named before any reconstruction
+    await rm(join(scenes, 'c-broken.npy'));
+    await writeNpy(join(scenes, 'd-five-bands.npy'), makeCube(H, W, 5, 8), [H, W, 5]);
+    const bands = await cli([
+      'evaluate',
+      scenes,
+      '--method',
+      's2',
+      '--weights',
+      join(dir, 'tiny.safetensors'),
+      ...common,
+    ]);
+    expectCleanError(bands, 2, `the model reconstructs ${N} bands`, 'd-five-bands.npy has 5');
+    expect(bands.stderr).not.toContain('a-linked s2:');
   });
 
   it('niqe scores every band of a cube and a PNG image', async () => {

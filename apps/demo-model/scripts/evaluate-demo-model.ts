@@ -25,9 +25,10 @@
  * not look at the held-out ones). `--gap-tv-from` reuses the GAP-TV scores of an earlier report of this script (GAP-TV does not depend on
  * the model, and takes minutes per scene here) after checking that its protocol is the same.
  */
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { setupBackend } from '@s2cassi/backends';
 import { GAP_TV_DEFAULTS, initialEstimate, reconstructGapTv, simulateMeasurement } from '@s2cassi/cassi-sim';
 import { loadStandardMask } from '@s2cassi/demo-data';
@@ -85,7 +86,15 @@ async function main(): Promise<void> {
   const noise = Number(option('--noise') ?? 0);
   const seed = Number(option('--seed') ?? 0);
   const data = dataFolder();
-  const scenes = option('--scenes')?.split(',') ?? HELD_OUT_SCENES;
+  const scenes =
+    option('--scenes')
+      ?.split(',')
+      .map((name) => name.trim()) ?? HELD_OUT_SCENES;
+  const repeated = scenes.filter((name, i) => name === '' || scenes.indexOf(name) !== i);
+  if (repeated.length > 0)
+    throw new Error(
+      `--scenes: expected distinct scene names, got ${option('--scenes')} (repeated or empty: ${repeated.join(', ')})`,
+    );
   const choice = await setupBackend((option('--backend') ?? 'wasm') as 'wasm', { log: () => {} });
   const standard = await loadStandardMask();
   const reference = await readCubeFile(resolve(data, 'cassi_sim_mask/mask.mat'), { key: 'mask' });
@@ -97,9 +106,8 @@ async function main(): Promise<void> {
       `the bundled standard mask differs from ${data}/cassi_sim_mask/mask.mat (max |diff| ${maskDiff})`,
     );
   const weights = methods.includes('s2') ? weightsFile() : undefined;
-  const model = weights
-    ? decodeModelWeights(new Uint8Array(readFileSync(weights)), { source: weights })
-    : undefined;
+  const weightsBytes = weights ? new Uint8Array(readFileSync(weights)) : undefined;
+  const model = weightsBytes ? decodeModelWeights(weightsBytes, { source: weights }) : undefined;
   const dataset = await openCaveDataset(resolve(data, 'cave'), {
     scale: 65535,
     bands: 'cassi28',
@@ -195,7 +203,10 @@ async function main(): Promise<void> {
   }
   const report = {
     protocol,
-    weights: weights ?? null,
+    // the file's name and content hash, not this machine's path: the model card checks the hash against the
+    // weights it describes
+    weights: weights ? basename(weights) : null,
+    weightsSha256: weightsBytes ? createHash('sha256').update(weightsBytes).digest('hex') : null,
     backend: choice.backend,
     loadAverage: loadavg(),
     scenes: results,

@@ -24,14 +24,15 @@
  * pixels up to the exported step, the median step time over the run and the training heap at the exported step.
  * Refuses weights that do not decode into an S2Transformer or exceed 5 MB.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { setupBackend } from '@s2cassi/backends';
 import { decodeSafetensors } from '@s2cassi/hsi-io';
 import { writeFileAtomic } from '@s2cassi/hsi-io/node';
 import { decodeModelWeights, modelManifest } from '@s2cassi/s2-attn';
-import { writeCurves } from '@s2cassi/trainer/node';
+import { readLog, writeCurves } from '@s2cassi/trainer/node';
 
 const MAX_BYTES = 5 * 1024 * 1024;
 
@@ -81,16 +82,24 @@ async function main(): Promise<void> {
   const state = JSON.parse(readFileSync(join(folder, 'state.json'), 'utf8'));
   const progress = state.progress ?? {};
   const config = state.config;
-  if (window && progress.step !== Number(window[2]))
-    throw new Error(
-      `${folder} is step ${progress.step}, not the last step of the averaged window ${windowText}: name the checkpoint at the window's end`,
-    );
+  if (window) {
+    const [first, last] = [Number(window[1]), Number(window[2])];
+    if (!(first < last))
+      throw new Error(`--window ${windowText}: expected A-B with A < B, the first and last averaged steps`);
+    if (progress.step !== last)
+      throw new Error(
+        `${folder} is step ${progress.step}, not the last step of the averaged window ${windowText}: name the checkpoint at the window's end`,
+      );
+    // the average must be of this run's model: the same config as the named checkpoint's weights
+    const own = decodeSafetensors(new Uint8Array(readFileSync(join(folder, 'weights.safetensors'))), folder);
+    if (own.metadata.config !== decodeSafetensors(bytes, weightsPath).metadata.config)
+      throw new Error(`${weightsPath} holds another model than ${folder}: their metadata configs differ`);
+  }
   const stepsPerEpoch = Math.ceil(config.training.samplesPerEpoch / config.training.batchSize);
-  const lines = readFileSync(join(run, 'log.jsonl'), 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as { type: string; step?: number; [key: string]: unknown });
-  const steps = lines.filter((r) => r.type === 'step');
+  // The trainer's reader: skips a half-written last line (the run may still be going) and keeps one record
+  // per step where a resume re-ran steps after the last checkpoint.
+  const log = await readLog(join(run, 'log.jsonl'));
+  const steps = log.steps;
   const stepSeconds = steps.map((r) => Number(r.seconds)).sort((a, b) => a - b);
   const runManifest = existsSync(join(run, 'run.json'))
     ? JSON.parse(readFileSync(join(run, 'run.json'), 'utf8'))
@@ -103,14 +112,16 @@ async function main(): Promise<void> {
     checkpoint: window ? `average of ${averagedFrom} checkpoints, steps ${window[1]}-${window[2]}` : which,
     averaged: window ? { count: averagedFrom, fromStep: Number(window[1]), toStep: Number(window[2]) } : null,
     // the trainer's own choice (best held-out validation of single checkpoints) when an average ships
-    trainerBest: window ? (progress.best ?? null) : undefined,
+    trainerBest: window ? (progress.best ?? null) : null,
     step: progress.step,
     epoch: Math.ceil(progress.step / stepsPerEpoch) - 1,
     totalSteps: stepsPerEpoch * config.training.epochs,
     trainingSeconds: progress.trainingSeconds,
     configHash: state.configHash,
     parameterCount: parameters,
-    validation: window ? null : (progress.best ?? null),
+    // the trainer's validation of exactly these weights: only a single checkpoint that was the best so far
+    // (the best-so-far record of another checkpoint describes other weights)
+    validation: !window && progress.best?.step === progress.step ? progress.best : null,
     trainingPixels: progress.step * config.training.batchSize * cropPixels,
     stepsLogged: steps.length,
     medianStepSeconds: stepSeconds.length > 0 ? stepSeconds[Math.floor(stepSeconds.length / 2)] : null,
@@ -125,17 +136,23 @@ async function main(): Promise<void> {
     `${JSON.stringify({ ...manifest, training }, null, 2)}\n`,
   );
   await writeAtomic(join(assets, 'training-config.json'), `${JSON.stringify(config, null, 2)}\n`);
-  if (existsSync(join(run, 'run.json'))) copyFileSync(join(run, 'run.json'), join(assets, 'run.json'));
-  const condensed = lines
+  if (existsSync(join(run, 'run.json')))
+    await writeAtomic(join(assets, 'run.json'), readFileSync(join(run, 'run.json')));
+  const condensed = log.records
     .filter((r) => r.type !== 'step')
     .map((r) => JSON.stringify(r))
     .join('\n');
   await writeAtomic(join(assets, 'training-log.jsonl.gz'), gzipSync(`${condensed}\n`, { level: 9 }));
-  // The trainer draws curves at the end of a run; draw them from the log now (the run may still be going).
-  const curves = join(run, 'curves-export');
-  await writeCurves(join(run, 'log.jsonl'), curves);
-  for (const name of readdirSync(curves).filter((n) => n.endsWith('.png') || n.endsWith('.svg'))) {
-    copyFileSync(join(curves, name), join(assets, `curves-${name}`));
+  // The trainer draws curves at the end of a run; draw them from the log now (the run may still be going),
+  // into a temporary folder (the run folder is the trainer's, and an input here).
+  const curves = mkdtempSync(join(tmpdir(), 's2cassi-curves-'));
+  try {
+    await writeCurves(join(run, 'log.jsonl'), curves);
+    for (const name of readdirSync(curves).filter((n) => n.endsWith('.png') || n.endsWith('.svg'))) {
+      await writeAtomic(join(assets, `curves-${name}`), readFileSync(join(curves, name)));
+    }
+  } finally {
+    rmSync(curves, { recursive: true, force: true });
   }
   console.log(
     `exported ${weightsPath} (${bytes.length} bytes, ${parameters} parameters, step ${progress.step}) to ${assets}`,

@@ -72,6 +72,33 @@ describeBackends('averageModelWeights', () => {
     ).toThrow(
       new RegExp(`b has other tensors than a \\(missing ${dropped.replace(/\./g, '\\.')}; extra none\\)`),
     );
+    // a tensor of another shape, and one stored as F16: each named with what was expected
+    const reshaped = Object.keys(tensors)
+      .sort()
+      .find((n) => tensors[n].shape.length === 2) as string;
+    const [rows, cols] = tensors[reshaped].shape;
+    const wrongShape = { ...tensors, [reshaped]: { ...tensors[reshaped], shape: [cols, rows] } };
+    expect(() =>
+      averageModelWeights([files[0], encodeSafetensors(wrongShape, metadata)], { sources: ['a', 'b'] }),
+    ).toThrow(`b tensor '${reshaped}' is [${cols}, ${rows}] F32, expected [${rows}, ${cols}] F32`);
+    const half = {
+      ...tensors,
+      [reshaped]: { dtype: 'F16' as const, shape: [rows, cols], data: new Uint16Array(rows * cols) },
+    };
+    expect(() =>
+      averageModelWeights([files[0], encodeSafetensors(half, metadata)], { sources: ['a', 'b'] }),
+    ).toThrow(`b tensor '${reshaped}' is [${rows}, ${cols}] F16, expected [${rows}, ${cols}] F32`);
+    // a NaN in a file of weight 0 does not reach the average
+    const poisoned = decodeSafetensors(files[2]);
+    const name0 = Object.keys(poisoned.tensors).sort()[0];
+    const nan = safetensorToFloat32(poisoned.tensors[name0]).slice();
+    nan[0] = Number.NaN;
+    const withNan = encodeSafetensors(
+      { ...poisoned.tensors, [name0]: { dtype: 'F32', shape: poisoned.tensors[name0].shape, data: nan } },
+      poisoned.metadata,
+    );
+    const clean = decodeSafetensors(averageModelWeights([files[0], withNan], { weights: [1, 0] }));
+    expect(Number.isNaN(safetensorToFloat32(clean.tensors[name0])[0])).toBe(false);
     expect(() => averageModelWeights([])).toThrow(/at least one weights file, got none/);
     expect(() => averageModelWeights(files, { weights: [1, 2] })).toThrow(/one weight per file \(3\), got 2/);
     expect(() => averageModelWeights(files, { weights: [0, 0, 0] })).toThrow(/not all zero, got \[0, 0, 0\]/);

@@ -249,7 +249,9 @@ export function averageModelWeights(
   for (const name of names) {
     const tensor = first.tensors[name];
     if (tensor.dtype !== 'F32') {
-      throw new S2AttnInputError(`${sources[0]}: tensor '${name}' is ${tensor.dtype}; expected F32 weights`);
+      throw new S2AttnInputError(
+        `averageModelWeights: ${sources[0]} tensor '${name}' is ${tensor.dtype}; expected F32 weights`,
+      );
     }
     sums.set(name, new Float64Array(tensor.data.length));
   }
@@ -276,6 +278,8 @@ export function averageModelWeights(
           `averageModelWeights: ${sources[i]} tensor '${name}' is [${tensor.shape.join(', ')}] ${tensor.dtype}, expected [${expected.join(', ')}] F32`,
         );
       }
+      // a file with weight 0 adds nothing (not even a NaN it may hold)
+      if (factors[i] === 0) continue;
       const data = safetensorToFloat32(tensor);
       const sum = sums.get(name) as Float64Array;
       const w = factors[i] / total;

@@ -67,6 +67,20 @@ describe('trainingCurves', () => {
     expect(() => trainingCurves(steps, [], undefined, { maxPoints: 0 })).toThrow(/maxPoints/);
   });
 
+  it('never averages across an objective switch', () => {
+    // 3,000 steps: bucket 3; the switch at step 1,001 falls inside the bucket of steps 999..1001
+    const steps = Array.from({ length: 3000 }, (_, i) =>
+      i < 1001 ? step(i, { total: 1, recon: 0.5 }, 'me') : step(i, { total: 10, recon: 0.5 }, 'ma'),
+    );
+    const charts = trainingCurves(steps, []);
+    const [total] = charts.loss.series;
+    // every mean is of one objective's totals only: 1 or 10, nothing between
+    expect(total.points.every((p) => p[1] === 1 || p[1] === 10)).toBe(true);
+    const last = total.points.filter((p) => p[1] === 1).at(-1) as readonly [number, number];
+    expect(last[0]).toBe(999.5); // the short bucket of the ME phase: steps 999 and 1,000
+    expect(charts.loss.options.markers).toEqual([{ x: 1001, label: 'L_ME -> L_MA' }]);
+  });
+
   it('plots validation PSNR against the step, like the loss', () => {
     const validations = [
       { epoch: 4, step: 200, psnr: 20, ssim: 0.5, scenes: [], seconds: 1 },

@@ -131,7 +131,7 @@ export function bucketMeans(
  *
  * A part equal to the total at every step (recon under a plain L1 objective) is not drawn twice. A run of
  * more than `maxPoints` steps (default {@link MAX_LOSS_POINTS}) is drawn as means over consecutive runs
- * of steps, and the legend says over how many.
+ * of steps, never across an objective switch, and the legend says over how many.
  */
 export function trainingCurves(
   steps: readonly StepRecord[],
@@ -152,6 +152,20 @@ export function trainingCurves(
     steps.filter((s) => s.loss[key] !== undefined).map((s) => [s.step, s.loss[key] as number] as const);
   const sameAsTotal = (key: 'recon' | 'me' | 'ma') =>
     steps.length > 0 && steps.every((s) => s.loss[key] === s.loss.total);
+  const changes = objectiveChanges ?? objectiveChangesFromSteps(steps);
+  // Means never mix steps of two objectives (the total changes meaning where the objective switches).
+  const boundaries = changes.map((c) => c.step).sort((a, b) => a - b);
+  const bucketed = (points: readonly (readonly [number, number])[]) => {
+    const out: (readonly [number, number])[] = [];
+    let start = 0;
+    for (const boundary of [...boundaries, Number.POSITIVE_INFINITY]) {
+      let end = start;
+      while (end < points.length && points[end][0] < boundary) end++;
+      out.push(...bucketMeans(points.slice(start, end), bucket));
+      start = end;
+    }
+    return out;
+  };
   const loss: CurveSeries[] = [
     { label: 'total', color: '#1f77b4', points: part('total') },
     ...(sameAsTotal('recon') ? [] : [{ label: 'recon', color: '#ff7f0e', points: part('recon') }]),
@@ -159,10 +173,8 @@ export function trainingCurves(
     { label: 'MA', color: '#d62728', points: part('ma') },
   ]
     .filter((s) => s.points.length > 0)
-    .map((s) =>
-      bucket > 1 ? { ...s, label: `${s.label}${suffix}`, points: bucketMeans(s.points, bucket) } : s,
-    );
-  const markers = (objectiveChanges ?? objectiveChangesFromSteps(steps)).map((c) => ({
+    .map((s) => (bucket > 1 ? { ...s, label: `${s.label}${suffix}`, points: bucketed(s.points) } : s));
+  const markers = changes.map((c) => ({
     x: c.step,
     label: `${objectiveName(c.from)} -> ${objectiveName(c.to)}`,
   }));

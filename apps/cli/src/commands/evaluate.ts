@@ -39,8 +39,17 @@ async function collectScenes(inputs: string[]): Promise<string[]> {
     const entries = (await readdir(input, { withFileTypes: true }))
       .filter((e) => !e.name.startsWith('.'))
       .sort((a, b) => (a.name < b.name ? -1 : 1));
-    // symbolic links count as what they point to
-    const kinds = await Promise.all(entries.map((e) => entryKind(input, e)));
+    // Symbolic links count as what they point to. A link to nothing is an error when its name could be a
+    // scene (a scene or PNG extension, or none: a folder); other dangling links are not scenes anyway.
+    const couldBeScene = (name: string) => {
+      const ext = extname(name).toLowerCase();
+      return ext === '' || ext === '.png' || SCENE_EXTENSIONS.includes(ext);
+    };
+    const kinds = await Promise.all(
+      entries.map((e) =>
+        couldBeScene(e.name) ? entryKind(input, e) : entryKind(input, e).catch(() => 'other' as const),
+      ),
+    );
     if (entries.some((e, i) => kinds[i] === 'file' && e.name.toLowerCase().endsWith('.png'))) {
       scenes.push(input);
       continue;
@@ -126,16 +135,6 @@ registerCommand((program, run) => {
       // the shared GAP-TV defaults (as demo, reconstruct and the web app); --iterations may differ
       const gapTv = gapTvSettings({ iterations: options.iterations });
       const mask = await loadMask(options.mask, options.maskKey);
-      const backend = await useBackend(context);
-      let model: S2Transformer | undefined;
-      if (methods.includes('s2')) ({ model } = await loadModel(options.weights));
-      const perScene: Record<
-        Method,
-        Record<string, { psnr: number; ssim: number; sam: number; seconds: number }>
-      > = {
-        s2: {},
-        'gap-tv': {},
-      };
       const prepare = async (path: string): Promise<Cube> => {
         let cube = await readArray(path, 'scene', PREFERRED_KEYS.cube, options.key);
         if (cube.shape[2] === 31)
@@ -146,10 +145,30 @@ registerCommand((program, run) => {
           );
         return centreCrop(cube, mask.height, mask.width, path);
       };
-      // Every scene is read and checked before the first reconstruction: a bad file among many ends the
-      // run at once, not after the scenes before it have been reconstructed (their scores would be lost).
-      for (const path of scenes) await prepare(path);
+      // Every scene is read and checked before the first reconstruction (and before a model is loaded): a
+      // bad file among many ends the run at once, not after the scenes before it have been reconstructed
+      // (their scores would be lost). Only the band counts are kept, so memory stays one scene's.
+      const bandCounts = new Map<string, number>();
+      for (const path of scenes) bandCounts.set(path, (await prepare(path)).shape[2]);
+      const backend = await useBackend(context);
+      let model: S2Transformer | undefined;
+      if (methods.includes('s2')) ({ model } = await loadModel(options.weights));
+      const perScene: Record<
+        Method,
+        Record<string, { psnr: number; ssim: number; sam: number; seconds: number }>
+      > = {
+        s2: {},
+        'gap-tv': {},
+      };
       try {
+        if (model) {
+          const bands = model.config.bandCount;
+          const wrong = scenes.filter((path) => bandCounts.get(path) !== bands);
+          if (wrong.length > 0)
+            throw new UsageError(
+              `--method s2: the model reconstructs ${bands} bands, but ${wrong.map((path) => `${path} has ${bandCounts.get(path)}`).join(', ')}`,
+            );
+        }
         for (const path of scenes) {
           const cube = await prepare(path);
           const measurement = await simulate(cube, mask, {
