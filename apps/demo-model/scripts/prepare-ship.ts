@@ -1,0 +1,141 @@
+/**
+ * Shipping steps 3 to 5 of apps/demo-model/README.md in one command, by the rule fixed in
+ * scripts/results/checkpoint-averaging.md:
+ *
+ * 1. averages the kept checkpoints (keep-checkpoints.sh's history) of the run's final 500, 1,000, 2,000 and
+ *    4,000 steps, ending at the run's newest checkpoint, and scores each on the ten TRAINING scenes; the best
+ *    of these is the averaged candidate;
+ * 2. scores the two candidates, the trainer's best checkpoint and that average, on the held-out scenes, and
+ *    exports the better one into @s2cassi/demo-data's assets/demo-model;
+ * 3. writes evaluation.json (GAP-TV from scripts/results/gap-tv-defaults.json) and the model card, and says
+ *    whether the shipping bar is met: every held-out scene above GAP-TV, the mean at least 3 dB above it, and
+ *    (for `s2cassi demo`) a 3 dB lead on the demo scene, fake_and_real_peppers.
+ *
+ *   node --conditions=@s2cassi/source --import tsx apps/demo-model/scripts/prepare-ship.ts \
+ *     --run /work/runs/v3-l1 --history /work/runs/v3-l1-history [--windows 500,1000,2000,4000]
+ *
+ * It changes nothing in the run or the history, and commits nothing. Nothing is exported when a step fails.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { demoModelAssets, option } from './_script-args';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const TRAINING_SCENES = [
+  'balloons',
+  'cd',
+  'chart_and_stuffed_toy',
+  'glass_tiles',
+  'hairs',
+  'oil_painting',
+  'paints',
+  'pompoms',
+  'sponges',
+  'stuffed_toys',
+];
+const BAR_DB = 3;
+
+interface Evaluation {
+  scenes: Record<string, Record<string, { psnr: number; ssim: number; sam: number }>>;
+  mean: Record<string, { psnr: number; ssim: number; sam: number }>;
+}
+
+function script(name: string, args: string[]): void {
+  execFileSync(
+    process.execPath,
+    ['--conditions=@s2cassi/source', '--import', 'tsx', join(here, name), ...args],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+}
+
+function evaluate(weights: string, json: string, extra: string[] = []): Evaluation {
+  script('evaluate-demo-model.ts', ['--methods', 's2', '--weights', weights, '--json', json, ...extra]);
+  return JSON.parse(readFileSync(json, 'utf8'));
+}
+
+async function main(): Promise<void> {
+  const run = resolve(option('--run') ?? '/work/runs/v3-l1');
+  const history = resolve(option('--history') ?? `${run}-history`);
+  const windows = (option('--windows') ?? '500,1000,2000,4000').split(',').map(Number);
+  if (windows.some((w) => !Number.isInteger(w) || w < 1))
+    throw new Error(`--windows: expected whole step counts, got ${option('--windows')}`);
+  const latest: string = JSON.parse(readFileSync(join(run, 'checkpoints', 'manifest.json'), 'utf8')).latest;
+  const end = Number(latest.replace('step-', ''));
+  // The history's copies, plus the run's own kept checkpoints the copying loop has not reached yet.
+  const kept = readdirSync(history)
+    .filter((name) => /^step-\d+\.safetensors$/.test(name))
+    .map((name) => ({ path: join(history, name), step: Number(name.slice(5, -'.safetensors'.length)) }));
+  for (const name of readdirSync(join(run, 'checkpoints')).filter((n) => /^step-\d+$/.test(n))) {
+    const step = Number(name.slice(5));
+    if (!kept.some((k) => k.step === step))
+      kept.push({ path: join(run, 'checkpoints', name, 'weights.safetensors'), step });
+  }
+  kept.sort((a, b) => a.step - b.step);
+  if (!kept.some((k) => k.step === end))
+    throw new Error(`no weights of the run's newest checkpoint ${latest}`);
+  const work = mkdtempSync(join(tmpdir(), 's2cassi-ship-'));
+  try {
+    // 1. the averaged candidate, chosen on the training scenes
+    const averages = windows.map((length) => {
+      const files = kept.filter((k) => k.step > end - length && k.step <= end);
+      if (files.length < 2)
+        throw new Error(`the final ${length} steps hold ${files.length} kept checkpoint(s)`);
+      const out = join(work, `average-${length}.safetensors`);
+      script('average-checkpoints.ts', ['--out', out, ...files.map((k) => k.path)]);
+      const scored = evaluate(out, join(work, `average-${length}.training.json`), [
+        '--scenes',
+        TRAINING_SCENES.join(','),
+      ]);
+      const first = files[0].step;
+      console.log(
+        `final ${length} steps (${files.length} checkpoints, ${first}-${end}): training scenes ${scored.mean.s2.psnr.toFixed(3)} dB`,
+      );
+      return { length, first, count: files.length, file: out, training: scored.mean.s2.psnr };
+    });
+    const average = averages.reduce((a, b) => (b.training > a.training ? b : a));
+    console.log(`averaged candidate: the final ${average.length} steps`);
+    // 2. the held-out scenes choose between the two candidates
+    const best = join(run, 'checkpoints', 'best', 'weights.safetensors');
+    const heldOutBest = evaluate(best, join(work, 'best.held-out.json'));
+    const heldOutAverage = evaluate(average.file, join(work, 'average.held-out.json'));
+    const averageWins = heldOutAverage.mean.s2.psnr > heldOutBest.mean.s2.psnr;
+    console.log(
+      `held-out: trainer's best ${heldOutBest.mean.s2.psnr.toFixed(3)} dB, average ${heldOutAverage.mean.s2.psnr.toFixed(3)} dB: shipping the ${averageWins ? 'average' : "trainer's best"}`,
+    );
+    script(
+      'export-demo-model.ts',
+      averageWins
+        ? [run, latest, '--weights', average.file, '--window', `${average.first}-${end}`]
+        : [run, 'best'],
+    );
+    // 3. the card's evaluation and the card
+    const evaluation = join(demoModelAssets, 'evaluation.json');
+    script('evaluate-demo-model.ts', [
+      '--gap-tv-from',
+      join(here, 'results', 'gap-tv-defaults.json'),
+      '--json',
+      evaluation,
+    ]);
+    script('write-model-card.ts', []);
+    const final: Evaluation = JSON.parse(readFileSync(evaluation, 'utf8'));
+    const lead = (scene: string) => final.scenes[scene].s2.psnr - final.scenes[scene]['gap-tv'].psnr;
+    const meanLead = final.mean.s2.psnr - final.mean['gap-tv'].psnr;
+    const everyScene = Object.keys(final.scenes).every((scene) => lead(scene) > 0);
+    const demoLead = lead('fake_and_real_peppers');
+    console.log(
+      `shipping bar: mean lead ${meanLead.toFixed(2)} dB (needs >= ${BAR_DB}), every scene ahead: ${everyScene}, demo scene lead ${demoLead.toFixed(2)} dB (needs >= ${BAR_DB} for s2cassi demo): ${meanLead >= BAR_DB && everyScene && demoLead >= BAR_DB ? 'MET' : 'NOT MET'}`,
+    );
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
