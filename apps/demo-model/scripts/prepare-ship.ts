@@ -14,10 +14,11 @@
  *   node --conditions=@s2cassi/source --import tsx apps/demo-model/scripts/prepare-ship.ts \
  *     --run /work/runs/v3-l1 --history /work/runs/v3-l1-history [--windows 500,1000,2000,4000]
  *
- * It changes nothing in the run or the history, and commits nothing. Nothing is exported when a step fails.
+ * Run it on a stopped run (it refuses one whose train.pid process is alive: the trainer would rotate the
+ * checkpoints away). It changes nothing in the run or the history, and commits nothing.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,12 +59,29 @@ function evaluate(weights: string, json: string, extra: string[] = []): Evaluati
   return JSON.parse(readFileSync(json, 'utf8'));
 }
 
+/** Whether a process with this id exists (signal 0 checks without sending anything). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 async function main(): Promise<void> {
   const run = resolve(option('--run') ?? '/work/runs/v3-l1');
   const history = resolve(option('--history') ?? `${run}-history`);
   const windows = (option('--windows') ?? '500,1000,2000,4000').split(',').map(Number);
   if (windows.some((w) => !Number.isInteger(w) || w < 1))
     throw new Error(`--windows: expected whole step counts, got ${option('--windows')}`);
+  // A run still training rotates its checkpoints away under this script: stop it first.
+  const pidFile = join(run, 'train.pid');
+  const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : Number.NaN;
+  if (Number.isInteger(pid) && pid > 0 && isAlive(pid))
+    throw new Error(
+      `${run} is still training (process ${pid}): stop it first (kill -TERM ${pid}, then wait)`,
+    );
   const latest: string = JSON.parse(readFileSync(join(run, 'checkpoints', 'manifest.json'), 'utf8')).latest;
   const end = Number(latest.replace('step-', ''));
   // The history's copies, plus the run's own kept checkpoints the copying loop has not reached yet.
