@@ -7,6 +7,32 @@ import { decodeSafetensors, encodeSafetensors, safetensorToFloat32 } from './saf
 const fixture = new Uint8Array(readFileSync(new URL('../fixtures/small.safetensors', import.meta.url)));
 
 describe('safetensors', () => {
+  it('decodes a Node Buffer that is a view into a larger pool (as readFileSync and Buffer.from give)', () => {
+    const f32 = Float32Array.from([1.5, -2.25, 3.125, 1e-3]);
+    const u16 = Uint16Array.from([0, 65535, 7]);
+    const bytes = encodeSafetensors({
+      a: { dtype: 'F32', shape: [2, 2], data: f32 },
+      b: { dtype: 'U16', shape: [3], data: u16 },
+    });
+    // Buffer#slice returns a view, not a copy: a decoder that slices and then reads `.buffer` from byte 0
+    // gets the pool's other bytes
+    const padded = Buffer.concat([Buffer.alloc(13, 0xab), Buffer.from(bytes), Buffer.alloc(7, 0xcd)]);
+    const view = padded.subarray(13, 13 + bytes.length);
+    expect(view.byteOffset).toBeGreaterThan(0);
+    expect(view.buffer.byteLength).toBeGreaterThan(view.length);
+    for (const input of [view, Buffer.from(bytes)]) {
+      const { tensors } = decodeSafetensors(input);
+      expect(Array.from(tensors.a.data)).toEqual(Array.from(f32));
+      expect(tensors.a.data).toHaveLength(4);
+      expect(Array.from(tensors.b.data)).toEqual(Array.from(u16));
+      expect(tensors.b.data).toHaveLength(3);
+    }
+    // and the decoded arrays own their bytes: changing the input afterwards changes nothing
+    const { tensors } = decodeSafetensors(view);
+    view.fill(0);
+    expect(Array.from(tensors.a.data)).toEqual(Array.from(f32));
+  });
+
   it('reads a file written by the independent Python writer', () => {
     const { tensors, metadata } = decodeSafetensors(fixture, 'small.safetensors');
     expect(metadata).toEqual({ format: 'pt', note: 'fixture' });

@@ -293,7 +293,9 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): Sa
   }
   const tensors: Record<string, SafetensorsTensor> = {};
   for (const entry of entries) {
-    const copy = bytes.slice(dataStart + entry.begin, dataStart + entry.end);
+    // A fresh, exactly sized copy: `bytes.slice` would be a view on a Node Buffer (Buffer#slice does not
+    // copy), and the typed array below would then read its whole pool from byte 0.
+    const copy = new Uint8Array(bytes.subarray(dataStart + entry.begin, dataStart + entry.end));
     if (!littleEndian) swapInPlace(copy, BYTES[entry.dtype]);
     tensors[entry.name] = {
       dtype: entry.dtype,
