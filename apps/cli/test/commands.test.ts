@@ -61,6 +61,7 @@ describe('s2cassi (real processes)', () => {
       'evaluate',
       'train',
       'resume',
+      'average',
       'metrics',
       'niqe',
       'render',

@@ -4,6 +4,7 @@ import './simulate';
 import './reconstruct';
 import './evaluate';
 import './train';
+import './average';
 import './metrics';
 import './niqe';
 import './render';
