@@ -180,15 +180,16 @@ export async function fileInfo(path: string, ranges: boolean, key?: string): Pro
         bytes: info.size,
         metadata: file.metadata,
         variables: Object.entries(file.tensors).map(([name, t]) => {
-          const values = safetensorToFloat32(t);
-          if (scale === undefined) return { name, shape: t.shape, dtype: t.dtype, ...range(values) };
-          const scaled = new Float32Array(values.length);
-          for (let i = 0; i < values.length; i++) scaled[i] = values[i] / scale;
+          const stored = range(safetensorToFloat32(t));
+          if (scale === undefined) return { name, shape: t.shape, dtype: t.dtype, ...stored };
+          // a positive scale keeps the order: the scaled range is the stored one over the scale
           return {
             name,
             shape: t.shape,
             dtype: t.dtype,
-            ...range(scaled),
+            min: stored.min / scale,
+            max: stored.max / scale,
+            mean: stored.mean / scale,
             note: `values scaled by 1/${scale} (the file's metadata 'scale'), as readers return them`,
           };
         }),

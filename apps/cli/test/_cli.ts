@@ -5,6 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeMat, encodeNpy, toColumnMajor } from '@s2cassi/hsi-io';
+import type { S2TransformerConfig } from '@s2cassi/s2-attn';
+
+/** A tiny S2-Transformer (28 bands, one stage) for weight files the CLI tests write. */
+export const TINY: S2TransformerConfig = {
+  embeddingDim: 12,
+  heads: 2,
+  stageCount: 1,
+  blocksPerStage: 2,
+  windowSize: 4,
+  maskEncodingStage: 1,
+  seed: 5,
+};
 
 const BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');

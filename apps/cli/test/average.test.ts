@@ -2,19 +2,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setupBackend } from '@s2cassi/backends';
 import { decodeSafetensors, encodeSafetensors, safetensorToFloat32 } from '@s2cassi/hsi-io';
-import { encodeModelWeights, S2Transformer, type S2TransformerConfig } from '@s2cassi/s2-attn';
+import { encodeModelWeights, S2Transformer } from '@s2cassi/s2-attn';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, tempDir } from './_cli';
+import { cli, TINY, tempDir } from './_cli';
 
-const TINY: S2TransformerConfig = {
-  embeddingDim: 12,
-  heads: 2,
-  stageCount: 1,
-  blocksPerStage: 2,
-  windowSize: 4,
-  maskEncodingStage: 1,
-  seed: 5,
-};
 const dir = tempDir();
 /** Three "checkpoints" of one model: the same config, the weights shifted by 0, 1 and 3. */
 const offsets = [0, 1, 3];

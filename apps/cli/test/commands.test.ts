@@ -4,14 +4,9 @@ import { join } from 'node:path';
 import { setupBackend } from '@s2cassi/backends';
 import { encodeBandPng, encodeSafetensors } from '@s2cassi/hsi-io';
 import { readCubeFile } from '@s2cassi/hsi-io/node';
-import {
-  countParameters,
-  encodeModelWeights,
-  S2Transformer,
-  type S2TransformerConfig,
-} from '@s2cassi/s2-attn';
+import { countParameters, encodeModelWeights, S2Transformer } from '@s2cassi/s2-attn';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, makeCube, makeMask, tempDir, writeMat, writeNpy } from './_cli';
+import { cli, makeCube, makeMask, TINY, tempDir, writeMat, writeNpy } from './_cli';
 
 const H = 16;
 const W = 16;
@@ -21,15 +16,6 @@ const WP = W + 2 * (N - 1);
 const dir = tempDir();
 const truth = makeCube(H, W, N);
 const mask = makeMask(H, W);
-const TINY: S2TransformerConfig = {
-  embeddingDim: 12,
-  heads: 2,
-  stageCount: 1,
-  blocksPerStage: 2,
-  windowSize: 4,
-  maskEncodingStage: 1,
-  seed: 5,
-};
 
 function parseJson(text: string): Record<string, unknown> {
   return JSON.parse(text) as Record<string, unknown>;
@@ -410,7 +396,7 @@ describe('s2cassi (real processes)', () => {
     expect(broken.stderr).not.toContain('a-linked gap-tv:');
     expect(broken.stdout).toBe('');
     // with S2 too (a model is loaded only after every scene was read): the same clean error
-    const brokenS2 = await cli([
+    const withS2 = [
       'evaluate',
       scenes,
       '--method',
@@ -418,21 +404,14 @@ describe('s2cassi (real processes)', () => {
       '--weights',
       join(dir, 'tiny.safetensors'),
       ...common,
-    ]);
+    ];
+    const brokenS2 = await cli(withS2);
     expect(brokenS2.code).not.toBe(0);
     expect(brokenS2.stderr).toContain('c-broken.npy');
     // a scene whose band count the model cannot take: named before any reconstruction
     await rm(join(scenes, 'c-broken.npy'));
     await writeNpy(join(scenes, 'd-five-bands.npy'), makeCube(H, W, 5, 8), [H, W, 5]);
-    const bands = await cli([
-      'evaluate',
-      scenes,
-      '--method',
-      's2',
-      '--weights',
-      join(dir, 'tiny.safetensors'),
-      ...common,
-    ]);
+    const bands = await cli(withS2);
     expectCleanError(bands, 2, `the model reconstructs ${N} bands`, 'd-five-bands.npy has 5');
     expect(bands.stderr).not.toContain('a-linked s2:');
   });

@@ -73,7 +73,8 @@ async function main(): Promise<void> {
     throw new Error(`${weightsPath} is ${bytes.length} bytes; the demo model must be <= ${MAX_BYTES}`);
   await setupBackend('cpu', { log: () => {} });
   const model = decodeModelWeights(bytes, { source: weightsPath });
-  const averagedFrom = Number(decodeSafetensors(bytes, weightsPath).metadata.averagedFrom ?? 0);
+  const { metadata } = decodeSafetensors(bytes, weightsPath);
+  const averagedFrom = Number(metadata.averagedFrom ?? 0);
   if (averagedPath && !(averagedFrom > 1))
     throw new Error(`${weightsPath} is not an average of checkpoints (no averagedFrom > 1 in its metadata)`);
   const manifest = modelManifest(model);
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
       );
     // the average must be of this run's model: the same config as the named checkpoint's weights
     const own = decodeSafetensors(new Uint8Array(readFileSync(join(folder, 'weights.safetensors'))), folder);
-    if (own.metadata.config !== decodeSafetensors(bytes, weightsPath).metadata.config)
+    if (own.metadata.config !== metadata.config)
       throw new Error(`${weightsPath} holds another model than ${folder}: their metadata configs differ`);
   }
   const stepsPerEpoch = Math.ceil(config.training.samplesPerEpoch / config.training.batchSize);

@@ -245,16 +245,7 @@ export function averageModelWeights(
   const first = decoded[0];
   const config = manifestFromSafetensors(first, sources[0]).config;
   const names = Object.keys(first.tensors).sort();
-  const sums = new Map<string, Float64Array>();
-  for (const name of names) {
-    const tensor = first.tensors[name];
-    if (tensor.dtype !== 'F32') {
-      throw new S2AttnInputError(
-        `averageModelWeights: ${sources[0]} tensor '${name}' is ${tensor.dtype}; expected F32 weights`,
-      );
-    }
-    sums.set(name, new Float64Array(tensor.data.length));
-  }
+  const sums = new Map(names.map((name) => [name, new Float64Array(first.tensors[name].data.length)]));
   decoded.forEach((file, i) => {
     const other = manifestFromSafetensors(file, sources[i]).config;
     if (JSON.stringify(other) !== JSON.stringify(config)) {
@@ -280,7 +271,7 @@ export function averageModelWeights(
       }
       // a file with weight 0 adds nothing (not even a NaN it may hold)
       if (factors[i] === 0) continue;
-      const data = safetensorToFloat32(tensor);
+      const data = tensor.data as Float32Array;
       const sum = sums.get(name) as Float64Array;
       const w = factors[i] / total;
       for (let k = 0; k < data.length; k++) sum[k] += w * data[k];

@@ -150,8 +150,7 @@ export function trainingCurves(
   const suffix = bucket > 1 ? ` (mean of ${bucket} steps)` : '';
   const part = (key: 'total' | 'recon' | 'me' | 'ma') =>
     steps.filter((s) => s.loss[key] !== undefined).map((s) => [s.step, s.loss[key] as number] as const);
-  const sameAsTotal = (key: 'recon' | 'me' | 'ma') =>
-    steps.length > 0 && steps.every((s) => s.loss[key] === s.loss.total);
+  const reconIsTotal = steps.length > 0 && steps.every((s) => s.loss.recon === s.loss.total);
   const changes = objectiveChanges ?? objectiveChangesFromSteps(steps);
   // Means never mix steps of two objectives (the total changes meaning where the objective switches).
   const boundaries = changes.map((c) => c.step).sort((a, b) => a - b);
@@ -168,7 +167,7 @@ export function trainingCurves(
   };
   const loss: CurveSeries[] = [
     { label: 'total', color: '#1f77b4', points: part('total') },
-    ...(sameAsTotal('recon') ? [] : [{ label: 'recon', color: '#ff7f0e', points: part('recon') }]),
+    ...(reconIsTotal ? [] : [{ label: 'recon', color: '#ff7f0e', points: part('recon') }]),
     { label: 'ME', color: '#2ca02c', points: part('me') },
     { label: 'MA', color: '#d62728', points: part('ma') },
   ]

@@ -69,15 +69,9 @@ registerCommand((program, run) => {
         throw new UsageError(`expected at least two weight files to average, got ${files.length}`);
       const weights = parseWeights(options.weights, files.length);
       const bytes = await Promise.all(files.map(async (file) => new Uint8Array(await readFile(file))));
-      let averaged: Uint8Array;
-      try {
-        averaged = averageModelWeights(bytes, { weights, sources: files });
-      } catch (error) {
-        const name = (error as Error).name;
-        if (name === 'S2AttnInputError' || name === 'HsiFormatError')
-          throw new UsageError((error as Error).message);
-        throw error;
-      }
+      // another model, other tensors, a broken file: S2AttnInputError / HsiFormatError, which the CLI reports
+      // as usage errors (exit 2) like every library input error
+      const averaged = averageModelWeights(bytes, { weights, sources: files });
       await writeOutputFile(output, averaged);
       const config = manifestFromSafetensors(decodeSafetensors(averaged, output), output).config;
       const summary = {
