@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -42,6 +43,66 @@ describe('s2cassi train / resume (tiny preset, real processes)', () => {
     expect(JSON.parse(decayed.stdout)).toMatchObject({ step: 12, stopped: true });
     const changes = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')).scheduleChanges;
     expect(changes).toMatchObject([{ atStep: 10, to: { kind: 'cosine', startEpoch: 5 } }]);
+  });
+
+  it("--init fine-tunes from a checkpoint's weights (pinned by SHA-256); a missing file or another model's weights are usage errors", async () => {
+    const dir = tempDir();
+    const sets = ['--set', 'training.epochs=1', '--set', 'training.samplesPerEpoch=4'];
+    const source = await cli(['train', '--preset', 'tiny', ...sets, '-o', join(dir, 'source'), '--json']);
+    expect(source.code, source.stderr).toBe(0);
+    const weights = join(dir, 'source', 'checkpoints', 'step-000000002', 'weights.safetensors');
+    const bytes = readFileSync(weights);
+    const tuned = await cli([
+      'train',
+      '--preset',
+      'tiny',
+      ...sets,
+      '--set',
+      'seed=5',
+      '--init',
+      weights,
+      '-o',
+      join(dir, 'tuned'),
+      '--json',
+    ]);
+    expect(tuned.code, tuned.stderr).toBe(0);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    expect(JSON.parse(readFileSync(join(dir, 'tuned', 'config.json'), 'utf8')).initialWeights).toEqual({
+      path: weights,
+      sha256,
+    });
+    expect(JSON.parse(readFileSync(join(dir, 'tuned', 'run.json'), 'utf8')).initialWeights.sha256).toBe(
+      sha256,
+    );
+    expect(readFileSync(weights)).toEqual(bytes); // the source is not touched
+    const [missing, other] = await Promise.all([
+      cli([
+        'train',
+        '--preset',
+        'tiny',
+        ...sets,
+        '--init',
+        join(dir, 'nope.safetensors'),
+        '-o',
+        join(dir, 'm'),
+      ]),
+      cli([
+        'train',
+        '--preset',
+        'tiny',
+        ...sets,
+        '--set',
+        'model.embeddingDim=12',
+        '--init',
+        weights,
+        '-o',
+        join(dir, 'o'),
+      ]),
+    ]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`initialWeights.path ${join(dir, 'nope.safetensors')} does not exist`);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain('embeddingDim 8 in the weights, 12 in the config');
   });
 
   it('bad configs and missing runs are usage errors', async () => {

@@ -114,10 +114,11 @@ export function manifestFromSafetensors(
 /**
  * Copies the tensors of `file` into `model`'s variables after checking every name and shape: throws a
  * {@link WeightsMismatchError} listing all missing, unexpected and mismatched tensors (nothing is
- * assigned then). Accepts F32, F16, BF16 and F64 tensors (converted to float32).
+ * assigned then). Accepts F32, F16, BF16 and F64 tensors (converted to float32). `model` is any
+ * {@link Module}, or anything else that lists its variables by name the same way (a trainer's model).
  */
 export function loadWeightsInto(
-  model: Module,
+  model: Pick<Module, 'namedWeights'> | { namedWeights(): { name: string; variable: tf.Variable }[] },
   file: SafetensorsFile | Uint8Array,
   source = 'safetensors',
 ): void {

@@ -74,6 +74,7 @@ const UNHASHED_PATHS = [
   ['training', 'checkpointBlocks'],
   ['data', 'source', 'root'],
   ['data', 'mask', 'path'],
+  ['initialWeights', 'path'],
 ] as const;
 
 function trainingDefinition(config: TrainerConfig): unknown {

@@ -235,6 +235,24 @@ export const trainerConfigSchema = z
     log: z.object({ everySteps: positiveInt }).strict(),
     /** Refuse configurations whose estimated peak exceeds this many bytes; null = backend's own limit. */
     memoryLimitBytes: positiveInt.nullable(),
+    /**
+     * Start from these weights instead of the seed's random initialisation (fine-tuning: e.g. a model trained
+     * on the simulation mask, adapted to another system's mask and noise). A safetensors file of the same
+     * model: every tensor name and shape must match, and an S2-Transformer weights file's stored config must
+     * equal `model`. `sha256` pins the file's content: the Node runner fills it in when it is absent, so a
+     * run's config records exactly which weights it started from (the path may change, the content may not).
+     * Read only when a run starts; a resume continues from its checkpoint. Absent: random initialisation.
+     */
+    initialWeights: z
+      .object({
+        path: z.string().min(1),
+        sha256: z
+          .string()
+          .regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits (the SHA-256 of the weights file)')
+          .optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -57,6 +57,7 @@ export {
   type TrainerEventName,
   TrainerEvents,
 } from './events';
+export { type InitialWeights, loadInitialWeights, TrainerInitialWeightsError } from './initial-weights';
 export { learningRateAt } from './learning-rate';
 export { type ConfiguredMaskOptions, configuredMask, randomMask } from './mask-source';
 export {

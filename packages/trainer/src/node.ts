@@ -7,10 +7,11 @@ import { type BackendChoice, setupBackend } from '@s2cassi/backends';
 import { writeFileAtomic } from '@s2cassi/hsi-io/node';
 import * as tf from '@tensorflow/tfjs-core';
 import type { MaskArray } from './batch-sampler';
-import { configHash, TrainerCheckpointError } from './checkpoint';
+import { configHash, sha256Hex, TrainerCheckpointError } from './checkpoint';
 import { type TrainerConfig, validateConfig } from './config';
 import { writeCurves } from './curves-node';
 import { FileCheckpointStore, type SkippedCheckpoint } from './file-checkpoint-store';
+import { TrainerInitialWeightsError } from './initial-weights';
 import type { TrainableModel } from './model';
 import { loadConfiguredMask, openCaveSource } from './node-data';
 import { deepMerge } from './overrides';
@@ -42,6 +43,8 @@ export interface RunManifest {
   platform: string;
   gitCommit: string | null;
   startedAt: string;
+  /** The weights the run started from (`config.initialWeights`), when it did not start from random ones. */
+  initialWeights?: { path: string; sha256: string; bytes: number };
   resumes: {
     at: string;
     fromStep: number;
@@ -188,6 +191,7 @@ async function prepare(
   options: NodeRunOptions,
   resumeFrom: Awaited<ReturnType<FileCheckpointStore['loadLatest']>> | null,
   manifest: RunManifest | null,
+  initialWeights?: { path: string; bytes: Uint8Array },
 ): Promise<NodeRun> {
   const log = options.log ?? (() => {});
   const backend = options.backend ?? (await setupBackend(config.backend, { log }));
@@ -200,6 +204,7 @@ async function prepare(
     model: options.model,
     checkpoint: resumeFrom?.checkpoint,
     checkpointLocation: resumeFrom?.location,
+    initialWeights: initialWeights && { bytes: initialWeights.bytes, source: initialWeights.path },
   });
   log(trainer.memory.summary);
   const runManifest: RunManifest = manifest ?? {
@@ -216,8 +221,22 @@ async function prepare(
     platform: `${process.platform} ${process.arch}`,
     gitCommit: gitCommit(options.baseDirectory ?? process.cwd()),
     startedAt: new Date().toISOString(),
+    ...(initialWeights && trainer.config.initialWeights?.sha256
+      ? {
+          initialWeights: {
+            path: initialWeights.path,
+            sha256: trainer.config.initialWeights.sha256,
+            bytes: initialWeights.bytes.length,
+          },
+        }
+      : {}),
     resumes: [],
   };
+  if (runManifest.initialWeights && !resumeFrom) {
+    log(
+      `starting from the weights in ${runManifest.initialWeights.path} (sha256 ${runManifest.initialWeights.sha256})`,
+    );
+  }
   if (resumeFrom) {
     for (const skipped of resumeFrom.skipped)
       log(`skipped unusable checkpoint ${skipped.location}: ${skipped.reason}`);
@@ -318,7 +337,9 @@ async function prepare(
  * Prepares a new run in `runDirectory` (created; refused if it already holds checkpoints: use
  * {@link openResume}). Sets up the config's backend through @s2cassi/backends, loads the data, builds
  * the model, prints the memory estimate (refusing configurations that cannot fit), and writes
- * `config.json` and `run.json`. Nothing trains until `start()`.
+ * `config.json` and `run.json`. With `initialWeights` in the config, the file (path relative to
+ * `baseDirectory`) is read, checked and loaded, and its SHA-256 is pinned in `config.json` and recorded in
+ * `run.json`. Nothing trains until `start()`.
  */
 export async function openTraining(
   config: TrainerConfig,
@@ -331,11 +352,33 @@ export async function openTraining(
       `${runDirectory} already holds a run with checkpoints; resume it, or choose another folder`,
     );
   }
+  let initialWeights: { path: string; bytes: Uint8Array } | undefined;
+  if (valid.initialWeights) {
+    const path = resolve(options.baseDirectory ?? process.cwd(), valid.initialWeights.path);
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await readFile(path));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new TrainerInitialWeightsError(
+        `initialWeights.path ${path} ${code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder' : `cannot be read (${(error as Error).message})`}: expected a safetensors weights file of the config's model`,
+      );
+    }
+    const sha256 = await sha256Hex(bytes);
+    if (valid.initialWeights.sha256 !== undefined && valid.initialWeights.sha256 !== sha256) {
+      throw new TrainerInitialWeightsError(
+        `initial weights ${path}: the file's SHA-256 is ${sha256}, the config pins ${valid.initialWeights.sha256} (initialWeights.sha256): another file, or the file changed`,
+      );
+    }
+    // The run's config records the content it starts from, whatever the path later holds.
+    valid.initialWeights = { ...valid.initialWeights, sha256 };
+    initialWeights = { path, bytes };
+  }
   await mkdir(runDirectory, { recursive: true });
   await writeFileAtomic(join(runDirectory, 'config.json'), `${JSON.stringify(valid, null, 2)}\n`, {
     overwrite: true,
   });
-  return prepare(valid, runDirectory, options, null, null);
+  return prepare(valid, runDirectory, options, null, null, initialWeights);
 }
 
 /**

@@ -23,6 +23,7 @@ import {
 } from './checkpoint';
 import { type TrainerConfig, validateConfig } from './config';
 import { type EpochRecord, type StepRecord, TrainerEvents } from './events';
+import { type InitialWeights, loadInitialWeights, TrainerInitialWeightsError } from './initial-weights';
 import { learningRateAt } from './learning-rate';
 import { assertMemoryFits, estimateTrainingMemory, type MemoryEstimate } from './memory';
 import { createModel, type TrainableModel } from './model';
@@ -51,6 +52,13 @@ export interface CreateTrainerOptions {
   checkpointLocation?: string;
   /** Skip the up-front memory check (tests of the check itself). */
   skipMemoryCheck?: boolean;
+  /**
+   * The file `config.initialWeights` names, read by the caller (the Node runner reads it from its path):
+   * a new run starts from these weights instead of the seed's random ones (see `loadInitialWeights`); the
+   * trainer's config then pins the file's SHA-256. Needed exactly when the config names initial weights and
+   * no checkpoint is given (a resume continues from its checkpoint and ignores them).
+   */
+  initialWeights?: InitialWeights;
 }
 
 /** Options of {@link Trainer.run}. */
@@ -158,8 +166,18 @@ export class Trainer {
    * limit (wasm: 4 GiB) and restores a checkpoint when one is given.
    */
   static async create(options: CreateTrainerOptions): Promise<Trainer> {
-    const config = validateConfig(options.config);
+    let config = validateConfig(options.config);
     const { source, mask } = options;
+    if (!options.checkpoint && config.initialWeights && !options.initialWeights) {
+      throw new TrainerInitialWeightsError(
+        `the config starts from initial weights (initialWeights.path ${config.initialWeights.path}): pass the file's bytes as the initialWeights option (the Node runner and s2cassi train read the file)`,
+      );
+    }
+    if (!options.checkpoint && options.initialWeights && !config.initialWeights) {
+      throw new TrainerInitialWeightsError(
+        'initial weights were given but the config has no initialWeights entry: name the file there (initialWeights.path), so the run records what it started from',
+      );
+    }
     if (
       !mask ||
       !(mask.data instanceof Float32Array) ||
@@ -213,6 +231,10 @@ export class Trainer {
           parameterCount,
           backend,
         );
+      }
+      if (!options.checkpoint && options.initialWeights && config.initialWeights) {
+        const sha256 = await loadInitialWeights(model, config, options.initialWeights);
+        config = { ...config, initialWeights: { ...config.initialWeights, sha256 } };
       }
       trainer = new Trainer({ ...options, config }, model, trainScenes, validationScenes);
       if (options.checkpoint) trainer.restore(options.checkpoint, options.checkpointLocation ?? 'checkpoint');

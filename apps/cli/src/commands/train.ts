@@ -155,6 +155,11 @@ function mapTrainerErrors(error: unknown, runDirectory: string): never {
       `${runDirectory} holds no checkpoints to resume: start it with s2cassi train -o ${runDirectory}`,
     );
   }
+  const name = (error as Error).name;
+  if (name === 'TrainerInitialWeightsError' || name === 'WeightsMismatchError') {
+    // --init / initialWeights names a file that is not this model's weights (the message says how)
+    throw new UsageError(message);
+  }
   if (/different training configuration|would have run step/.test(message)) {
     // --set asked for something the run cannot continue with (named in the message)
     throw new UsageError(message);
@@ -191,6 +196,13 @@ function checkDataPaths(config: TrainerConfig): void {
     requireDataPath('data.source.root', source.root, 'folder', 'a folder of CAVE scene folders');
   if (mask.kind === 'file')
     requireDataPath('data.mask.path', mask.path, 'file', 'a mask file (.mat, .npy, .npz, .safetensors)');
+  if (config.initialWeights)
+    requireDataPath(
+      'initialWeights.path',
+      config.initialWeights.path,
+      'file',
+      "a .safetensors weights file of the config's model",
+    );
 }
 
 registerCommand((program, run) => {
@@ -211,10 +223,14 @@ registerCommand((program, run) => {
         'override a config field (repeatable), e.g. --set training.epochs=10',
         collect,
       )
+      .option(
+        '--init <weights>',
+        "start from these weights instead of random ones (fine-tuning; a .safetensors of the config's model, e.g. a checkpoint's weights.safetensors); sets initialWeights.path, and the run's config pins the file's SHA-256",
+      )
       .option('--steps <n>', 'stop (with a checkpoint) after this global step', integerAtLeast(1))
       .addHelpText(
         'after',
-        '\nExamples:\n  s2cassi train --preset cpu-small --set data.source.root=../shared/data/cave -o runs/demo\n  s2cassi train my-config.json --set training.epochs=50 --set optimizer.learningRate=2e-4 -o runs/exp1',
+        '\nExamples:\n  s2cassi train --preset cpu-small --set data.source.root=../shared/data/cave -o runs/demo\n  s2cassi train my-config.json --set training.epochs=50 --set optimizer.learningRate=2e-4 -o runs/exp1\n  s2cassi train real-mask.json --init runs/demo/checkpoints/best/weights.safetensors -o runs/real',
       ),
   ).action((configPath: string | undefined, options) =>
     run(async (context) => {
@@ -240,6 +256,7 @@ registerCommand((program, run) => {
         input,
         ...backendOverride(context),
         parseSetOverrides(options.set ?? []),
+        ...(options.init !== undefined ? [{ initialWeights: { path: options.init } }] : []),
       );
       checkDataPaths(config);
       quietTfjs();
