@@ -4,6 +4,7 @@ import {
   bandCountFor as pipelineBandCount,
   reconstruct as pipelineReconstruct,
   simulate as pipelineSimulate,
+  type Reconstruction,
 } from '@s2cassi/pipeline';
 import type { S2Transformer } from '@s2cassi/s2-attn';
 import type { Plane } from './_io';
@@ -76,12 +77,15 @@ export interface ReconstructOptions {
   onProgress?: (done: number) => void;
 }
 
-/** Reconstructs a cube [H, W, N] from a measurement [H, W'] and its mask [H, W], and the GAP-TV settings used. */
+/**
+ * Reconstructs a cube [H, W, N] from a measurement [H, W'] and its mask [H, W]; also returns the GAP-TV settings
+ * used, or S2's measurement scaling with its factors for this measurement.
+ */
 export async function reconstruct(
   measurement: Plane,
   mask: Plane,
   options: ReconstructOptions,
-): Promise<{ cube: Cube; gapTv?: GapTvSettings }> {
+): Promise<{ cube: Cube; gapTv?: GapTvSettings; measurementScaling?: Reconstruction['measurementScaling'] }> {
   const result = await pipelineReconstruct(
     { data: measurement.data, shape: [measurement.height, measurement.width] },
     { data: mask.data, shape: [mask.height, mask.width] },
@@ -107,5 +111,6 @@ export async function reconstruct(
   return {
     cube: createCube(result.cube.shape, result.cube.data, bands === 28 ? CASSI_28_BAND_CENTRES : undefined),
     ...(result.gapTv ? { gapTv: result.gapTv } : {}),
+    ...(result.measurementScaling ? { measurementScaling: result.measurementScaling } : {}),
   };
 }

@@ -3,8 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import * as demoData from '@s2cassi/demo-data';
 import {
+  DEFAULT_MEASUREMENT_SCALING,
   DEFAULT_S2_TRANSFORMER_CONFIG,
   decodeModelWeights,
+  type MeasurementScaling,
   type ResolvedS2TransformerConfig,
   resolveS2TransformerConfig,
   type S2Transformer,
@@ -117,7 +119,7 @@ export async function loadModel(path: string | undefined): Promise<{ model: S2Tr
 export async function resolveModelConfig(
   spec: string,
   overrides: S2TransformerConfig = {},
-): Promise<{ config: ResolvedS2TransformerConfig; source: string }> {
+): Promise<{ config: ResolvedS2TransformerConfig; source: string; measurement?: MeasurementScaling }> {
   if (spec === 'default') {
     return {
       config: resolveS2TransformerConfig({ ...DEFAULT_S2_TRANSFORMER_CONFIG, ...overrides }),
@@ -126,9 +128,13 @@ export async function resolveModelConfig(
   }
   if (spec === 'demo') {
     const { model, source } = await loadModel(undefined);
-    const config = model.config;
+    const { config, measurementScaling } = model;
     model.dispose();
-    return { config: resolveS2TransformerConfig({ ...config, ...overrides }), source };
+    return {
+      config: resolveS2TransformerConfig({ ...config, ...overrides }),
+      source,
+      measurement: measurementScaling,
+    };
   }
   if (!existsSync(spec)) {
     throw new UsageError(
@@ -142,8 +148,12 @@ export async function resolveModelConfig(
     const { manifest } = weightsPaths(spec);
     if (file.metadata.config === undefined && existsSync(manifest))
       return resolveModelConfig(manifest, overrides);
-    const config = manifestFromSafetensors(file, spec).config;
-    return { config: resolveS2TransformerConfig({ ...config, ...overrides }), source: spec };
+    const { config, measurement } = manifestFromSafetensors(file, spec);
+    return {
+      config: resolveS2TransformerConfig({ ...config, ...overrides }),
+      source: spec,
+      measurement: measurement ?? { ...DEFAULT_MEASUREMENT_SCALING },
+    };
   }
   let parsed: unknown;
   try {

@@ -145,6 +145,65 @@ describeBackends('reconstruct', () => {
     expect(maxAbsDiff(result.cube.data, expected as Float32Array)).toBeLessThan(1e-4);
   });
 
+  it('S2 with a real-data model (peak scaling): input scaled to the peak, output back to the measurement units, by loops', async () => {
+    const peakModel = new S2Transformer({ ...model.config, seed: 5 });
+    peakModel.measurementScaling = { kind: 'peak', peak: 0.8, gain: 1.2 };
+    try {
+      // a measurement in arbitrary camera units (x 37): only its peak sets the network's input
+      const camera = { ...measurement, data: measurement.data.map((v) => v * 37) };
+      let max = 0;
+      for (const v of camera.data) max = Math.max(max, v);
+      const start = tf.memory().numTensors;
+      const result = await reconstruct(camera, mask, { method: 's2', model: peakModel });
+      expect(tf.memory().numTensors).toBe(start);
+      const input = 0.8 / max;
+      const output = (max * (2 / N) * 1.2) / 0.8;
+      expect(result.measurementScaling?.inputFactor).toBeCloseTo(input, 12);
+      expect(result.measurementScaling?.outputFactor).toBeCloseTo(output, 12);
+      expect(result.measurementScaling).toMatchObject({ kind: 'peak', peak: 0.8, gain: 1.2 });
+      const y0 = new Float32Array(H * W * N);
+      for (let row = 0; row < H; row++)
+        for (let col = 0; col < W; col++)
+          for (let n = 0; n < N; n++)
+            y0[(row * W + col) * N + n] =
+              camera.data[row * WIDTH + col + STEP * n] * input * mask.data[row * W + col];
+      const network = tf.tidy(
+        () => peakModel.apply(tf.tensor4d(y0, [1, H, W, N])).reconstruction.dataSync() as Float32Array,
+      );
+      const expected = network.map((v) => v * output);
+      expect(maxAbsDiff(result.cube.data, expected)).toBeLessThan(1e-4 * output);
+      // scale-equivariant by construction: 5 x the measurement gives 5 x the cube
+      const brighter = await reconstruct({ ...camera, data: camera.data.map((v) => v * 5) }, mask, {
+        method: 's2',
+        model: peakModel,
+      });
+      expect(
+        maxAbsDiff(
+          brighter.cube.data,
+          result.cube.data.map((v) => v * 5),
+        ),
+      ).toBeLessThan(1e-4 * output * 5);
+      // the simulation convention (default) has no such property and reports its factors
+      const plain = await reconstruct(measurement, mask, { method: 's2', model });
+      expect(plain.measurementScaling).toEqual({
+        kind: 'band-sum',
+        gain: 1,
+        inputFactor: 2 / N,
+        outputFactor: 1,
+      });
+      await expectNoLeaks(async () => {
+        const dark = { ...measurement, data: new Float32Array(measurement.data.length) };
+        await expect(
+          reconstruct(dark, mask, { method: 's2', model: peakModel, measurementName: 'dark.mat' }),
+        ).rejects.toThrow(
+          'dark.mat: the model expects measurements scaled to their peak (0.8); expected a measurement with a positive maximum, got maximum 0',
+        );
+      });
+    } finally {
+      peakModel.dispose();
+    }
+  });
+
   it('rejects what does not fit, naming it, before computing and without leaking', async () => {
     await expectNoLeaks(async () => {
       await expect(

@@ -1,5 +1,12 @@
 import { assertFiniteValues, initialEstimate, reconstructGapTv } from '@s2cassi/cassi-sim';
-import { reconstructTiled, type S2Transformer, type TiledOptions } from '@s2cassi/s2-attn';
+import {
+  DEFAULT_MEASUREMENT_SCALING,
+  type MeasurementScaling,
+  measurementFactors,
+  reconstructTiled,
+  type S2Transformer,
+  type TiledOptions,
+} from '@s2cassi/s2-attn';
 import * as tf from '@tensorflow/tfjs-core';
 import { bandCountFor } from './band-count';
 import { type CubeData, expectPlaneData, type PlaneData } from './cube-data';
@@ -53,10 +60,36 @@ export interface Reconstruction {
   method: ReconstructMethod;
   /** The GAP-TV settings used (GAP-TV only). */
   gapTv?: GapTvSettings;
+  /**
+   * S2 only: the model's measurement scaling and the factors it gave for this measurement (network input
+   * Y0 = shiftBack(Y * inputFactor) * M; cube = outputFactor * the network's output).
+   */
+  measurementScaling?: MeasurementScaling & { inputFactor: number; outputFactor: number };
   /** Wall time of the reconstruction, seconds. */
   seconds: number;
   /** The tfjs backend it ran on. */
   backend: string;
+}
+
+/** The model's measurement scaling and its factors for this measurement. */
+function s2Scaling(
+  model: S2Transformer,
+  measurement: PlaneData,
+  bandCount: number,
+  options: ReconstructOptions,
+): NonNullable<Reconstruction['measurementScaling']> {
+  const scaling = model.measurementScaling ?? DEFAULT_MEASUREMENT_SCALING;
+  let max = Number.NEGATIVE_INFINITY;
+  if (scaling.kind === 'peak') {
+    for (const v of measurement.data) if (v > max) max = v;
+    if (!(max > 0)) {
+      throw new PipelineInputError(
+        `${options.measurementName ?? 'measurement'}: the model expects measurements scaled to their peak (${scaling.peak}); expected a measurement with a positive maximum, got maximum ${max}`,
+      );
+    }
+  }
+  const factors = measurementFactors(scaling, max, bandCount);
+  return { ...scaling, inputFactor: factors.input, outputFactor: factors.output };
 }
 
 function now(): number {
@@ -65,7 +98,9 @@ function now(): number {
 
 /**
  * Reconstructs a cube from a CASSI measurement on the active tfjs backend: GAP-TV (one set of defaults,
- * `GAP_TV_DEFAULTS`) or an S2-Transformer on Y0 = shiftBack(Y * 2 / N) * M, tiled to a memory budget.
+ * `GAP_TV_DEFAULTS`) or an S2-Transformer on Y0 = shiftBack(Y * 2 / N) * M, tiled to a memory budget (scaled
+ * as the model's `measurementScaling` says: a real-data model sees the measurement scaled to its peak, and its
+ * output is scaled back, so that both methods return the cube in the measurement's units).
  * The band count follows from the shapes (W' = W + d (N - 1)); values are checked with an asynchronous
  * read-back, so nothing stalls a GPU backend. Leaves no tensors behind, also when it throws or is cancelled.
  *
@@ -103,6 +138,7 @@ export async function reconstruct(
   }
   const [height, measuredWidth] = measurement.shape;
   const width = mask.shape[1];
+  let scaling: Reconstruction['measurementScaling'];
   const progress = (done: number, total: number, unit: PipelineProgress['unit'], text: string) =>
     options.onProgress?.({ method, done, total, unit, text });
   const started = now();
@@ -131,7 +167,15 @@ export async function reconstruct(
       progress(0, 1, 'tile', 'starting');
       // let the app show that before the first (long, synchronous) network pass
       await new Promise((resolve) => setTimeout(resolve, 0));
-      const y0 = initialEstimate(y, m, { shiftStep, bandCount, validateValues: false });
+      // after the finiteness check: the peak of a measurement with an Infinity is not a scale
+      const factors = s2Scaling(model as S2Transformer, measurement, bandCount, options);
+      scaling = factors;
+      const y0 = initialEstimate(y, m, {
+        shiftStep,
+        bandCount,
+        normalisation: factors.inputFactor,
+        validateValues: false,
+      });
       try {
         out = await reconstructTiled(model as S2Transformer, y0, {
           ...options.tiling,
@@ -141,12 +185,18 @@ export async function reconstruct(
       } finally {
         y0.dispose();
       }
+      if (factors.outputFactor !== 1) {
+        const network = out;
+        out = tf.mul(network, factors.outputFactor) as tf.Tensor4D;
+        network.dispose();
+      }
     }
     const data = (await out.data()) as Float32Array;
     return {
       cube: { data, shape: [height, width, bandCount] },
       method,
       ...(gapTv ? { gapTv } : {}),
+      ...(scaling ? { measurementScaling: scaling } : {}),
       seconds: (now() - started) / 1000,
       backend: tf.getBackend(),
     };

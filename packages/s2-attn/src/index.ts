@@ -10,6 +10,13 @@ export { FUSED_GELU_KERNEL, type GeluApproximation, gelu } from './gelu';
 export { LayerNorm, type LayerNormConfig } from './layer-norm';
 export { leanGradients, setLeanGradients } from './lean-gradients';
 export { Linear, type LinearConfig } from './linear';
+export {
+  DEFAULT_MEASUREMENT_SCALING,
+  isDefaultMeasurementScaling,
+  type MeasurementScaling,
+  measurementFactors,
+  resolveMeasurementScaling,
+} from './measurement-scaling';
 export { Module, type NamedWeight } from './module';
 export { lookupBias, relativePositionIndex, spectralBiasIndex } from './relative-position';
 export {

@@ -5,6 +5,11 @@ import { checkpoint } from './checkpoint';
 import { Conv2d } from './conv2d';
 import { LayerNorm } from './layer-norm';
 import { addSame } from './lean-gradients';
+import {
+  DEFAULT_MEASUREMENT_SCALING,
+  type MeasurementScaling,
+  resolveMeasurementScaling,
+} from './measurement-scaling';
 import { Module } from './module';
 import { createBlock, type S2AttnBlock } from './s2-attn-block';
 import {
@@ -217,6 +222,20 @@ export class S2Transformer extends Module {
   readonly stages: S2TransformerStage[] = [];
   readonly head: Conv2d;
   readonly maskHead: MaskEncodingHead | undefined;
+  private scaling: MeasurementScaling = DEFAULT_MEASUREMENT_SCALING;
+
+  /**
+   * How this model expects measurements scaled (see {@link MeasurementScaling}); not part of the architecture.
+   * Weight files store it (`measurement` metadata) when it is not the default (`band-sum`, gain 1), and
+   * reconstruction pipelines apply it. Assigning checks the value.
+   */
+  get measurementScaling(): MeasurementScaling {
+    return this.scaling;
+  }
+
+  set measurementScaling(value: MeasurementScaling) {
+    this.scaling = Object.freeze(resolveMeasurementScaling(value, 'S2Transformer measurementScaling'));
+  }
 
   constructor(config: S2TransformerConfig = {}) {
     super();

@@ -6,6 +6,12 @@ import {
 } from '@s2cassi/hsi-io/safetensors';
 import * as tf from '@tensorflow/tfjs-core';
 import { S2AttnInputError } from './_validate';
+import {
+  DEFAULT_MEASUREMENT_SCALING,
+  isDefaultMeasurementScaling,
+  type MeasurementScaling,
+  resolveMeasurementScaling,
+} from './measurement-scaling';
 import type { Module } from './module';
 import { S2Transformer } from './s2-transformer';
 import { type ResolvedS2TransformerConfig, resolveS2TransformerConfig } from './s2-transformer-config';
@@ -20,6 +26,8 @@ export interface S2TransformerManifest {
   format: typeof WEIGHTS_FORMAT;
   version: number;
   config: ResolvedS2TransformerConfig;
+  /** How the model expects measurements scaled; absent: the default (`band-sum`, gain 1). */
+  measurement?: MeasurementScaling;
 }
 
 /** Loading found tensors that do not match the model: every problem is listed. */
@@ -50,13 +58,20 @@ export class WeightsMismatchError extends Error {
 
 /** The manifest of a model: `{ format, version, config }`. */
 export function modelManifest(model: S2Transformer): S2TransformerManifest {
-  return { format: WEIGHTS_FORMAT, version: WEIGHTS_VERSION, config: { ...model.config } };
+  const scaling = model.measurementScaling;
+  return {
+    format: WEIGHTS_FORMAT,
+    version: WEIGHTS_VERSION,
+    config: { ...model.config },
+    ...(isDefaultMeasurementScaling(scaling) ? {} : { measurement: { ...scaling } }),
+  };
 }
 
 /**
  * Serialises every variable of `model` as F32 safetensors under its hierarchical name
  * ({@link Module.namedWeights}, e.g. `stages.0.blocks.3.spa.qkv.weight`), with the metadata
- * `format`, `version` and `config` (the JSON of the resolved config).
+ * `format`, `version`, `config` (the JSON of the resolved config) and, unless it is the default,
+ * `measurement` (the JSON of the model's {@link MeasurementScaling}).
  */
 export function encodeModelWeights(model: S2Transformer): Uint8Array {
   const tensors: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
@@ -68,6 +83,7 @@ export function encodeModelWeights(model: S2Transformer): Uint8Array {
     format: manifest.format,
     version: String(manifest.version),
     config: JSON.stringify(manifest.config),
+    ...(manifest.measurement ? { measurement: JSON.stringify(manifest.measurement) } : {}),
   });
 }
 
@@ -87,6 +103,9 @@ function parseManifest(value: unknown, source: string): S2TransformerManifest {
     format: WEIGHTS_FORMAT,
     version: WEIGHTS_VERSION,
     config: resolveS2TransformerConfig(m.config ?? {}),
+    ...(m.measurement !== undefined
+      ? { measurement: resolveMeasurementScaling(m.measurement, `${source}: measurement`) }
+      : {}),
   };
 }
 
@@ -105,8 +124,23 @@ export function manifestFromSafetensors(
   }
   if (config === null)
     throw new S2AttnInputError(`${source}: expected a 'config' entry in the safetensors metadata`);
+  let measurement: unknown;
+  if (file.metadata.measurement !== undefined) {
+    try {
+      measurement = JSON.parse(file.metadata.measurement);
+    } catch (error) {
+      throw new S2AttnInputError(
+        `${source}: metadata 'measurement' is not valid JSON (${(error as Error).message})`,
+      );
+    }
+  }
   return parseManifest(
-    { format: file.metadata.format, version: Number(file.metadata.version), config },
+    {
+      format: file.metadata.format,
+      version: Number(file.metadata.version),
+      config,
+      ...(measurement !== undefined ? { measurement } : {}),
+    },
     source,
   );
 }
@@ -170,8 +204,16 @@ export function decodeModelWeights(
   const manifest = fromJson ?? fromMetadata;
   if (!manifest)
     throw new S2AttnInputError(`${source}: no config: expected safetensors metadata or a manifest`);
+  const measurement = fromMetadata?.measurement ?? fromJson?.measurement;
+  const other = fromJson?.measurement;
+  if (measurement && other && JSON.stringify(measurement) !== JSON.stringify(other)) {
+    throw new S2AttnInputError(
+      `${source}: the measurement scaling in the safetensors metadata and the manifest differ: ${JSON.stringify(measurement)} vs ${JSON.stringify(other)}`,
+    );
+  }
   const model = new S2Transformer(manifest.config);
   try {
+    if (measurement) model.measurementScaling = measurement;
     loadWeightsInto(model, file, source);
   } catch (error) {
     model.dispose();
@@ -244,14 +286,22 @@ export function averageModelWeights(
   const total = factors.reduce((s, w) => s + w, 0);
   const decoded = files.map((bytes, i) => decodeSafetensors(bytes, sources[i]));
   const first = decoded[0];
-  const config = manifestFromSafetensors(first, sources[0]).config;
+  const { config, measurement } = manifestFromSafetensors(first, sources[0]);
+  const scaling = JSON.stringify(measurement ?? DEFAULT_MEASUREMENT_SCALING);
   const names = Object.keys(first.tensors).sort();
   const sums = new Map(names.map((name) => [name, new Float64Array(first.tensors[name].data.length)]));
   decoded.forEach((file, i) => {
-    const other = manifestFromSafetensors(file, sources[i]).config;
+    const manifest = manifestFromSafetensors(file, sources[i]);
+    const other = manifest.config;
     if (JSON.stringify(other) !== JSON.stringify(config)) {
       throw new S2AttnInputError(
         `averageModelWeights: ${sources[i]} holds another model than ${sources[0]}: config ${JSON.stringify(other)} vs ${JSON.stringify(config)}`,
+      );
+    }
+    const theirScaling = JSON.stringify(manifest.measurement ?? DEFAULT_MEASUREMENT_SCALING);
+    if (theirScaling !== scaling) {
+      throw new S2AttnInputError(
+        `averageModelWeights: ${sources[i]} expects measurements scaled otherwise than ${sources[0]}: ${theirScaling} vs ${scaling}`,
       );
     }
     const theirs = Object.keys(file.tensors).sort();

@@ -236,6 +236,20 @@ export const trainerConfigSchema = z
     /** Refuse configurations whose estimated peak exceeds this many bytes; null = backend's own limit. */
     memoryLimitBytes: positiveInt.nullable(),
     /**
+     * How measurements are scaled for the trained model at inference, stored with its weights (S2Transformer
+     * `measurementScaling`): `band-sum` (default: Y * 2 / N, the simulation convention) or `peak` (the real-data
+     * convention: a frame of unknown scale is scaled to `peak` at its maximum, 0.8 in the TSA-Net / MST code; the
+     * output is scaled back to the measurement's units). The gain the network was trained at follows from
+     * `data.noise` (shot noise's `scale`, else 1). Validation reconstructs the way inference will. Absent:
+     * `band-sum`.
+     */
+    measurementScaling: z
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('band-sum') }).strict(),
+        z.object({ kind: z.literal('peak'), peak: z.number().positive() }).strict(),
+      ])
+      .optional(),
+    /**
      * Start from these weights instead of the seed's random initialisation (fine-tuning: e.g. a model trained
      * on the simulation mask, adapted to another system's mask and noise). A safetensors file of the same
      * model: every tensor name and shape must match, and an S2-Transformer weights file's stored config must

@@ -1,4 +1,4 @@
-import { encodeModelWeights, S2Transformer } from '@s2cassi/s2-attn';
+import { encodeModelWeights, type MeasurementScaling, S2Transformer } from '@s2cassi/s2-attn';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { NamedVariable } from './adam';
 import type { TrainerConfig } from './config';
@@ -27,9 +27,27 @@ export interface TrainableModel {
   dispose(): void;
 }
 
-/** Builds the default model: an S2Transformer from the config's `model` section and the run seed. */
-export function createModel(model: TrainerConfig['model'], seed: number): TrainableModel {
+/**
+ * The measurement scaling a run's model is trained for (`config.measurementScaling`, default `band-sum`), with
+ * the gain of its training measurements: shot noise's `scale` (its mean is scale x Y x 2 / N), else 1.
+ */
+export function modelMeasurementScaling(config: TrainerConfig): MeasurementScaling {
+  const gain = config.data.noise.kind === 'shot' ? config.data.noise.scale : 1;
+  const chosen = config.measurementScaling;
+  return chosen?.kind === 'peak' ? { kind: 'peak', peak: chosen.peak, gain } : { kind: 'band-sum', gain };
+}
+
+/**
+ * Builds the default model: an S2Transformer from the config's `model` section and the run seed, which
+ * expects measurements scaled as `measurementScaling` says (stored in its weights; default `band-sum`, gain 1).
+ */
+export function createModel(
+  model: TrainerConfig['model'],
+  seed: number,
+  measurementScaling?: MeasurementScaling,
+): TrainableModel {
   const network = new S2Transformer({ ...model, seed });
+  if (measurementScaling) network.measurementScaling = measurementScaling;
   return {
     apply: (input, options) =>
       network.apply(input, {

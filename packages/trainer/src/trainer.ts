@@ -7,6 +7,7 @@ import {
   scheduledLoss,
 } from '@s2cassi/mask-aware-loss';
 import { psnr, ssim } from '@s2cassi/metrics';
+import { measurementFactors } from '@s2cassi/s2-attn';
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamOptimizer, type NamedVariable } from './adam';
 import { assembleBatch, centreCrop, drawBatch, type HostBatch, type MaskArray } from './batch-sampler';
@@ -26,7 +27,7 @@ import { type EpochRecord, type StepRecord, TrainerEvents } from './events';
 import { type InitialWeights, loadInitialWeights, TrainerInitialWeightsError } from './initial-weights';
 import { learningRateAt } from './learning-rate';
 import { assertMemoryFits, estimateTrainingMemory, type MemoryEstimate } from './memory';
-import { createModel, type TrainableModel } from './model';
+import { createModel, modelMeasurementScaling, type TrainableModel } from './model';
 import { objectiveChange } from './objective-change';
 import type { Scene, SceneSource } from './scene-source';
 
@@ -92,6 +93,26 @@ function backendMemoryBytes(): number | undefined {
 
 function now(): number {
   return globalThis.performance.now();
+}
+
+/** The largest value of the noise-free band sum Y of a host batch (loops; validation crops only). */
+function measurementPeak(host: HostBatch, shiftStep: number): number {
+  const [batch, height, width, bands] = host.shape;
+  const measuredWidth = width + shiftStep * (bands - 1);
+  const row = new Float64Array(measuredWidth);
+  let peak = Number.NEGATIVE_INFINITY;
+  for (let b = 0; b < batch; b++) {
+    for (let r = 0; r < height; r++) {
+      row.fill(0);
+      for (let c = 0; c < width; c++) {
+        const m = host.masks[(b * height + r) * width + c];
+        const base = ((b * height + r) * width + c) * bands;
+        for (let n = 0; n < bands; n++) row[c + shiftStep * n] += m * host.cubes[base + n];
+      }
+      for (const v of row) if (v > peak) peak = v;
+    }
+  }
+  return peak;
 }
 
 /**
@@ -219,7 +240,7 @@ export class Trainer {
       for (const name of source.validationSceneNames)
         validationScenes.push({ name, scene: await load(name) });
     }
-    const model = options.model ?? createModel(config.model, config.seed);
+    const model = options.model ?? createModel(config.model, config.seed, modelMeasurementScaling(config));
     let trainer: Trainer | undefined;
     try {
       if (!options.skipMemoryCheck) {
@@ -367,6 +388,7 @@ export class Trainer {
   private prepareBatch(
     host: HostBatch,
     noise: boolean,
+    normalisation = 2 / this.config.model.bandCount,
   ): { input: tf.Tensor4D; truth: tf.Tensor4D; mask: tf.Tensor3D } {
     const { data, model } = this.config;
     const [batch, height, width] = host.shape;
@@ -386,7 +408,7 @@ export class Trainer {
               };
       const measurement = simulateMeasurement(truth, mask, {
         shiftStep: data.shiftStep,
-        normalisation: 2 / model.bandCount,
+        normalisation,
         noise: noiseOption,
         random: this.random,
         validateValues: false,
@@ -528,13 +550,18 @@ export class Trainer {
     const started = now();
     if (this.validationScenes.length === 0) throw new Error('Trainer: no validation scenes');
     const scenes: ValidationRecord['scenes'] = [];
+    const scaling = modelMeasurementScaling(this.config);
     for (const { name, scene } of this.validationScenes) {
       const host = centreCrop(scene, this.mask, this.config.validation.cropSize);
-      const batch = this.prepareBatch(host, false);
+      // as inference scales a measurement for this model (see @s2cassi/pipeline's reconstruct)
+      const peak = scaling.kind === 'peak' ? measurementPeak(host, this.config.data.shiftStep) : 1;
+      const factors = measurementFactors(scaling, peak, this.config.model.bandCount);
+      const batch = this.prepareBatch(host, false, factors.input);
       try {
         const output = this.model.apply(batch.input, { withIntermediate: false, training: false });
-        const prediction = (await output.reconstruction.data()) as Float32Array;
+        let prediction = (await output.reconstruction.data()) as Float32Array;
         tf.dispose([output.reconstruction, output.maskEncoded]);
+        if (factors.output !== 1) prediction = prediction.map((v) => v * factors.output);
         const reference = { data: host.cubes, shape: host.shape };
         const predicted = { data: prediction, shape: host.shape };
         const preset = this.config.validation.metricsPreset;

@@ -1,4 +1,10 @@
-import { BLOCK_TYPES, type BlockType, countMacs, countParameters } from '@s2cassi/s2-attn';
+import {
+  BLOCK_TYPES,
+  type BlockType,
+  countMacs,
+  countParameters,
+  type MeasurementScaling,
+} from '@s2cassi/s2-attn';
 import { Option } from 'commander';
 import { fileInfo } from '../_file-info';
 import { demoWeightsAvailable, resolveModelConfig } from '../_model';
@@ -28,6 +34,13 @@ function rangeText(v: { min?: number; max?: number; mean?: number }): string {
   const f = (x: number) =>
     Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : x.toPrecision(4);
   return `${f(v.min)} .. ${f(v.max)} (mean ${f(v.mean ?? Number.NaN)})`;
+}
+
+/** How a model scales measurements, in words (info --model on weights). */
+function describeScaling(scaling: MeasurementScaling): string {
+  return scaling.kind === 'peak'
+    ? `scaled to ${scaling.peak} at their peak (real frames of any scale), trained at gain ${scaling.gain}; the output is scaled back to the measurement's units`
+    : `the band sum x 2 / N${scaling.gain === 1 ? '' : ` x ${scaling.gain}`} (the simulation convention)`;
 }
 
 registerCommand((program, run) => {
@@ -91,15 +104,22 @@ registerCommand((program, run) => {
           );
         }
         const overrides = options.blockType ? { blockType: options.blockType as BlockType } : {};
-        const { config, source } = await resolveModelConfig(options.model, overrides);
+        const { config, source, measurement } = await resolveModelConfig(options.model, overrides);
         const [height, width] = parseSize(options.size);
         const parameters = countParameters(config);
         const macs = countMacs(config, height, width);
-        result.model = { source, config, parameters, macs: { ...macs, height, width } };
+        result.model = {
+          source,
+          config,
+          ...(measurement ? { measurement } : {}),
+          parameters,
+          macs: { ...macs, height, width },
+        };
         if (!context.json) {
           context.out(
             `model: ${source}; ${config.blockType}, K=${config.stageCount} stages x L=${config.blocksPerStage} blocks, C=${config.embeddingDim}, ${config.heads} heads, window ${config.windowSize}, ${config.bandCount} bands`,
           );
+          if (measurement) context.out(`measurements: ${describeScaling(measurement)}`);
           context.out(
             formatTable(
               ['part', 'parameters'],

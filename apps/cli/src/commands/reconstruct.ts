@@ -258,7 +258,14 @@ async function reconstructCommand(
   let model: S2Transformer | undefined;
   let modelSource: string | undefined;
   if (options.method === 's2') ({ model, source: modelSource } = await loadModel(options.weights));
-  const results: { input: string; output: string; shape: number[]; seconds: number; files: string[] }[] = [];
+  const results: {
+    input: string;
+    output: string;
+    shape: number[];
+    seconds: number;
+    files: string[];
+    measurementScaling?: Awaited<ReturnType<typeof reconstruct>>['measurementScaling'];
+  }[] = [];
   let interrupted = false;
   const gapTv: GapTvSettings | undefined =
     options.method === 'gap-tv'
@@ -292,8 +299,9 @@ async function reconstructCommand(
       );
       const start = performance.now();
       let cube: Cube;
+      let scaling: Awaited<ReturnType<typeof reconstruct>>['measurementScaling'];
       try {
-        ({ cube } = await reconstruct(measurement, mask, {
+        ({ cube, measurementScaling: scaling } = await reconstruct(measurement, mask, {
           method: options.method,
           shiftStep: options.shiftStep,
           gapTv,
@@ -323,7 +331,14 @@ async function reconstructCommand(
         fail(job, error);
         continue;
       }
-      results.push({ input: job.input, output: job.output, shape: [...cube.shape], seconds, files });
+      results.push({
+        input: job.input,
+        output: job.output,
+        shape: [...cube.shape],
+        seconds,
+        files,
+        ...(scaling ? { measurementScaling: scaling } : {}),
+      });
       if (!context.json) {
         context.log(
           `${job.input} -> ${files.join(', ')} [${cube.shape.join(' x ')}] in ${formatSeconds(seconds)}`,
