@@ -4,12 +4,14 @@
 //
 //   nice -n 10 npx tsx --conditions=@s2cassi/source apps/cli/bench/real-scenes.ts \
 //     [--out /tmp/s2cassi-real-scenes] [--iterations 100] [--scenes 1,2,3,4,5] [--methods gap-tv,s2]
-//     [--results apps/cli/bench/results/real-scenes.md] [--backend wasm]
+//     [--results apps/cli/bench/results/real-scenes.md] [--backend wasm] [--weights real-model.safetensors]
 //
-// Methods default to gap-tv, plus s2 when @s2cassi/demo-data exports `loadDemoWeights` (the bundled
-// S2-Transformer demo weights, the CLI's default for --method s2).
+// Methods default to gap-tv, plus s2 when --weights names S2-Transformer weights (a real-data model scales each
+// frame to its peak, see @s2cassi/s2-attn's measurementScaling) or @s2cassi/demo-data exports `loadDemoWeights`
+// (the bundled demo weights, the CLI's default for --method s2: a simulation model).
 //
-// NIQE scale: our GAP-TV cube is in the measurement's own units (y = sum_n shift(M F)_n). The MST /
+// NIQE scale: every cube is in the measurement's own units (y = sum_n shift(M F)_n): GAP-TV's, and S2's, whose
+// output the pipeline scales back by the model's measurement scaling. The MST /
 // S2-Transformer real-data code feeds meas / max(meas) * 0.8 to networks trained on inputs
 // sum_n shift(M F)_n * 2 / 28 * 1.2 with F in 0..1, so their outputs F' relate to ours by
 // F' = F * 0.8 / (max(meas) * 2 / 28 * 1.2). We pass `--range max(meas) * (2 / 28) * 1.2 / 0.8` to
@@ -37,7 +39,9 @@ const out = resolve(option('out', '/tmp/s2cassi-real-scenes'));
 const iterations = Number(option('iterations', '100'));
 const scenes = option('scenes', '1,2,3,4,5').split(',').map(Number);
 const backend = option('backend', 'wasm');
-const s2Available = typeof (demoData as Record<string, unknown>).loadDemoWeights === 'function';
+const weights = option('weights', '');
+const s2Available =
+  weights !== '' || typeof (demoData as Record<string, unknown>).loadDemoWeights === 'function';
 const methods = option('methods', s2Available ? 'gap-tv,s2' : 'gap-tv').split(',');
 // The generated table; apps/cli/bench/results/real-scenes.md quotes it with hand-written descriptions.
 const resultsPath = resolve(option('results', join(root, 'apps/cli/bench/results/real-scenes.table.md')));
@@ -67,7 +71,12 @@ for (const method of methods) {
   for (const scene of scenes) {
     const measurement = join(realFolder, 'Measurements', `scene${scene}.mat`);
     const output = join(out, method, `scene${scene}.mat`);
-    const methodArgs = method === 'gap-tv' ? ['--iterations', String(iterations)] : [];
+    const methodArgs =
+      method === 'gap-tv'
+        ? ['--iterations', String(iterations)]
+        : weights !== ''
+          ? ['--weights', resolve(weights)]
+          : [];
     const reconstruction = s2cassi([
       'reconstruct',
       measurement,
@@ -91,8 +100,8 @@ for (const method of methods) {
     };
     const peak = info.file.variables.find((v) => v.name === 'meas_real')?.max;
     if (peak === undefined) throw new Error(`${measurement} has no meas_real`);
-    // Networks' output units (see the header): this value of our cube maps to 255.
-    const range = method === 'gap-tv' ? (peak * (2 / 28) * 1.2) / 0.8 : 1;
+    // Networks' output units (see the header): this value of our cube maps to 255, for every method.
+    const range = (peak * (2 / 28) * 1.2) / 0.8;
     const niqe = s2cassi(['niqe', output, '--range', String(range), '--rotate180', '--json']) as {
       inputs: { mean: number }[];
     };
@@ -126,8 +135,8 @@ const lines = [
     })
     .join(', ')}`,
   '',
-  `Outputs in ${out} (cubes, *.srgb.png, *.bands.png); backend ${backend}; NIQE with --rotate180 and,`,
-  "for GAP-TV, --range max(meas) * (2 / 28) * 1.2 / 0.8 (the networks' output units).",
+  `Outputs in ${out} (cubes, *.srgb.png, *.bands.png); backend ${backend}${weights ? `; S2 weights ${weights}` : ''}; NIQE with --rotate180 and`,
+  "--range max(meas) * (2 / 28) * 1.2 / 0.8 (the networks' output units) for every method.",
   '',
 ];
 mkdirSync(dirname(resultsPath), { recursive: true });

@@ -26,15 +26,17 @@
  * Driver-side only: the CAVE scene source. The trainer's own CAVE loader (`data.source.kind: 'cave'`) was
  * not finished when this run started, so the same thing is built here from @s2cassi/hsi-io's lazy CAVE
  * dataset (16-bit PNG / 65535, 31 bands linearly resampled onto the 28 CASSI centres, the same pipeline as
- * the bundled demo scene) and handed to the trainer as `source`. The mask is the config's `standard` one
- * (the TSA mask bundled in @s2cassi/demo-data, identical to ../shared/data/cassi_sim_mask/mask.mat).
+ * the bundled demo scene) and handed to the trainer as `source`. The mask is the config's: `standard` (the TSA
+ * mask bundled in @s2cassi/demo-data, identical to ../shared/data/cassi_sim_mask/mask.mat), or a `file` whose
+ * path is relative to the data folder (e.g. `cassi_real/mask.mat`, the real system's 660 x 660 mask), read here
+ * and handed to the trainer as `mask`. `initialWeights.path` is relative to the demo-model project folder.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setupBackend } from '@s2cassi/backends';
 import { openCaveDataset } from '@s2cassi/hsi-io/node';
 import { parseSetOverrides, resolveConfig, type SceneSource, type TrainerConfig } from '@s2cassi/trainer';
-import { openResume, openTraining } from '@s2cassi/trainer/node';
+import { loadMaskFile, openResume, openTraining } from '@s2cassi/trainer/node';
 import { dataFolder, option, options } from './_script-args';
 
 async function caveSource(config: TrainerConfig, data: string): Promise<SceneSource> {
@@ -58,6 +60,14 @@ async function caveSource(config: TrainerConfig, data: string): Promise<SceneSou
     },
   };
 }
+
+/** A `file` mask from the data folder (the trainer would resolve it against the current folder). */
+async function fileMask(config: TrainerConfig, data: string) {
+  const mask = config.data.mask;
+  return mask.kind === 'file' ? loadMaskFile(resolve(data, mask.path), mask.key) : undefined;
+}
+
+const projectFolder = resolve(import.meta.dirname, '..');
 
 async function main(): Promise<void> {
   const [command, runFolder] = process.argv.slice(2);
@@ -84,6 +94,8 @@ async function main(): Promise<void> {
     log(`config ${configFile}; data ${data}`);
     run = await openTraining(config, resolve(runFolder), {
       source: await caveSource(config, data),
+      mask: await fileMask(config, data),
+      baseDirectory: projectFolder,
       untilStep,
       log,
       backend,
@@ -96,6 +108,8 @@ async function main(): Promise<void> {
     run = await openResume(resolve(runFolder), {
       overrides: sets.length > 0 ? parseSetOverrides(sets) : undefined,
       source: await caveSource(config, data),
+      mask: await fileMask(config, data),
+      baseDirectory: projectFolder,
       untilStep,
       log,
       backend,
