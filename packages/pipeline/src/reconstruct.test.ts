@@ -1,5 +1,5 @@
 import { GAP_TV_DEFAULTS, reconstructGapTv } from '@s2cassi/cassi-sim';
-import { S2Transformer } from '@s2cassi/s2-attn';
+import { reconstructTiled, S2Transformer } from '@s2cassi/s2-attn';
 import { describeBackends, expectNoLeaks, maxAbsDiff } from '@s2cassi/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -201,6 +201,38 @@ describeBackends('reconstruct', () => {
       });
     } finally {
       peakModel.dispose();
+    }
+  });
+
+  it("S2 self-ensemble: the option, else the model's own, runs reconstructTiled's ensemble on the same Y0", async () => {
+    const y0 = new Float32Array(H * W * N);
+    for (let row = 0; row < H; row++)
+      for (let col = 0; col < W; col++)
+        for (let n = 0; n < N; n++)
+          y0[(row * W + col) * N + n] =
+            measurement.data[row * WIDTH + col + STEP * n] * (2 / N) * mask.data[row * W + col];
+    const expected = await expectNoLeaks(async () => {
+      const input = tf.tensor4d(y0, [1, H, W, N]);
+      const out = await reconstructTiled(model, input, { selfEnsemble: 'shift2' });
+      const values = out.dataSync() as Float32Array;
+      tf.dispose([input, out]);
+      return values;
+    });
+    const single = await reconstruct(measurement, mask, { method: 's2', model });
+    expect(single.selfEnsemble).toBe('none');
+    const chosen = await reconstruct(measurement, mask, { method: 's2', model, selfEnsemble: 'shift2' });
+    expect(chosen.selfEnsemble).toBe('shift2');
+    expect(maxAbsDiff(chosen.cube.data, expected)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(chosen.cube.data, single.cube.data)).toBeGreaterThan(1e-4);
+    model.selfEnsemble = 'shift2';
+    try {
+      const own = await reconstruct(measurement, mask, { method: 's2', model });
+      expect(own.selfEnsemble).toBe('shift2');
+      expect(maxAbsDiff(own.cube.data, expected)).toBeLessThan(1e-5);
+      const overridden = await reconstruct(measurement, mask, { method: 's2', model, selfEnsemble: 'none' });
+      expect(maxAbsDiff(overridden.cube.data, single.cube.data)).toBeLessThan(1e-6);
+    } finally {
+      model.selfEnsemble = 'none';
     }
   });
 

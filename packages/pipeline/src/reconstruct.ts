@@ -4,7 +4,9 @@ import {
   type MeasurementScaling,
   measurementFactors,
   reconstructTiled,
+  resolveSelfEnsemble,
   type S2Transformer,
+  type SelfEnsemble,
   type TiledOptions,
 } from '@s2cassi/s2-attn';
 import * as tf from '@tensorflow/tfjs-core';
@@ -45,6 +47,8 @@ export interface ReconstructOptions {
   model?: S2Transformer;
   /** S2: how the image is tiled (memory budget, tile, overlap). */
   tiling?: Pick<TiledOptions, 'memoryBudgetBytes' | 'tile' | 'overlap'>;
+  /** S2: the self-ensemble to run (`'none'`, `'shift2'`, `'shift4'`); default: the model's own `selfEnsemble`. */
+  selfEnsemble?: SelfEnsemble;
   /** Names in errors, e.g. file names. */
   measurementName?: string;
   maskName?: string;
@@ -65,6 +69,8 @@ export interface Reconstruction {
    * Y0 = shiftBack(Y * inputFactor) * M; cube = outputFactor * the network's output).
    */
   measurementScaling?: MeasurementScaling & { inputFactor: number; outputFactor: number };
+  /** S2 only: the self-ensemble it ran (the option, else the model's). */
+  selfEnsemble?: SelfEnsemble;
   /** Wall time of the reconstruction, seconds. */
   seconds: number;
   /** The tfjs backend it ran on. */
@@ -139,6 +145,13 @@ export async function reconstruct(
   const [height, measuredWidth] = measurement.shape;
   const width = mask.shape[1];
   let scaling: Reconstruction['measurementScaling'];
+  const ensemble =
+    method === 's2'
+      ? resolveSelfEnsemble(
+          options.selfEnsemble ?? model?.selfEnsemble ?? 'none',
+          'reconstruct: selfEnsemble',
+        )
+      : undefined;
   const progress = (done: number, total: number, unit: PipelineProgress['unit'], text: string) =>
     options.onProgress?.({ method, done, total, unit, text });
   const started = now();
@@ -179,6 +192,7 @@ export async function reconstruct(
       try {
         out = await reconstructTiled(model as S2Transformer, y0, {
           ...options.tiling,
+          selfEnsemble: ensemble,
           signal: options.signal,
           onProgress: (done, total) => progress(done, total, 'tile', `tile ${done} of ${total}`),
         });
@@ -196,7 +210,7 @@ export async function reconstruct(
       cube: { data, shape: [height, width, bandCount] },
       method,
       ...(gapTv ? { gapTv } : {}),
-      ...(scaling ? { measurementScaling: scaling } : {}),
+      ...(scaling ? { measurementScaling: scaling, selfEnsemble: ensemble } : {}),
       seconds: (now() - started) / 1000,
       backend: tf.getBackend(),
     };

@@ -49,6 +49,7 @@ export {
   resolveS2TransformerConfig,
   type S2TransformerConfig,
 } from './s2-transformer-config';
+export { resolveSelfEnsemble, SELF_ENSEMBLES, type SelfEnsemble, selfEnsembleOffsets } from './self-ensemble';
 export { type SpatialMsaOptions, SpatialWindowMsa, type WindowMsaConfig } from './spatial-window-msa';
 export { type SpectralMsaConfig, type SpectralProduct, SpectralWindowMsa } from './spectral-window-msa';
 export {

@@ -19,6 +19,7 @@ import {
   resolveS2TransformerConfig,
   type S2TransformerConfig,
 } from './s2-transformer-config';
+import { resolveSelfEnsemble, type SelfEnsemble } from './self-ensemble';
 import { shiftedWindowMask } from './window-mask';
 
 /**
@@ -235,6 +236,21 @@ export class S2Transformer extends Module {
 
   set measurementScaling(value: MeasurementScaling) {
     this.scaling = Object.freeze(resolveMeasurementScaling(value, 'S2Transformer measurementScaling'));
+  }
+
+  private ensemble: SelfEnsemble = 'none';
+
+  /**
+   * The self-ensemble `reconstructTiled` runs by default for this model ({@link SelfEnsemble}; `'none'`: one pass).
+   * Not part of the architecture: weight files store it (`selfEnsemble` metadata) when it is not `'none'`, so a
+   * model shipped with a measured ensemble is reconstructed with it everywhere. Assigning checks the value.
+   */
+  get selfEnsemble(): SelfEnsemble {
+    return this.ensemble;
+  }
+
+  set selfEnsemble(value: SelfEnsemble) {
+    this.ensemble = resolveSelfEnsemble(value, 'S2Transformer selfEnsemble');
   }
 
   constructor(config: S2TransformerConfig = {}) {

@@ -11,6 +11,7 @@ import {
   resolveS2TransformerConfig,
   type S2TransformerConfig,
 } from './s2-transformer-config';
+import { resolveSelfEnsemble, type SelfEnsemble, selfEnsembleOffsets } from './self-ensemble';
 
 /**
  * Estimated peak tfjs memory (bytes) of one inference forward pass of a [batch, height, width, N]
@@ -55,6 +56,11 @@ export interface TiledOptions {
    * every tensor made so far is freed.
    */
   signal?: AbortSignal;
+  /**
+   * Inference-time self-ensemble ({@link SelfEnsemble}); default: the model's `selfEnsemble` (`'none'` unless its
+   * weights say otherwise). Each pass is tiled the same way; progress counts the tiles of every pass.
+   */
+  selfEnsemble?: SelfEnsemble;
 }
 
 export interface TileLayout {
@@ -165,12 +171,70 @@ export async function reconstructTiled(
       `reconstructTiled: expected Y0 as a float32 tensor [batch, height, width, ${n}], got ${y0 instanceof tf.Tensor ? `${y0.dtype} shape ${describeShape(y0.shape)}` : typeof y0}`,
     );
   }
+  const ensemble = resolveSelfEnsemble(
+    options.selfEnsemble ?? model.selfEnsemble ?? 'none',
+    'reconstructTiled selfEnsemble',
+  );
+  const [batch, height, width] = y0.shape;
+  // offsets that fit the image (a mirror pad needs fewer pixels than the image has)
+  const offsets = selfEnsembleOffsets(ensemble, model.config.windowSize).filter(
+    (d) => d === 0 || (d < height && d < width),
+  );
+  if (offsets.length === 1) return tiledPass(model, y0 as tf.Tensor4D, options, 0, undefined);
+  const layouts = offsets.map((d) => planTiles(model.config, height + d, width + d, options, batch));
+  const total = layouts.reduce((sum, l) => sum + l.rowStarts.length * l.colStarts.length, 0);
+  let done = 0;
+  const mean = new Float32Array(batch * height * width * n);
+  for (const d of offsets) {
+    const input =
+      d === 0
+        ? (y0 as tf.Tensor4D)
+        : tf.mirrorPad(
+            y0 as tf.Tensor4D,
+            [
+              [0, 0],
+              [d, 0],
+              [d, 0],
+              [0, 0],
+            ],
+            'reflect',
+          );
+    let output: tf.Tensor4D;
+    try {
+      output = await tiledPass(model, input, options, done, total);
+    } finally {
+      if (input !== y0) input.dispose();
+    }
+    const layout = layouts[offsets.indexOf(d)];
+    done += layout.rowStarts.length * layout.colStarts.length;
+    const back = d === 0 ? output : tf.slice(output, [0, d, d, 0], [batch, height, width, n]);
+    let values: Float32Array;
+    try {
+      values = (await back.data()) as Float32Array;
+    } finally {
+      tf.dispose([output, back]);
+    }
+    for (let i = 0; i < mean.length; i++) mean[i] += values[i];
+  }
+  for (let i = 0; i < mean.length; i++) mean[i] /= offsets.length;
+  return tf.tensor4d(mean, [batch, height, width, n]);
+}
+
+/** One tiled pass (see {@link reconstructTiled}); progress counts from `done0` of `total` (this pass's tiles if undefined). */
+async function tiledPass(
+  model: S2Transformer,
+  y0: tf.Tensor4D,
+  options: TiledOptions,
+  done0: number,
+  totalOfAll: number | undefined,
+): Promise<tf.Tensor4D> {
+  const n = model.config.bandCount;
   const [batch, height, width] = y0.shape;
   const layout = planTiles(model.config, height, width, options, batch);
   const { tile, rowStarts, colStarts } = layout;
   const { onProgress, signal } = options;
-  const total = rowStarts.length * colStarts.length;
-  let done = 0;
+  const total = totalOfAll ?? rowStarts.length * colStarts.length;
+  let done = done0;
   signal?.throwIfAborted();
   const sum = new Float32Array(batch * height * width * n);
   const weightSum = new Float32Array(height * width);

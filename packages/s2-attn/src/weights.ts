@@ -15,6 +15,7 @@ import {
 import type { Module } from './module';
 import { S2Transformer } from './s2-transformer';
 import { type ResolvedS2TransformerConfig, resolveS2TransformerConfig } from './s2-transformer-config';
+import { resolveSelfEnsemble, type SelfEnsemble } from './self-ensemble';
 
 /** The `format` field of the weight files' JSON manifest and safetensors metadata. */
 export const WEIGHTS_FORMAT = 's2cassi.s2-transformer';
@@ -28,6 +29,8 @@ export interface S2TransformerManifest {
   config: ResolvedS2TransformerConfig;
   /** How the model expects measurements scaled; absent: the default (`band-sum`, gain 1). */
   measurement?: MeasurementScaling;
+  /** The self-ensemble the model is reconstructed with by default; absent: `'none'`. */
+  selfEnsemble?: SelfEnsemble;
 }
 
 /** Loading found tensors that do not match the model: every problem is listed. */
@@ -64,14 +67,15 @@ export function modelManifest(model: S2Transformer): S2TransformerManifest {
     version: WEIGHTS_VERSION,
     config: { ...model.config },
     ...(isDefaultMeasurementScaling(scaling) ? {} : { measurement: { ...scaling } }),
+    ...(model.selfEnsemble === 'none' ? {} : { selfEnsemble: model.selfEnsemble }),
   };
 }
 
 /**
  * Serialises every variable of `model` as F32 safetensors under its hierarchical name
  * ({@link Module.namedWeights}, e.g. `stages.0.blocks.3.spa.qkv.weight`), with the metadata
- * `format`, `version`, `config` (the JSON of the resolved config) and, unless it is the default,
- * `measurement` (the JSON of the model's {@link MeasurementScaling}).
+ * `format`, `version`, `config` (the JSON of the resolved config) and, unless they are the defaults,
+ * `measurement` (the JSON of the model's {@link MeasurementScaling}) and `selfEnsemble` (its name).
  */
 export function encodeModelWeights(model: S2Transformer): Uint8Array {
   const tensors: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
@@ -84,6 +88,7 @@ export function encodeModelWeights(model: S2Transformer): Uint8Array {
     version: String(manifest.version),
     config: JSON.stringify(manifest.config),
     ...(manifest.measurement ? { measurement: JSON.stringify(manifest.measurement) } : {}),
+    ...(manifest.selfEnsemble ? { selfEnsemble: manifest.selfEnsemble } : {}),
   });
 }
 
@@ -105,6 +110,9 @@ function parseManifest(value: unknown, source: string): S2TransformerManifest {
     config: resolveS2TransformerConfig(m.config ?? {}),
     ...(m.measurement !== undefined
       ? { measurement: resolveMeasurementScaling(m.measurement, `${source}: measurement`) }
+      : {}),
+    ...(m.selfEnsemble !== undefined
+      ? { selfEnsemble: resolveSelfEnsemble(m.selfEnsemble, `${source}: selfEnsemble`) }
       : {}),
   };
 }
@@ -140,6 +148,7 @@ export function manifestFromSafetensors(
       version: Number(file.metadata.version),
       config,
       ...(measurement !== undefined ? { measurement } : {}),
+      ...(file.metadata.selfEnsemble !== undefined ? { selfEnsemble: file.metadata.selfEnsemble } : {}),
     },
     source,
   );
@@ -211,9 +220,16 @@ export function decodeModelWeights(
       `${source}: the measurement scaling in the safetensors metadata and the manifest differ: ${JSON.stringify(measurement)} vs ${JSON.stringify(other)}`,
     );
   }
+  const ensemble = fromMetadata?.selfEnsemble ?? fromJson?.selfEnsemble;
+  if (ensemble && fromJson?.selfEnsemble && ensemble !== fromJson.selfEnsemble) {
+    throw new S2AttnInputError(
+      `${source}: the self-ensemble in the safetensors metadata and the manifest differ: ${ensemble} vs ${fromJson.selfEnsemble}`,
+    );
+  }
   const model = new S2Transformer(manifest.config);
   try {
     if (measurement) model.measurementScaling = measurement;
+    if (ensemble) model.selfEnsemble = ensemble;
     loadWeightsInto(model, file, source);
   } catch (error) {
     model.dispose();
@@ -286,7 +302,7 @@ export function averageModelWeights(
   const total = factors.reduce((s, w) => s + w, 0);
   const decoded = files.map((bytes, i) => decodeSafetensors(bytes, sources[i]));
   const first = decoded[0];
-  const { config, measurement } = manifestFromSafetensors(first, sources[0]);
+  const { config, measurement, selfEnsemble: firstEnsemble } = manifestFromSafetensors(first, sources[0]);
   const scaling = JSON.stringify(measurement ?? DEFAULT_MEASUREMENT_SCALING);
   const names = Object.keys(first.tensors).sort();
   const sums = new Map(names.map((name) => [name, new Float64Array(first.tensors[name].data.length)]));
@@ -296,6 +312,11 @@ export function averageModelWeights(
     if (JSON.stringify(other) !== JSON.stringify(config)) {
       throw new S2AttnInputError(
         `averageModelWeights: ${sources[i]} holds another model than ${sources[0]}: config ${JSON.stringify(other)} vs ${JSON.stringify(config)}`,
+      );
+    }
+    if ((manifest.selfEnsemble ?? 'none') !== (firstEnsemble ?? 'none')) {
+      throw new S2AttnInputError(
+        `averageModelWeights: ${sources[i]} is reconstructed with self-ensemble ${manifest.selfEnsemble ?? 'none'}, ${sources[0]} with ${firstEnsemble ?? 'none'}`,
       );
     }
     const theirScaling = JSON.stringify(manifest.measurement ?? DEFAULT_MEASUREMENT_SCALING);

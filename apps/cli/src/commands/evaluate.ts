@@ -11,7 +11,7 @@ import {
 } from '@s2cassi/hsi-io';
 import { describeReportPreset, REPORT_PRESETS, type ReportPreset } from '@s2cassi/metrics';
 import { describeGapTv, gapTvDifferences, gapTvSettings, score } from '@s2cassi/pipeline';
-import type { S2Transformer } from '@s2cassi/s2-attn';
+import { type S2Transformer, SELF_ENSEMBLES } from '@s2cassi/s2-attn';
 import { Option } from 'commander';
 import { useBackend } from '../_backend';
 import { METHODS, type Method, simulate } from '../_cassi';
@@ -101,6 +101,12 @@ registerCommand((program, run) => {
       )
       .option('--method <names>', 'comma-separated methods: s2, gap-tv', 'gap-tv')
       .option('--weights <file>', 'S2-Transformer weights (default: the bundled demo weights)')
+      .addOption(
+        new Option(
+          '--self-ensemble <name>',
+          "S2: mean of several passes with the window grid shifted (shift2: 2 passes, shift4: 4; none: 1); default: the weights' own",
+        ).choices([...SELF_ENSEMBLES]),
+      )
       .option('--mask <file>', 'coded aperture (default: the bundled standard 256 x 256 mask)')
       .option('--mask-key <name>', 'variable of the mask file')
       .option('--key <name>', 'variable of the scene files')
@@ -153,6 +159,8 @@ registerCommand((program, run) => {
       const backend = await useBackend(context);
       let model: S2Transformer | undefined;
       if (methods.includes('s2')) ({ model } = await loadModel(options.weights));
+      if (model && options.selfEnsemble) model.selfEnsemble = options.selfEnsemble;
+      const selfEnsemble = model?.selfEnsemble;
       const perScene: Record<
         Method,
         Record<string, { psnr: number; ssim: number; sam: number; seconds: number }>
@@ -201,6 +209,7 @@ registerCommand((program, run) => {
         preset,
         presetDescription: describeReportPreset(preset),
         ...(methods.includes('gap-tv') ? { gapTv, gapTvNotDefault: gapTvDifferences(gapTv) } : {}),
+        ...(selfEnsemble ? { selfEnsemble } : {}),
         backend: backend.backend,
         mask: { source: mask.source, shape: [mask.height, mask.width] },
         methods: Object.fromEntries(
@@ -254,6 +263,10 @@ registerCommand((program, run) => {
       if (!context.json && options.format === 'table') {
         context.out(`note: scores under the ${describeReportPreset(preset)}`);
         if (methods.includes('gap-tv')) context.out(`note: ${describeGapTv(gapTv)}`);
+        if (selfEnsemble && selfEnsemble !== 'none')
+          context.out(
+            `note: S2 is the mean of the ${selfEnsemble} self-ensemble's passes (window grid shifted)`,
+          );
         if (options.compare)
           context.out(`note: ${PUBLISHED_TABLE_1.source}; other scenes, not comparable one to one.`);
       }

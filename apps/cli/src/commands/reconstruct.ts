@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { GAP_TV_DEFAULTS } from '@s2cassi/cassi-sim';
 import type { Cube } from '@s2cassi/hsi-io';
 import { describeGapTv, type GapTvSettings, gapTvDifferences, gapTvSettings } from '@s2cassi/pipeline';
-import type { S2Transformer } from '@s2cassi/s2-attn';
+import { type S2Transformer, SELF_ENSEMBLES, type SelfEnsemble } from '@s2cassi/s2-attn';
 import { Option } from 'commander';
 import { useBackend } from '../_backend';
 import { bandCountFor, METHODS, type Method, reconstruct, wavelengthsFor } from '../_cassi';
@@ -50,6 +50,7 @@ interface ReconstructCliOptions {
   mask?: string;
   method: Method;
   weights?: string;
+  selfEnsemble?: SelfEnsemble;
   iterations: number;
   tvWeight?: number;
   tvScale: number | 'auto';
@@ -135,6 +136,12 @@ registerCommand((program, run) => {
         '--weights <file>',
         'S2-Transformer weights (.safetensors with its config; default: the bundled demo weights)',
       )
+      .addOption(
+        new Option(
+          '--self-ensemble <name>',
+          "S2: mean of several passes with the window grid shifted (shift2: 2 passes, shift4: 4; none: 1); default: the weights' own",
+        ).choices([...SELF_ENSEMBLES]),
+      )
       .option('--iterations <n>', 'GAP-TV iterations', integerAtLeast(1), GAP_TV_DEFAULTS.iterations)
       .option(
         '--tv-weight <theta>',
@@ -199,6 +206,8 @@ async function reconstructCommand(
     throw new UsageError(`mask ${options.mask} does not exist: check the path`);
   if (options.method === 'gap-tv' && options.weights)
     throw new UsageError('--weights is for --method s2; GAP-TV needs no weights');
+  if (options.method === 'gap-tv' && options.selfEnsemble)
+    throw new UsageError('--self-ensemble is for --method s2; GAP-TV runs once');
   const force = options.force === true;
   const batch = statSync(input).isDirectory();
   const inputs = [input, ...(options.mask ? [options.mask] : [])];
@@ -258,6 +267,7 @@ async function reconstructCommand(
   let model: S2Transformer | undefined;
   let modelSource: string | undefined;
   if (options.method === 's2') ({ model, source: modelSource } = await loadModel(options.weights));
+  if (model && options.selfEnsemble) model.selfEnsemble = options.selfEnsemble;
   const results: {
     input: string;
     output: string;
@@ -352,7 +362,7 @@ async function reconstructCommand(
   const summary = {
     method: options.method,
     backend: backend.backend,
-    ...(modelSource ? { weights: modelSource } : {}),
+    ...(modelSource ? { weights: modelSource, selfEnsemble: model?.selfEnsemble } : {}),
     ...(gapTv
       ? {
           gapTv: { iterations: gapTv.iterations, tvWeight: gapTv.tvWeight, tvScale: gapTv.tvWeightScale },
