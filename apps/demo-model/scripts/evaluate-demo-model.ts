@@ -19,7 +19,10 @@
  *   npx tsx --conditions=@s2cassi/source apps/demo-model/scripts/evaluate-demo-model.ts \
  *     [--weights file.safetensors | --run /work/runs/demo-v1 [--checkpoint best|latest|<folder>]] \
  *     [--methods s2,gap-tv] [--gap-tv-iterations 100] [--noise 0] [--seed 0] [--json out.json] [--data folder]
- *     [--gap-tv-from earlier.json] [--scenes name,name,...]
+ *     [--gap-tv-from earlier.json] [--scenes name,name,...] [--self-ensemble none|shift2|shift4]
+ *
+ * S2 runs the weights' own self-ensemble (@s2cassi/s2-attn `selfEnsemble`, stored in the weights; `none` unless
+ * they say otherwise) or the one `--self-ensemble` names; the report records it as `s2SelfEnsemble`.
  *
  * `--scenes` scores other CAVE scenes than the held-out three (e.g. training scenes, for a decision that must
  * not look at the held-out ones). `--gap-tv-from` reuses the GAP-TV scores of an earlier report of this script (GAP-TV does not depend on
@@ -34,7 +37,7 @@ import { GAP_TV_DEFAULTS, initialEstimate, reconstructGapTv, simulateMeasurement
 import { loadStandardMask } from '@s2cassi/demo-data';
 import { openCaveDataset, readCubeFile, writeFileAtomic } from '@s2cassi/hsi-io/node';
 import { qualityReport } from '@s2cassi/metrics';
-import { decodeModelWeights, reconstructTiled } from '@s2cassi/s2-attn';
+import { decodeModelWeights, reconstructTiled, resolveSelfEnsemble } from '@s2cassi/s2-attn';
 import * as tf from '@tensorflow/tfjs-core';
 import { dataFolder, demoModelAssets, option } from './_script-args';
 
@@ -108,6 +111,10 @@ async function main(): Promise<void> {
   const weights = methods.includes('s2') ? weightsFile() : undefined;
   const weightsBytes = weights ? new Uint8Array(readFileSync(weights)) : undefined;
   const model = weightsBytes ? decodeModelWeights(weightsBytes, { source: weights }) : undefined;
+  const ensembleOption = option('--self-ensemble');
+  if (model && ensembleOption !== undefined)
+    model.selfEnsemble = resolveSelfEnsemble(ensembleOption, '--self-ensemble');
+  const s2SelfEnsemble = model?.selfEnsemble ?? null;
   const dataset = await openCaveDataset(resolve(data, 'cave'), {
     scale: 65535,
     bands: 'cassi28',
@@ -207,6 +214,7 @@ async function main(): Promise<void> {
     // weights it describes
     weights: weights ? basename(weights) : null,
     weightsSha256: weightsBytes ? createHash('sha256').update(weightsBytes).digest('hex') : null,
+    s2SelfEnsemble,
     backend: choice.backend,
     loadAverage: loadavg(),
     scenes: results,

@@ -3,7 +3,11 @@
  *
  *   npx tsx --conditions=@s2cassi/source apps/demo-model/scripts/export-demo-model.ts <run folder> [best|latest|step-N]
  *   ... export-demo-model.ts <run folder> <latest|step-N> --weights averaged.safetensors --window A-B
+ *   ... [--self-ensemble shift2]
  *
+ * `--self-ensemble` stores the self-ensemble the model is to be reconstructed with in the exported weights'
+ * metadata and manifest (@s2cassi/s2-attn `selfEnsemble`; scripts/results/self-ensemble.md has the rule); the
+ * tensors stay the checkpoint's (or the average's).
  * The second form ships an average of the run's checkpoints from steps A to B (`average-checkpoints.ts`;
  * scripts/results/checkpoint-averaging.md) instead of one checkpoint; the named checkpoint (the window's
  * last) supplies the training record.
@@ -29,9 +33,9 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { setupBackend } from '@s2cassi/backends';
-import { decodeSafetensors } from '@s2cassi/hsi-io';
+import { decodeSafetensors, encodeSafetensors } from '@s2cassi/hsi-io';
 import { writeFileAtomic } from '@s2cassi/hsi-io/node';
-import { decodeModelWeights, modelManifest } from '@s2cassi/s2-attn';
+import { decodeModelWeights, encodeModelWeights, modelManifest, resolveSelfEnsemble } from '@s2cassi/s2-attn';
 import { readLog, writeCurves } from '@s2cassi/trainer/node';
 
 const MAX_BYTES = 5 * 1024 * 1024;
@@ -68,12 +72,25 @@ async function main(): Promise<void> {
     );
   const weightsPath = averagedPath ? resolve(averagedPath) : join(folder, 'weights.safetensors');
   if (!existsSync(weightsPath)) throw new Error(`${weightsPath} does not exist`);
-  const bytes = new Uint8Array(readFileSync(weightsPath));
+  let bytes: Uint8Array = new Uint8Array(readFileSync(weightsPath));
   if (bytes.length > MAX_BYTES)
     throw new Error(`${weightsPath} is ${bytes.length} bytes; the demo model must be <= ${MAX_BYTES}`);
   await setupBackend('cpu', { log: () => {} });
   const model = decodeModelWeights(bytes, { source: weightsPath });
   const { metadata } = decodeSafetensors(bytes, weightsPath);
+  const ensemble = option('--self-ensemble');
+  if (ensemble !== undefined) {
+    model.selfEnsemble = resolveSelfEnsemble(ensemble, '--self-ensemble');
+    // the same tensors; the metadata gains selfEnsemble (averagedFrom is kept: the card reads it)
+    const reencoded = decodeSafetensors(encodeModelWeights(model));
+    const tensors = Object.fromEntries(
+      Object.entries(reencoded.tensors).map(([name, t]) => [
+        name,
+        { dtype: 'F32' as const, shape: t.shape, data: t.data as Float32Array },
+      ]),
+    );
+    bytes = encodeSafetensors(tensors, { ...metadata, ...reencoded.metadata });
+  }
   const averagedFrom = Number(metadata.averagedFrom ?? 0);
   if (averagedPath && !(averagedFrom > 1))
     throw new Error(`${weightsPath} is not an average of checkpoints (no averagedFrom > 1 in its metadata)`);
