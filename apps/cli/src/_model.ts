@@ -8,6 +8,7 @@ import {
   decodeModelWeights,
   type MeasurementScaling,
   type ResolvedS2TransformerConfig,
+  resolveMeasurementScaling,
   resolveS2TransformerConfig,
   type S2Transformer,
   type S2TransformerConfig,
@@ -162,7 +163,20 @@ export async function resolveModelConfig(
     throw new UsageError(`--model ${spec}: not valid JSON (${(error as Error).message})`);
   }
   const object = parsed as Record<string, unknown>;
-  // A weights manifest { format, version, config }, a trainer config { model: {...} } or a bare model config.
+  // A weights manifest { format, version, config, measurement? }, a trainer config { model: {...} } or a bare
+  // model config; a manifest says how its model scales measurements (absent: the default).
   const config = (object?.config ?? object?.model ?? object) as S2TransformerConfig;
-  return { config: resolveS2TransformerConfig({ ...config, ...overrides }), source: spec };
+  const isManifest = typeof object?.format === 'string' && object?.config !== undefined;
+  return {
+    config: resolveS2TransformerConfig({ ...config, ...overrides }),
+    source: spec,
+    ...(isManifest
+      ? {
+          measurement:
+            object.measurement !== undefined
+              ? resolveMeasurementScaling(object.measurement, `${spec}: measurement`)
+              : { ...DEFAULT_MEASUREMENT_SCALING },
+        }
+      : {}),
+  };
 }

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setupBackend } from '@s2cassi/backends';
 import { decodeNpy } from '@s2cassi/hsi-io';
-import { encodeModelWeights, S2Transformer } from '@s2cassi/s2-attn';
+import { encodeModelWeights, modelManifest, S2Transformer } from '@s2cassi/s2-attn';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, makeMask, TINY, tempDir, writeNpy } from './_cli';
 
@@ -16,6 +16,7 @@ beforeAll(async () => {
   const model = new S2Transformer(TINY);
   model.measurementScaling = { kind: 'peak', peak: 0.8, gain: 1.2 };
   writeFileSync(join(dir, 'real.safetensors'), encodeModelWeights(model));
+  writeFileSync(join(dir, 'real.json'), JSON.stringify(modelManifest(model)));
   model.dispose();
   // a camera frame of arbitrary scale, and the same frame 37 times brighter
   const frame = new Float32Array(H * WIDE).map((_, i) => 3 + Math.sin(i / 7) + ((i * 13) % 11) / 11);
@@ -38,6 +39,9 @@ describe('models that scale measurements to their peak (real-data models)', () =
     const info = await cli(['info', '--model', join(dir, 'real.safetensors'), '--json']);
     expect(info.code, info.stderr).toBe(0);
     expect(JSON.parse(info.stdout).model.measurement).toEqual({ kind: 'peak', peak: 0.8, gain: 1.2 });
+    // the JSON manifest beside weights says it too
+    const fromManifest = await cli(['info', '--model', join(dir, 'real.json'), '--json']);
+    expect(JSON.parse(fromManifest.stdout).model.measurement).toEqual({ kind: 'peak', peak: 0.8, gain: 1.2 });
     const text = await cli(['info', '--model', join(dir, 'real.safetensors')]);
     expect(text.stdout).toContain(
       "measurements: scaled to 0.8 at their peak (real frames of any scale), trained at gain 1.2; the output is scaled back to the measurement's units",

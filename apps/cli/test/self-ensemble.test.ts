@@ -78,7 +78,7 @@ describe('reconstruct / evaluate --self-ensemble', () => {
   });
 
   it('a name outside the choices, or an ensemble for GAP-TV, is a usage error', async () => {
-    const [bad, gapTv] = await Promise.all([
+    const [bad, gapTv, evaluateGapTv] = await Promise.all([
       reconstruct('plain.safetensors', 'bad.npy', '--self-ensemble', 'flip'),
       cli([
         'reconstruct',
@@ -90,10 +90,13 @@ describe('reconstruct / evaluate --self-ensemble', () => {
         '-o',
         join(dir, 'g.npy'),
       ]),
+      cli(['evaluate', join(dir, 'scene.npy'), '--mask', join(dir, 'mask.npy'), '--self-ensemble', 'shift2']),
     ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("argument 'flip' is invalid. Allowed choices are none, shift2, shift4");
     expect(gapTv.code).toBe(2);
     expect(gapTv.stderr).toContain('--self-ensemble is for --method s2; GAP-TV runs once');
+    expect(evaluateGapTv.code).toBe(2);
+    expect(evaluateGapTv.stderr).toContain('--self-ensemble is for --method s2; GAP-TV runs once');
   });
 });

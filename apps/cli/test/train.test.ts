@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, tempDir } from './_cli';
@@ -75,7 +75,8 @@ describe('s2cassi train / resume (tiny preset, real processes)', () => {
       sha256,
     );
     expect(readFileSync(weights)).toEqual(bytes); // the source is not touched
-    const [missing, other] = await Promise.all([
+    writeFileSync(join(dir, 'garbage.safetensors'), 'not a safetensors file');
+    const [missing, other, garbage] = await Promise.all([
       cli([
         'train',
         '--preset',
@@ -98,11 +99,23 @@ describe('s2cassi train / resume (tiny preset, real processes)', () => {
         '-o',
         join(dir, 'o'),
       ]),
+      cli([
+        'train',
+        '--preset',
+        'tiny',
+        ...sets,
+        '--init',
+        join(dir, 'garbage.safetensors'),
+        '-o',
+        join(dir, 'g'),
+      ]),
     ]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain(`initialWeights.path ${join(dir, 'nope.safetensors')} does not exist`);
     expect(other.code).toBe(2);
     expect(other.stderr).toContain('embeddingDim 8 in the weights, 12 in the config');
+    expect(garbage.code).toBe(2);
+    expect(garbage.stderr).toContain(`initial weights ${join(dir, 'garbage.safetensors')}`);
   });
 
   it('bad configs and missing runs are usage errors', async () => {

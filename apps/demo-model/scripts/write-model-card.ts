@@ -290,7 +290,7 @@ ${validationRows.join('\n')}
 Protocol (\`apps/demo-model/scripts/evaluate-demo-model.ts\`; \`s2cassi evaluate\` and \`s2cassi demo\` take the same steps): the
 centre 256 x 256 crop of each held-out scene; the standard mask; Y = sum_n shift(F * M)_n with step 2,
 ${evaluation.protocol.noise === 'none' ? 'no noise' : `Gaussian noise sigma ${evaluation.protocol.noise.sigma} (seed ${evaluation.protocol.noise.seed})`}; S2: Y0 = shiftBack(Y * 2 / 28) * M, then \`reconstructTiled\` (one
-256 x 256 tile${passes > 1 ? `; the mean of ${passes} passes with the input shifted by fractions of a window, the self-ensemble \`${ensemble}\` stored in the weights and run wherever they are used, chosen on the training scenes by the rule of \`apps/demo-model/scripts/results/self-ensemble.md\`` : ''}); GAP-TV: \`reconstructGapTv\` with the shared defaults, ${evaluation.protocol.gapTvIterations} iterations (TV weight ${evaluation.protocol.gapTv.tvWeight}, scale ${evaluation.protocol.gapTv.tvWeightScale}); metrics:
+tile per pass${passes > 1 ? `; the mean of ${passes} passes with the input shifted by fractions of a window, the self-ensemble \`${ensemble}\` stored in the weights and run wherever they are used, chosen on the training scenes by the rule of \`apps/demo-model/scripts/results/self-ensemble.md\`` : ''}); GAP-TV: \`reconstructGapTv\` with the shared defaults, ${evaluation.protocol.gapTvIterations} iterations (TV weight ${evaluation.protocol.gapTv.tvWeight}, scale ${evaluation.protocol.gapTv.tvWeightScale}); metrics:
 \`@s2cassi/metrics\` \`qualityReport\`, \`matlab\` preset (estimate clipped to [0, 1], both cubes quantised to 8 bits;
 PSNR and SSIM per band, averaged; SAM in degrees). Backend ${evaluation.backend}.
 

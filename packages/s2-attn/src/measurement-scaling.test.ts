@@ -109,11 +109,15 @@ describeBackends('measurement scaling', () => {
     expect(decoded.measurementScaling).toEqual({ kind: 'peak', peak: 0.8, gain: 1.2 });
     const decodedPlain = decodeModelWeights(plain);
     expect(decodedPlain.measurementScaling).toEqual({ kind: 'band-sum', gain: 1 });
-    // the manifest beside the weights may state it too; when both do, they must agree
+    // a manifest beside weights without a config of their own supplies it; when both exist they must agree, an
+    // absent entry meaning the default
     const manifest = modelManifest(model);
-    const fromManifest = decodeModelWeights(plain, { manifest });
+    const fromManifest = decodeModelWeights(withMetadata(plain, 'config', undefined), { manifest });
     expect(fromManifest.measurementScaling).toEqual(manifest.measurement);
     fromManifest.dispose();
+    expect(() => decodeModelWeights(plain, { manifest, source: 'p' })).toThrow(
+      'p: the measurement scaling in the safetensors metadata and the manifest differ: {"kind":"band-sum","gain":1} vs {"kind":"peak","peak":0.8,"gain":1.2}',
+    );
     expect(() =>
       decodeModelWeights(real, {
         manifest: { ...manifest, measurement: { kind: 'band-sum', gain: 1 } },

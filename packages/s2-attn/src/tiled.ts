@@ -58,7 +58,9 @@ export interface TiledOptions {
   signal?: AbortSignal;
   /**
    * Inference-time self-ensemble ({@link SelfEnsemble}); default: the model's `selfEnsemble` (`'none'` unless its
-   * weights say otherwise). Each pass is tiled the same way; progress counts the tiles of every pass.
+   * weights say otherwise). Each pass is tiled the same way; progress counts the tiles of every pass. A pass whose
+   * offset is not smaller than the image's height and width (a reflect pad needs that) is left out, so an image of
+   * at most M/2 pixels gets one pass.
    */
   selfEnsemble?: SelfEnsemble;
 }

@@ -213,19 +213,23 @@ export function decodeModelWeights(
   const manifest = fromJson ?? fromMetadata;
   if (!manifest)
     throw new S2AttnInputError(`${source}: no config: expected safetensors metadata or a manifest`);
-  const measurement = fromMetadata?.measurement ?? fromJson?.measurement;
-  const other = fromJson?.measurement;
-  if (measurement && other && JSON.stringify(measurement) !== JSON.stringify(other)) {
-    throw new S2AttnInputError(
-      `${source}: the measurement scaling in the safetensors metadata and the manifest differ: ${JSON.stringify(measurement)} vs ${JSON.stringify(other)}`,
-    );
+  // What the model expects beside its config: when both the metadata and a manifest exist they must agree, an
+  // absent entry meaning the default (band-sum gain 1; no self-ensemble).
+  if (fromMetadata && fromJson) {
+    const scaling = (m: S2TransformerManifest) =>
+      JSON.stringify(m.measurement ?? DEFAULT_MEASUREMENT_SCALING);
+    if (scaling(fromMetadata) !== scaling(fromJson)) {
+      throw new S2AttnInputError(
+        `${source}: the measurement scaling in the safetensors metadata and the manifest differ: ${scaling(fromMetadata)} vs ${scaling(fromJson)}`,
+      );
+    }
+    if ((fromMetadata.selfEnsemble ?? 'none') !== (fromJson.selfEnsemble ?? 'none')) {
+      throw new S2AttnInputError(
+        `${source}: the self-ensemble in the safetensors metadata and the manifest differ: ${fromMetadata.selfEnsemble ?? 'none'} vs ${fromJson.selfEnsemble ?? 'none'}`,
+      );
+    }
   }
-  const ensemble = fromMetadata?.selfEnsemble ?? fromJson?.selfEnsemble;
-  if (ensemble && fromJson?.selfEnsemble && ensemble !== fromJson.selfEnsemble) {
-    throw new S2AttnInputError(
-      `${source}: the self-ensemble in the safetensors metadata and the manifest differ: ${ensemble} vs ${fromJson.selfEnsemble}`,
-    );
-  }
+  const { measurement, selfEnsemble: ensemble } = fromMetadata ?? manifest;
   const model = new S2Transformer(manifest.config);
   try {
     if (measurement) model.measurementScaling = measurement;

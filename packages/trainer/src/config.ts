@@ -240,8 +240,9 @@ export const trainerConfigSchema = z
      * `measurementScaling`): `band-sum` (default: Y * 2 / N, the simulation convention) or `peak` (the real-data
      * convention: a frame of unknown scale is scaled to `peak` at its maximum, 0.8 in the TSA-Net / MST code; the
      * output is scaled back to the measurement's units). The gain the network was trained at follows from
-     * `data.noise` (shot noise's `scale`, else 1). Validation reconstructs the way inference will. Absent:
-     * `band-sum`.
+     * `data.noise` (shot noise's `scale`, else 1). Validation reconstructs the way inference will. Absent: `band-sum`
+     * with gain 1 whatever the noise (how runs validated before this field existed; give `{ kind: 'band-sum' }` for a
+     * shot-noise run's gain).
      */
     measurementScaling: z
       .discriminatedUnion('kind', [

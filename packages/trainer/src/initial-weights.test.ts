@@ -8,9 +8,10 @@ import { encodeModelWeights, S2Transformer, WeightsMismatchError } from '@s2cass
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tinyConfig } from './_test-helpers';
-import { configHash } from './checkpoint';
+import { configHash, decodeCheckpoint } from './checkpoint';
 import type { TrainerConfig } from './config';
 import { TrainerInitialWeightsError } from './initial-weights';
+import { createModel } from './model';
 import { openResume, openTraining } from './node';
 import { loadConfiguredMask } from './node-data';
 import { syntheticSceneSource } from './scene-source';
@@ -142,6 +143,61 @@ describe.each(['cpu', 'wasm'] as const)('initial weights (fine-tuning) on %s', (
     expect(error).toBeInstanceOf(WeightsMismatchError);
     expect((error as Error).message).toContain(`missing 1: ${names[0]}`);
     expect((error as Error).message).toContain('unexpected 1: extra');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('a failed load assigns nothing: a caller-owned model keeps its weights (and is not disposed)', async () => {
+    const own = createModel(base.model, 21);
+    const before = new Map(
+      own.namedWeights().map((w) => [w.name, (w.variable.dataSync() as Float32Array).slice()]),
+    );
+    const file = decodeSafetensors(source);
+    const names = Object.keys(file.tensors);
+    const all = tensorsOf(source);
+    // every tensor right but the last, which has the wrong shape: the check must come before any assignment
+    const tensors = Object.fromEntries(
+      names.map((name, i) => [
+        name,
+        i === names.length - 1
+          ? { dtype: 'F32' as const, shape: [1], data: new Float32Array(1) }
+          : { dtype: 'F32' as const, shape: file.tensors[name].shape, data: all.get(name) as Float32Array },
+      ]),
+    );
+    const config = { ...base, initialWeights: { path: 'w.safetensors' } };
+    const sceneSource = config.data.source;
+    if (sceneSource.kind !== 'synthetic') throw new Error('synthetic only');
+    const error = await Trainer.create({
+      config,
+      source: syntheticSceneSource({ ...sceneSource, bandCount: config.model.bandCount, seed: config.seed }),
+      mask: await loadConfiguredMask(config),
+      model: own,
+      initialWeights: { bytes: encodeSafetensors(tensors) },
+    }).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(WeightsMismatchError);
+    for (const { name, variable } of own.namedWeights())
+      expect(variable.dataSync()).toEqual(before.get(name));
+    own.dispose();
+  });
+
+  it('a run resumed through Trainer.create with the config it started from (a path only) takes the pinned SHA-256 from its checkpoint', async () => {
+    const before = tf.memory().numTensors;
+    const config = { ...base, initialWeights: { path: 'w.safetensors' } };
+    const first = await create(config, source);
+    await first.trainStep();
+    const encoded = await first.checkpoint();
+    first.dispose();
+    const checkpoint = await decodeCheckpoint(encoded.files, 'memory');
+    const sceneSource = config.data.source;
+    if (sceneSource.kind !== 'synthetic') throw new Error('synthetic only');
+    const resumed = await Trainer.create({
+      config,
+      source: syntheticSceneSource({ ...sceneSource, bandCount: config.model.bandCount, seed: config.seed }),
+      mask: await loadConfiguredMask(config),
+      checkpoint,
+    });
+    expect(resumed.step).toBe(1);
+    expect(resumed.config.initialWeights?.sha256).toBe(sha256(source));
+    resumed.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
 

@@ -60,7 +60,7 @@ export async function loadInitialWeights(
       `initial weights ${source}: the file's SHA-256 is ${sha256}, the config pins ${pinned} (initialWeights.sha256): another file, or the file changed`,
     );
   }
-  const file = decodeSafetensors(weights.bytes, source);
+  const file = decodeSafetensors(weights.bytes, `initial weights ${source}`);
   if (file.metadata.format === WEIGHTS_FORMAT) {
     const differences = modelDifferences(manifestFromSafetensors(file, source).config, config.model);
     if (differences.length > 0) {

@@ -71,17 +71,51 @@ describe.each(['cpu', 'wasm'] as const)('measurement scaling of a trained model 
     await setupBackend('cpu');
   });
 
-  it('the gain follows the training noise; the kind follows the config', () => {
+  it('the gain follows the training noise; the kind follows the config; without it, as runs before it', () => {
     expect(modelMeasurementScaling(tinyConfig())).toEqual({ kind: 'band-sum', gain: 1 });
+    // without the field: as runs before it validated and saved (a resumed run does not change mid-run)
     expect(modelMeasurementScaling(tinyConfig({ data: { noise: shot } }))).toEqual({
       kind: 'band-sum',
-      gain: 1.2,
+      gain: 1,
     });
+    expect(
+      modelMeasurementScaling(
+        tinyConfig({ data: { noise: shot }, measurementScaling: { kind: 'band-sum' } }),
+      ),
+    ).toEqual({ kind: 'band-sum', gain: 1.2 });
     expect(
       modelMeasurementScaling(
         tinyConfig({ data: { noise: shot }, measurementScaling: { kind: 'peak', peak: 0.8 } }),
       ),
     ).toEqual({ kind: 'peak', peak: 0.8, gain: 1.2 });
+  });
+
+  it('a peak-scaled run refuses a dark validation crop, naming the scene', async () => {
+    await setupBackend(backend);
+    const before = tf.memory().numTensors;
+    const config = tinyConfig({
+      data: { noise: shot },
+      measurementScaling: { kind: 'peak', peak: 0.8 },
+      validation: { everyEpochs: 1 },
+    });
+    const [h, w, n] = [24, 24, config.model.bandCount];
+    const trainer = await Trainer.create({
+      config,
+      source: {
+        trainSceneNames: ['lit'],
+        validationSceneNames: ['dark'],
+        async load(name: string) {
+          const data = new Float32Array(h * w * n).fill(name === 'dark' ? 0 : 0.5);
+          return { data, shape: [h, w, n] };
+        },
+      },
+      mask: await loadConfiguredMask(config),
+    });
+    await expect(trainer.validate()).rejects.toThrow(
+      "Trainer: validation scene dark: its measurement is 0 at most, and the model scales measurements to their peak (measurementScaling 'peak'): expected a scene with some light in its 16-pixel centre crop",
+    );
+    trainer.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('a real-data run (shot noise, peak 0.8): its weights say so, and validation reconstructs as inference will', async () => {

@@ -28,13 +28,16 @@ export interface TrainableModel {
 }
 
 /**
- * The measurement scaling a run's model is trained for (`config.measurementScaling`, default `band-sum`), with
- * the gain of its training measurements: shot noise's `scale` (its mean is scale x Y x 2 / N), else 1.
+ * The measurement scaling a run's model is trained for. With `config.measurementScaling`, its kind with the gain
+ * of the training measurements: shot noise's `scale` (its mean is scale x Y x 2 / N), else 1. Without it (every
+ * run before the field existed), `band-sum` with gain 1, as those runs validated and wrote their weights: a
+ * resumed run keeps validating and saving the way it started.
  */
 export function modelMeasurementScaling(config: TrainerConfig): MeasurementScaling {
-  const gain = config.data.noise.kind === 'shot' ? config.data.noise.scale : 1;
   const chosen = config.measurementScaling;
-  return chosen?.kind === 'peak' ? { kind: 'peak', peak: chosen.peak, gain } : { kind: 'band-sum', gain };
+  if (!chosen) return { kind: 'band-sum', gain: 1 };
+  const gain = config.data.noise.kind === 'shot' ? config.data.noise.scale : 1;
+  return chosen.kind === 'peak' ? { kind: 'peak', peak: chosen.peak, gain } : { kind: 'band-sum', gain };
 }
 
 /**

@@ -189,6 +189,10 @@ export class Trainer {
   static async create(options: CreateTrainerOptions): Promise<Trainer> {
     let config = validateConfig(options.config);
     const { source, mask } = options;
+    // Resuming with the config a run started from (a path only): the checkpoint pinned the file's SHA-256.
+    const pinned = options.checkpoint?.state.config.initialWeights;
+    if (config.initialWeights && config.initialWeights.sha256 === undefined && pinned?.sha256 !== undefined)
+      config = { ...config, initialWeights: { ...config.initialWeights, sha256: pinned.sha256 } };
     if (!options.checkpoint && config.initialWeights && !options.initialWeights) {
       throw new TrainerInitialWeightsError(
         `the config starts from initial weights (initialWeights.path ${config.initialWeights.path}): pass the file's bytes as the initialWeights option (the Node runner and s2cassi train read the file)`,
@@ -555,6 +559,10 @@ export class Trainer {
       const host = centreCrop(scene, this.mask, this.config.validation.cropSize);
       // as inference scales a measurement for this model (see @s2cassi/pipeline's reconstruct)
       const peak = scaling.kind === 'peak' ? measurementPeak(host, this.config.data.shiftStep) : 1;
+      if (!(peak > 0))
+        throw new Error(
+          `Trainer: validation scene ${name}: its measurement is ${peak} at most, and the model scales measurements to their peak (measurementScaling 'peak'): expected a scene with some light in its ${this.config.validation.cropSize ?? 'whole'}-pixel centre crop`,
+        );
       const factors = measurementFactors(scaling, peak, this.config.model.bandCount);
       const batch = this.prepareBatch(host, false, factors.input);
       try {

@@ -159,6 +159,8 @@ registerCommand((program, run) => {
       const backend = await useBackend(context);
       let model: S2Transformer | undefined;
       if (methods.includes('s2')) ({ model } = await loadModel(options.weights));
+      if (options.selfEnsemble && !methods.includes('s2'))
+        throw new UsageError('--self-ensemble is for --method s2; GAP-TV runs once');
       if (model && options.selfEnsemble) model.selfEnsemble = options.selfEnsemble;
       const selfEnsemble = model?.selfEnsemble;
       const perScene: Record<

@@ -156,7 +156,11 @@ function mapTrainerErrors(error: unknown, runDirectory: string): never {
     );
   }
   const name = (error as Error).name;
-  if (name === 'TrainerInitialWeightsError' || name === 'WeightsMismatchError') {
+  if (
+    name === 'TrainerInitialWeightsError' ||
+    name === 'WeightsMismatchError' ||
+    (name === 'HsiFormatError' && message.startsWith('initial weights '))
+  ) {
     // --init / initialWeights names a file that is not this model's weights (the message says how)
     throw new UsageError(message);
   }
