@@ -33,6 +33,23 @@ export function parseTvScale(value: string): number | 'auto' {
   return n;
 }
 
+/** `band-sum`, `peak` (= peak:0.8, the real-data convention) or `peak:<value > 0>` (reconstruct --measurement-scaling). */
+export function parseMeasurementScaling(
+  value: string,
+): { kind: 'band-sum' } | { kind: 'peak'; peak: number } {
+  const text = value.trim().toLowerCase();
+  if (text === 'band-sum') return { kind: 'band-sum' };
+  if (text === 'peak') return { kind: 'peak', peak: 0.8 };
+  const match = /^peak:(.+)$/.exec(text);
+  const peak = match ? Number(match[1]) : Number.NaN;
+  if (!match || !Number.isFinite(peak) || peak <= 0) {
+    throw new InvalidArgumentError(
+      `expected 'band-sum', 'peak' (peak 0.8) or 'peak:<number > 0>', got '${value}'.`,
+    );
+  }
+  return { kind: 'peak', peak };
+}
+
 const UNITS: Record<string, number> = {
   '': 1,
   b: 1,

@@ -17,6 +17,8 @@ beforeAll(async () => {
   model.measurementScaling = { kind: 'peak', peak: 0.8, gain: 1.2 };
   writeFileSync(join(dir, 'real.safetensors'), encodeModelWeights(model));
   writeFileSync(join(dir, 'real.json'), JSON.stringify(modelManifest(model)));
+  model.measurementScaling = { kind: 'band-sum', gain: 1 };
+  writeFileSync(join(dir, 'sim.safetensors'), encodeModelWeights(model));
   model.dispose();
   // a camera frame of arbitrary scale, and the same frame 37 times brighter
   const frame = new Float32Array(H * WIDE).map((_, i) => 3 + Math.sin(i / 7) + ((i * 13) % 11) / 11);
@@ -79,5 +81,60 @@ describe('models that scale measurements to their peak (real-data models)', () =
     }
     expect(largest).toBeGreaterThan(0);
     expect(worst / largest).toBeLessThan(1e-5);
+  });
+
+  it('--measurement-scaling overrides the weights (keeping their gain); a bad value or GAP-TV is a usage error', async () => {
+    const run = (weights: string, output: string, ...extra: string[]) =>
+      cli([
+        'reconstruct',
+        join(dir, 'frame.npy'),
+        '--mask',
+        join(dir, 'mask.npy'),
+        '--method',
+        's2',
+        '--weights',
+        join(dir, weights),
+        '-o',
+        join(dir, output),
+        '--json',
+        ...extra,
+      ]);
+    const [peak, custom, real, sim, bad, gapTv] = await Promise.all([
+      run('sim.safetensors', 'p.npy', '--measurement-scaling', 'peak'),
+      run('sim.safetensors', 'c.npy', '--measurement-scaling', 'peak:0.5'),
+      run('real.safetensors', 'r.npy', '--measurement-scaling', 'band-sum'),
+      run('sim.safetensors', 's.npy'),
+      run('sim.safetensors', 'x.npy', '--measurement-scaling', 'peak:-1'),
+      cli([
+        'reconstruct',
+        join(dir, 'frame.npy'),
+        '--mask',
+        join(dir, 'mask.npy'),
+        '--measurement-scaling',
+        'peak',
+        '-o',
+        join(dir, 'g.npy'),
+      ]),
+    ]);
+    for (const r of [peak, custom, real, sim]) expect(r.code, r.stderr).toBe(0);
+    const scaling = (r: { stdout: string }) => JSON.parse(r.stdout).results[0].measurementScaling;
+    expect(scaling(peak)).toMatchObject({ kind: 'peak', peak: 0.8, gain: 1 });
+    expect(scaling(peak).inputFactor).toBeCloseTo(0.8 / max, 6);
+    expect(scaling(custom)).toMatchObject({ kind: 'peak', peak: 0.5, gain: 1 });
+    expect(scaling(custom).inputFactor).toBeCloseTo(0.5 / max, 6);
+    expect(scaling(real)).toEqual({
+      kind: 'band-sum',
+      gain: 1.2,
+      inputFactor: (2 / N) * 1.2,
+      outputFactor: 1,
+    });
+    expect(scaling(sim)).toEqual({ kind: 'band-sum', gain: 1, inputFactor: 2 / N, outputFactor: 1 });
+    expect(readCube(join(dir, 'p.npy'))).not.toEqual(readCube(join(dir, 's.npy')));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(
+      "expected 'band-sum', 'peak' (peak 0.8) or 'peak:<number > 0>', got 'peak:-1'",
+    );
+    expect(gapTv.code).toBe(2);
+    expect(gapTv.stderr).toContain('--measurement-scaling is for --method s2');
   });
 });

@@ -23,6 +23,7 @@ import {
   integerAtLeast,
   numberAtLeast,
   parseBytes,
+  parseMeasurementScaling,
   parseShard,
   parseTvScale,
   type Shard,
@@ -51,6 +52,7 @@ interface ReconstructCliOptions {
   method: Method;
   weights?: string;
   selfEnsemble?: SelfEnsemble;
+  measurementScaling?: ReturnType<typeof parseMeasurementScaling>;
   iterations: number;
   tvWeight?: number;
   tvScale: number | 'auto';
@@ -142,6 +144,11 @@ registerCommand((program, run) => {
           "S2: mean of several passes with the window grid shifted (shift2: 2 passes, shift4: 4; none: 1); default: the weights' own",
         ).choices([...SELF_ENSEMBLES]),
       )
+      .option(
+        '--measurement-scaling <scaling>',
+        "S2: how the measurement is scaled for the network, instead of what the weights say: 'band-sum' (Y x 2/N, the simulation convention) or 'peak' / 'peak:<p>' (the frame scaled to p, default 0.8, at its maximum, as real-data models are; the cube comes back in the frame's units either way). A simulation model on real frames does much better with 'peak'",
+        parseMeasurementScaling,
+      )
       .option('--iterations <n>', 'GAP-TV iterations', integerAtLeast(1), GAP_TV_DEFAULTS.iterations)
       .option(
         '--tv-weight <theta>',
@@ -208,6 +215,10 @@ async function reconstructCommand(
     throw new UsageError('--weights is for --method s2; GAP-TV needs no weights');
   if (options.method === 'gap-tv' && options.selfEnsemble)
     throw new UsageError('--self-ensemble is for --method s2; GAP-TV runs once');
+  if (options.method === 'gap-tv' && options.measurementScaling)
+    throw new UsageError(
+      '--measurement-scaling is for --method s2; GAP-TV scales its TV weight with --tv-scale',
+    );
   const force = options.force === true;
   const batch = statSync(input).isDirectory();
   const inputs = [input, ...(options.mask ? [options.mask] : [])];
@@ -268,6 +279,9 @@ async function reconstructCommand(
   let modelSource: string | undefined;
   if (options.method === 's2') ({ model, source: modelSource } = await loadModel(options.weights));
   if (model && options.selfEnsemble) model.selfEnsemble = options.selfEnsemble;
+  // the kind (and peak) the option names; the gain the weights were trained at stays theirs
+  if (model && options.measurementScaling)
+    model.measurementScaling = { ...options.measurementScaling, gain: model.measurementScaling.gain };
   const results: {
     input: string;
     output: string;
