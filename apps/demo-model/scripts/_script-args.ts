@@ -40,3 +40,16 @@ export function dataFolder(): string {
     );
   return found;
 }
+
+/** The centre `size` x `size` crop [size, size, bands] of an HWC cube (row-major, bands fastest). */
+export function centreCrop(data: Float32Array, shape: readonly number[], size: number): Float32Array {
+  const [height, width, bands] = shape;
+  const top = Math.floor((height - size) / 2);
+  const left = Math.floor((width - size) / 2);
+  const out = new Float32Array(size * size * bands);
+  for (let y = 0; y < size; y++) {
+    const from = ((top + y) * width + left) * bands;
+    out.set(data.subarray(from, from + size * bands), y * size * bands);
+  }
+  return out;
+}

@@ -39,7 +39,7 @@ import { openCaveDataset, readCubeFile, writeFileAtomic } from '@s2cassi/hsi-io/
 import { qualityReport } from '@s2cassi/metrics';
 import { decodeModelWeights, reconstructTiled, resolveSelfEnsemble } from '@s2cassi/s2-attn';
 import * as tf from '@tensorflow/tfjs-core';
-import { dataFolder, demoModelAssets, option } from './_script-args';
+import { centreCrop, dataFolder, demoModelAssets, option } from './_script-args';
 
 export const HELD_OUT_SCENES = ['fake_and_real_peppers', 'feathers', 'jelly_beans'];
 const CROP = 256;
@@ -60,19 +60,6 @@ function weightsFile(): string | undefined {
     return join(folder, steps[steps.length - 1], 'weights.safetensors');
   }
   return join(folder, which, 'weights.safetensors');
-}
-
-/** Centre crop [CROP, CROP, bands] of an HWC cube (row-major, bands fastest). */
-function centreCrop(data: Float32Array, shape: readonly number[]): Float32Array {
-  const [height, width, bands] = shape;
-  const top = Math.floor((height - CROP) / 2);
-  const left = Math.floor((width - CROP) / 2);
-  const out = new Float32Array(CROP * CROP * bands);
-  for (let y = 0; y < CROP; y++) {
-    const from = ((top + y) * width + left) * bands;
-    out.set(data.subarray(from, from + CROP * bands), y * CROP * bands);
-  }
-  return out;
 }
 
 interface Scores {
@@ -142,7 +129,7 @@ async function main(): Promise<void> {
   try {
     for (const name of scenes) {
       const cube = await dataset.get(name);
-      const truth = centreCrop(cube.data, cube.shape);
+      const truth = centreCrop(cube.data, cube.shape, CROP);
       const bands = cube.shape[2];
       const shape: [number, number, number] = [CROP, CROP, bands];
       const measurement = tf.tidy(() =>

@@ -25,7 +25,7 @@ import { openCaveDataset, writeFileAtomic } from '@s2cassi/hsi-io/node';
 import { qualityReport } from '@s2cassi/metrics';
 import { decodeModelWeights, reconstructTiled, type S2Transformer } from '@s2cassi/s2-attn';
 import * as tf from '@tensorflow/tfjs-core';
-import { dataFolder, option } from './_script-args';
+import { centreCrop, dataFolder, option } from './_script-args';
 
 const TRAINING_SCENES = [
   'balloons',
@@ -41,18 +41,6 @@ const TRAINING_SCENES = [
 ];
 const CROP = 256;
 const VARIANTS = ['identity', 'flip', 'shift', 'flip-shift', 'shift4', 'shift-diagonal4'] as const;
-
-function centreCrop(data: Float32Array, shape: readonly number[]): Float32Array {
-  const [height, width, bands] = shape;
-  const top = Math.floor((height - CROP) / 2);
-  const left = Math.floor((width - CROP) / 2);
-  const out = new Float32Array(CROP * CROP * bands);
-  for (let y = 0; y < CROP; y++) {
-    const from = ((top + y) * width + left) * bands;
-    out.set(data.subarray(from, from + CROP * bands), y * CROP * bands);
-  }
-  return out;
-}
 
 /** One network pass on y0 [1, H, W, N], transformed (row flip, then a shift down and right) and back. */
 async function pass(
@@ -108,7 +96,7 @@ async function main(): Promise<void> {
   const scores: Record<string, Record<string, { psnr: number; ssim: number; sam: number }>> = {};
   for (const name of scenes) {
     const cube = await dataset.get(name);
-    const truth = centreCrop(cube.data, cube.shape);
+    const truth = centreCrop(cube.data, cube.shape, CROP);
     const bands = cube.shape[2];
     const shape: [number, number, number] = [CROP, CROP, bands];
     const y0 = tf.tidy(() => {

@@ -7,28 +7,14 @@ import { decodeSafetensors, encodeSafetensors } from '@s2cassi/hsi-io/safetensor
 import { encodeModelWeights, S2Transformer, WeightsMismatchError } from '@s2cassi/s2-attn';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tinyConfig } from './_test-helpers';
+import { syntheticTrainer, tinyConfig } from './_test-helpers';
 import { configHash, decodeCheckpoint } from './checkpoint';
-import type { TrainerConfig } from './config';
 import { TrainerInitialWeightsError } from './initial-weights';
 import { createModel } from './model';
 import { openResume, openTraining } from './node';
-import { loadConfiguredMask } from './node-data';
-import { syntheticSceneSource } from './scene-source';
-import { Trainer } from './trainer';
+import type { Trainer } from './trainer';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-async function create(config: TrainerConfig, initial?: Uint8Array): Promise<Trainer> {
-  const source = config.data.source;
-  if (source.kind !== 'synthetic') throw new Error('synthetic only');
-  return Trainer.create({
-    config,
-    source: syntheticSceneSource({ ...source, bandCount: config.model.bandCount, seed: config.seed }),
-    mask: await loadConfiguredMask(config),
-    ...(initial ? { initialWeights: { bytes: initial, source: 'w.safetensors' } } : {}),
-  });
-}
 
 /** Every weight of the trainer's model by name (copied out). */
 function weightsOf(trainer: Trainer): Map<string, Float32Array> {
@@ -55,7 +41,7 @@ describe.each(['cpu', 'wasm'] as const)('initial weights (fine-tuning) on %s', (
   beforeAll(async () => {
     await setupBackend(backend);
     // A model that differs from any seed's initialisation: seed 11, trained a few steps.
-    const trainer = await create(tinyConfig({ seed: 11, loss: { objective: 'l1' } }));
+    const trainer = await syntheticTrainer(tinyConfig({ seed: 11, loss: { objective: 'l1' } }));
     for (let i = 0; i < 3; i++) await trainer.trainStep();
     source = (trainer.model.encodeWeights as () => Uint8Array)();
     trainer.dispose();
@@ -68,7 +54,9 @@ describe.each(['cpu', 'wasm'] as const)('initial weights (fine-tuning) on %s', (
     const before = tf.memory().numTensors;
     const copy = source.slice();
     const config = { ...base, initialWeights: { path: 'w.safetensors' } };
-    const trainer = await create(config, source);
+    const trainer = await syntheticTrainer(config, {
+      initialWeights: { bytes: source, source: 'w.safetensors' },
+    });
     const loaded = weightsOf(trainer);
     const file = tensorsOf(source);
     expect([...loaded.keys()].sort()).toEqual([...file.keys()].sort());
@@ -79,7 +67,7 @@ describe.each(['cpu', 'wasm'] as const)('initial weights (fine-tuning) on %s', (
     expect(Number.isFinite(record.loss.total)).toBe(true);
     trainer.dispose();
     // The same seed without the file starts elsewhere (the check above could not pass by accident).
-    const random = await create(base);
+    const random = await syntheticTrainer(base);
     const name = [...file.keys()][0];
     expect(weightsOf(random).get(name)).not.toEqual(file.get(name));
     random.dispose();
@@ -99,7 +87,9 @@ describe.each(['cpu', 'wasm'] as const)('initial weights (fine-tuning) on %s', (
     const before = tf.memory().numTensors;
     const pinned = '1'.repeat(64);
     const config = { ...base, initialWeights: { path: 'w.safetensors', sha256: pinned } };
-    const error = await create(config, source).catch((e: Error) => e);
+    const error = await syntheticTrainer(config, {
+      initialWeights: { bytes: source, source: 'w.safetensors' },
+    }).catch((e: Error) => e);
     expect(error).toBeInstanceOf(TrainerInitialWeightsError);
     expect((error as Error).message).toContain(sha256(source));
     expect((error as Error).message).toContain(pinned);
@@ -112,7 +102,9 @@ describe.each(['cpu', 'wasm'] as const)('initial weights (fine-tuning) on %s', (
     const bytes = encodeModelWeights(other);
     other.dispose();
     const config = { ...base, initialWeights: { path: 'w.safetensors' } };
-    const error = await create(config, bytes).catch((e: Error) => e);
+    const error = await syntheticTrainer(config, {
+      initialWeights: { bytes, source: 'w.safetensors' },
+    }).catch((e: Error) => e);
     expect(error).toBeInstanceOf(TrainerInitialWeightsError);
     const message = (error as Error).message;
     expect(message).toContain('embeddingDim 12 in the weights, 8 in the config');
@@ -139,7 +131,9 @@ describe.each(['cpu', 'wasm'] as const)('initial weights (fine-tuning) on %s', (
       extra: { dtype: 'F32', shape: [2], data: new Float32Array(2) },
     });
     const config = { ...base, initialWeights: { path: 'w.safetensors' } };
-    const error = await create(config, bytes).catch((e: Error) => e);
+    const error = await syntheticTrainer(config, {
+      initialWeights: { bytes, source: 'w.safetensors' },
+    }).catch((e: Error) => e);
     expect(error).toBeInstanceOf(WeightsMismatchError);
     expect((error as Error).message).toContain(`missing 1: ${names[0]}`);
     expect((error as Error).message).toContain('unexpected 1: extra');
@@ -164,12 +158,7 @@ describe.each(['cpu', 'wasm'] as const)('initial weights (fine-tuning) on %s', (
       ]),
     );
     const config = { ...base, initialWeights: { path: 'w.safetensors' } };
-    const sceneSource = config.data.source;
-    if (sceneSource.kind !== 'synthetic') throw new Error('synthetic only');
-    const error = await Trainer.create({
-      config,
-      source: syntheticSceneSource({ ...sceneSource, bandCount: config.model.bandCount, seed: config.seed }),
-      mask: await loadConfiguredMask(config),
+    const error = await syntheticTrainer(config, {
       model: own,
       initialWeights: { bytes: encodeSafetensors(tensors) },
     }).catch((e: Error) => e);
@@ -182,19 +171,14 @@ describe.each(['cpu', 'wasm'] as const)('initial weights (fine-tuning) on %s', (
   it('a run resumed through Trainer.create with the config it started from (a path only) takes the pinned SHA-256 from its checkpoint', async () => {
     const before = tf.memory().numTensors;
     const config = { ...base, initialWeights: { path: 'w.safetensors' } };
-    const first = await create(config, source);
+    const first = await syntheticTrainer(config, {
+      initialWeights: { bytes: source, source: 'w.safetensors' },
+    });
     await first.trainStep();
     const encoded = await first.checkpoint();
     first.dispose();
     const checkpoint = await decodeCheckpoint(encoded.files, 'memory');
-    const sceneSource = config.data.source;
-    if (sceneSource.kind !== 'synthetic') throw new Error('synthetic only');
-    const resumed = await Trainer.create({
-      config,
-      source: syntheticSceneSource({ ...sceneSource, bandCount: config.model.bandCount, seed: config.seed }),
-      mask: await loadConfiguredMask(config),
-      checkpoint,
-    });
+    const resumed = await syntheticTrainer(config, { checkpoint });
     expect(resumed.step).toBe(1);
     expect(resumed.config.initialWeights?.sha256).toBe(sha256(source));
     resumed.dispose();
@@ -203,10 +187,14 @@ describe.each(['cpu', 'wasm'] as const)('initial weights (fine-tuning) on %s', (
 
   it('the config and the bytes go together: either one alone is refused', async () => {
     const before = tf.memory().numTensors;
-    const named = await create({ ...base, initialWeights: { path: 'w.safetensors' } }).catch((e: Error) => e);
+    const named = await syntheticTrainer({ ...base, initialWeights: { path: 'w.safetensors' } }).catch(
+      (e: Error) => e,
+    );
     expect(named).toBeInstanceOf(TrainerInitialWeightsError);
     expect((named as Error).message).toMatch(/initialWeights\.path w\.safetensors.*pass the file's bytes/);
-    const unnamed = await create(base, source).catch((e: Error) => e);
+    const unnamed = await syntheticTrainer(base, {
+      initialWeights: { bytes: source, source: 'w.safetensors' },
+    }).catch((e: Error) => e);
     expect(unnamed).toBeInstanceOf(TrainerInitialWeightsError);
     expect((unnamed as Error).message).toContain('the config has no initialWeights entry');
     expect(tf.memory().numTensors).toBe(before);

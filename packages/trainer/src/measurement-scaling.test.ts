@@ -4,7 +4,7 @@ import { psnr } from '@s2cassi/metrics';
 import { decodeModelWeights } from '@s2cassi/s2-attn';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tinyConfig } from './_test-helpers';
+import { syntheticTrainer, tinyConfig } from './_test-helpers';
 import { centreCrop } from './batch-sampler';
 import type { TrainerConfig } from './config';
 import { modelMeasurementScaling } from './model';
@@ -53,16 +53,6 @@ async function validationByHand(
   const predicted = { data: network.map((v) => v * output), shape: host.shape };
   return psnr({ data: host.cubes, shape: host.shape }, predicted, {
     preset: config.validation.metricsPreset,
-  });
-}
-
-async function create(config: TrainerConfig): Promise<Trainer> {
-  const source = config.data.source;
-  if (source.kind !== 'synthetic') throw new Error('synthetic only');
-  return Trainer.create({
-    config,
-    source: syntheticSceneSource({ ...source, bandCount: config.model.bandCount, seed: config.seed }),
-    mask: await loadConfiguredMask(config),
   });
 }
 
@@ -128,7 +118,7 @@ describe.each(['cpu', 'wasm'] as const)('measurement scaling of a trained model 
       validation: { everyEpochs: 1 },
       loss: { objective: 'l1' },
     });
-    const trainer = await create(config);
+    const trainer = await syntheticTrainer(config);
     for (let i = 0; i < 2; i++) await trainer.trainStep();
     const metadata = decodeSafetensors((trainer.model.encodeWeights as () => Uint8Array)()).metadata;
     expect(JSON.parse(metadata.measurement)).toEqual({ kind: 'peak', peak: 0.8, gain: 1.2 });
@@ -137,7 +127,7 @@ describe.each(['cpu', 'wasm'] as const)('measurement scaling of a trained model 
     expect(Math.abs(record.scenes[0].psnr - expected)).toBeLessThan(1e-3);
     // the simulation convention: Y * 2 / N in, the output as it is (no gain: Gaussian noise)
     const plainConfig = tinyConfig({ seed: 4, validation: { everyEpochs: 1 }, loss: { objective: 'l1' } });
-    const plain = await create(plainConfig);
+    const plain = await syntheticTrainer(plainConfig);
     expect(
       decodeSafetensors((plain.model.encodeWeights as () => Uint8Array)()).metadata.measurement,
     ).toBeUndefined();

@@ -2,25 +2,14 @@ import { setupBackend } from '@s2cassi/backends';
 import { SHARED_DATA, SHARED_DATA_MISSING_MESSAGE, sharedDataPath } from '@s2cassi/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tinyConfig } from './_test-helpers';
+import { syntheticTrainer, tinyConfig } from './_test-helpers';
 import type { TrainerConfig } from './config';
 import type { StepRecord } from './events';
 import { loadMaskFile, openCaveSource } from './node';
 import { loadConfiguredMask } from './node-data';
 import { deepMerge } from './overrides';
 import { preset } from './presets';
-import { syntheticSceneSource } from './scene-source';
 import { Trainer } from './trainer';
-
-async function makeTrainer(config: TrainerConfig): Promise<Trainer> {
-  const source = config.data.source;
-  if (source.kind !== 'synthetic') throw new Error('synthetic only');
-  return Trainer.create({
-    config,
-    source: syntheticSceneSource({ ...source, bandCount: config.model.bandCount, seed: config.seed }),
-    mask: await loadConfiguredMask(config),
-  });
-}
 
 describe('Trainer (slow)', () => {
   afterAll(async () => {
@@ -35,7 +24,7 @@ describe('Trainer (slow)', () => {
       data: { noise: { kind: 'shot', quantumEfficiency: 0.4, bitDepth: 2048, scale: 1.2 } },
       validation: { everyEpochs: 500 },
     });
-    const trainer = await makeTrainer(config);
+    const trainer = await syntheticTrainer(config);
     const samples: StepRecord[] = [];
     trainer.events.on('step', (r) => samples.push(r));
     await trainer.run();
@@ -53,7 +42,7 @@ describe('Trainer (slow)', () => {
   it('webgpu (through @s2cassi/backends, llvmpipe here) agrees with cpu for a few steps', async (context) => {
     const config = tinyConfig();
     const run = async () => {
-      const trainer = await makeTrainer(config);
+      const trainer = await syntheticTrainer(config);
       const out: number[] = [];
       for (let i = 0; i < 3; i++) out.push((await trainer.trainStep()).loss.total);
       trainer.dispose();

@@ -1,7 +1,7 @@
 import { setupBackend } from '@s2cassi/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tinyConfig } from './_test-helpers';
+import { syntheticTrainer, tinyConfig } from './_test-helpers';
 import { configHash } from './checkpoint';
 import type { TrainerConfig } from './config';
 import type { StepRecord } from './events';
@@ -12,19 +12,9 @@ import { preset, resolveConfig } from './presets';
 import { syntheticSceneSource } from './scene-source';
 import { Trainer } from './trainer';
 
-async function makeTrainer(config: TrainerConfig): Promise<Trainer> {
-  const source = config.data.source;
-  if (source.kind !== 'synthetic') throw new Error('synthetic only');
-  return Trainer.create({
-    config,
-    source: syntheticSceneSource({ ...source, bandCount: config.model.bandCount, seed: config.seed }),
-    mask: await loadConfiguredMask(config),
-  });
-}
-
 async function losses(backend: 'wasm' | 'cpu', config: TrainerConfig, steps: number): Promise<number[]> {
   await setupBackend(backend);
-  const trainer = await makeTrainer(config);
+  const trainer = await syntheticTrainer(config);
   const out: number[] = [];
   for (let i = 0; i < steps; i++) out.push((await trainer.trainStep()).loss.total);
   trainer.dispose();
@@ -40,7 +30,7 @@ describe('Trainer end to end (tiny S2-Transformer, synthetic 16 x 16 x 4 data)',
     await setupBackend('wasm');
     const config = tinyConfig({ loss: { objective: 'l1' }, training: { epochs: 2, samplesPerEpoch: 48 } });
     const before = tf.memory().numTensors;
-    const trainer = await makeTrainer(config);
+    const trainer = await syntheticTrainer(config);
     const records: StepRecord[] = [];
     trainer.events.on('step', (record) => records.push(record));
     const result = await trainer.run();
@@ -72,7 +62,7 @@ describe('Trainer end to end (tiny S2-Transformer, synthetic 16 x 16 x 4 data)',
   it('follows the schedules: L_ME then L_MA at switchFraction, lr halved per everyEpochs', async () => {
     await setupBackend('wasm');
     const config = tinyConfig({ training: { epochs: 4, samplesPerEpoch: 4, batchSize: 2 } });
-    const trainer = await makeTrainer(config);
+    const trainer = await syntheticTrainer(config);
     const records: StepRecord[] = [];
     trainer.events.on('step', (record) => records.push(record));
     await trainer.run();
@@ -92,7 +82,7 @@ describe('Trainer end to end (tiny S2-Transformer, synthetic 16 x 16 x 4 data)',
       data: { noise: { kind: 'gaussian', std: 0.01 } },
       validation: { everyEpochs: 100 },
     });
-    const trainer = await makeTrainer(config);
+    const trainer = await syntheticTrainer(config);
     const samples: { step: number; numTensors: number; tensorBytes: number; backendBytes?: number }[] = [];
     trainer.events.on('step', (r) => samples.push(r));
     await trainer.run();
