@@ -1,3 +1,4 @@
+import { DEFAULT_MEASUREMENT_PEAK } from '@s2cassi/pipeline';
 import { InvalidArgumentError } from 'commander';
 import { parseShard, type Shard, shardItems } from './shard';
 
@@ -39,12 +40,12 @@ export function parseMeasurementScaling(
 ): { kind: 'band-sum' } | { kind: 'peak'; peak: number } {
   const text = value.trim().toLowerCase();
   if (text === 'band-sum') return { kind: 'band-sum' };
-  if (text === 'peak') return { kind: 'peak', peak: 0.8 };
+  if (text === 'peak') return { kind: 'peak', peak: DEFAULT_MEASUREMENT_PEAK };
   const match = /^peak:(.+)$/.exec(text);
   const peak = match ? Number(match[1]) : Number.NaN;
   if (!match || !Number.isFinite(peak) || peak <= 0) {
     throw new InvalidArgumentError(
-      `expected 'band-sum', 'peak' (peak 0.8) or 'peak:<number > 0>', got '${value}'.`,
+      `expected 'band-sum', 'peak' (peak ${DEFAULT_MEASUREMENT_PEAK}) or 'peak:<number > 0>', got '${value}'.`,
     );
   }
   return { kind: 'peak', peak };

@@ -12,6 +12,7 @@ import {
   preferenceFromUrl,
   type Result,
   type ShownCube,
+  s2Overrides,
   shownCubeOf,
   type WorkbenchAction,
   type WorkbenchState,
@@ -130,7 +131,7 @@ export function useWorkbench(): Workbench {
 
   async function reconstruct(): Promise<void> {
     const { measurement, mask, truth, weights, backend, settings, running } = state;
-    const { method, shiftStep, iterations, tvWeight } = settings;
+    const { method, shiftStep, iterations, tvWeight, s2Scaling, s2Ensemble } = settings;
     const fail = (text: string) => dispatch({ type: 'errorSet', key: 'general', text });
     if (running) return;
     if (!measurement || !mask) return fail('Reconstructing needs a measurement and a mask.');
@@ -151,6 +152,8 @@ export function useWorkbench(): Workbench {
       iterations,
       tvWeight,
       weights: method === 's2-user' ? weights : undefined,
+      ...(method !== 'gap-tv' && s2Scaling !== 'model' ? { measurementScaling: s2Scaling } : {}),
+      ...(method !== 'gap-tv' && s2Ensemble !== 'model' ? { selfEnsemble: s2Ensemble } : {}),
     };
     try {
       let result: Awaited<ReturnType<EngineClient['reconstruct']>>;
@@ -173,7 +176,7 @@ export function useWorkbench(): Workbench {
       const entry: Result = {
         id: `r${counter.current}`,
         // settings that are not the shared defaults are part of the result's name
-        label: `${result.gapTv ? ['GAP-TV', ...gapTvDifferences(result.gapTv)].join(', ') : label} #${counter.current}`,
+        label: `${result.gapTv ? ['GAP-TV', ...gapTvDifferences(result.gapTv)].join(', ') : [label, ...s2Overrides(job, result)].join(', ')} #${counter.current}`,
         method,
         cube,
         seconds: result.seconds,

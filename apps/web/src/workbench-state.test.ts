@@ -7,6 +7,7 @@ import {
   cubeList,
   initialWorkbenchState,
   preferenceFromUrl,
+  s2Overrides,
   shownCubeOf,
   shownResultOf,
   type WorkbenchAction,
@@ -33,6 +34,8 @@ describe('initial state', () => {
       method: 'gap-tv',
       iterations: gapTvSettings().iterations,
       tvWeight: gapTvSettings().tvWeight,
+      s2Scaling: 'model',
+      s2Ensemble: 'model',
     });
     expect(initial).toMatchObject({
       preference: 'auto',
@@ -59,6 +62,25 @@ describe('initial state', () => {
 });
 
 describe('derived values', () => {
+  it("s2Overrides names what ran for each setting the job chose in place of the weights' own, nothing else", () => {
+    const ran = { s2: { measurementScaling: 'peak' as const, selfEnsemble: 'shift4' as const } };
+    expect(s2Overrides({}, ran)).toEqual([]);
+    expect(s2Overrides({ measurementScaling: 'peak' }, ran)).toEqual(['peak scaling']);
+    expect(s2Overrides({ selfEnsemble: 'shift4' }, ran)).toEqual(['shift4']);
+    expect(s2Overrides({ measurementScaling: 'peak', selfEnsemble: 'shift4' }, ran)).toEqual([
+      'peak scaling',
+      'shift4',
+    ]);
+    expect(
+      s2Overrides(
+        { measurementScaling: 'band-sum', selfEnsemble: 'none' },
+        { s2: { measurementScaling: 'band-sum', selfEnsemble: 'none' } },
+      ),
+    ).toEqual(['band-sum scaling', 'no self-ensemble']);
+    // GAP-TV results carry no S2 settings
+    expect(s2Overrides({ measurementScaling: 'peak' }, {})).toEqual([]);
+  });
+
   it('cubeList: the ground truth first, then the results', () => {
     expect(cubeList(loaded).map((c) => [c.id, c.label])).toEqual([
       ['truth', 'Ground truth'],

@@ -7,11 +7,15 @@ import {
   type BackendStatus,
   type BandMetrics,
   type CubeData,
+  type EnsembleChoice,
   type InputRole,
   type JobProgress,
   type LoadedInput,
   type MethodId,
   type PlaneData,
+  type ReconstructJob,
+  type ReconstructResult,
+  type ScalingChoice,
   type WeightsData,
 } from './lib/types';
 
@@ -48,6 +52,10 @@ export interface Settings {
   iterations: number;
   /** GAP-TV TV weight. */
   tvWeight: number;
+  /** S2: the measurement scaling ('model': the weights' own). */
+  s2Scaling: ScalingChoice;
+  /** S2: the self-ensemble ('model': the weights' own). */
+  s2Ensemble: EnsembleChoice;
 }
 
 /** A cube the views can show: the ground truth ('truth') or a result (its id). */
@@ -146,6 +154,8 @@ export function initialWorkbenchState(preference: BackendPreference = 'auto'): W
       method: 'gap-tv',
       iterations: INITIAL_SETTINGS.iterations,
       tvWeight: INITIAL_SETTINGS.tvWeight,
+      s2Scaling: 'model',
+      s2Ensemble: 'model',
     },
     shown: 'truth',
     band: 0,
@@ -153,6 +163,22 @@ export function initialWorkbenchState(preference: BackendPreference = 'auto'): W
     zoom: NO_ZOOM,
     exportFormat: 'mat',
   };
+}
+
+/**
+ * What an S2 result's name adds to the method's: the measurement scaling and self-ensemble that ran, for
+ * each the job chose in place of the weights' own (`peak scaling`, `shift4`); nothing for the weights' own.
+ */
+export function s2Overrides(
+  job: Pick<ReconstructJob, 'measurementScaling' | 'selfEnsemble'>,
+  result: Pick<ReconstructResult, 's2'>,
+): string[] {
+  if (!result.s2) return [];
+  const parts: string[] = [];
+  if (job.measurementScaling) parts.push(`${result.s2.measurementScaling} scaling`);
+  if (job.selfEnsemble)
+    parts.push(result.s2.selfEnsemble === 'none' ? 'no self-ensemble' : result.s2.selfEnsemble);
+  return parts;
 }
 
 /** The cubes the views can show: the ground truth first, then every result in order. */

@@ -167,6 +167,18 @@ describe('web app in Chromium (production build)', () => {
     expect(await page.locator('[data-testid=metric-table] tbody tr').count()).toBe(2);
     results.s2Wasm = await exportNpy(page, 'r2');
 
+    // S2 settings in place of the weights' own: peak scaling (real frames) and a 2-pass self-ensemble;
+    // the result's name says so and the cube differs from the weights' own
+    await page.selectOption('[data-testid=s2-scaling]', 'peak');
+    await page.selectOption('[data-testid=s2-ensemble]', 'shift2');
+    await reconstruct(page, 'r3');
+    expect(await page.textContent('[data-testid=result-r3]')).toContain('peak scaling, shift2');
+    expect(await page.locator('[data-testid=metric-table] tbody tr').count()).toBe(3);
+    expect(maxAbsDiff(await exportNpy(page, 'r3'), results.s2Wasm)).toBeGreaterThan(1e-4);
+    // GAP-TV has no such settings
+    await page.selectOption('[data-testid=method]', 'gap-tv');
+    expect(await page.locator('[data-testid=s2-scaling]').count()).toBe(0);
+
     // the demo-weights method says clearly that the weights are not bundled
     await page.selectOption('[data-testid=method]', 's2-demo');
     await expect

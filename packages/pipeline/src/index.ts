@@ -3,6 +3,8 @@ export type { CubeData, PlaneData } from './cube-data';
 export { PipelineInputError } from './errors';
 export { describeGapTv, type GapTvSettings, gapTvDifferences, gapTvSettings } from './gap-tv-settings';
 export {
+  DEFAULT_MEASUREMENT_PEAK,
+  type MeasurementScalingOverride,
   type PipelineProgress,
   RECONSTRUCT_METHODS,
   type Reconstruction,

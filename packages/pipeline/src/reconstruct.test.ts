@@ -6,7 +6,12 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { forwardByLoops, testMask, testScene } from './_test-scene';
 import type { CubeData, PlaneData } from './cube-data';
 import { PipelineInputError } from './errors';
-import { type PipelineProgress, reconstruct } from './reconstruct';
+import {
+  DEFAULT_MEASUREMENT_PEAK,
+  type MeasurementScalingOverride,
+  type PipelineProgress,
+  reconstruct,
+} from './reconstruct';
 import { simulate } from './simulate';
 
 const [H, W, N, STEP] = [12, 10, 6, 2];
@@ -198,6 +203,105 @@ describeBackends('reconstruct', () => {
         ).rejects.toThrow(
           'dark.mat: the model expects measurements scaled to their peak (0.8); expected a measurement with a positive maximum, got maximum 0',
         );
+      });
+    } finally {
+      peakModel.dispose();
+    }
+  });
+
+  it("S2 measurementScaling option: replaces the model's kind and peak, keeps its gain, by loops; errors name the field", async () => {
+    const peakModel = new S2Transformer({ ...model.config, seed: 5 });
+    peakModel.measurementScaling = { kind: 'peak', peak: 0.8, gain: 1.2 };
+    const camera = { ...measurement, data: measurement.data.map((v) => v * 37) };
+    let max = 0;
+    for (const v of camera.data) max = Math.max(max, v);
+    const byLoops = (net: S2Transformer, input: number, output: number) => {
+      const y0 = new Float32Array(H * W * N);
+      for (let row = 0; row < H; row++)
+        for (let col = 0; col < W; col++)
+          for (let n = 0; n < N; n++)
+            y0[(row * W + col) * N + n] =
+              camera.data[row * WIDTH + col + STEP * n] * input * mask.data[row * W + col];
+      const out = tf.tidy(
+        () => net.apply(tf.tensor4d(y0, [1, H, W, N])).reconstruction.dataSync() as Float32Array,
+      );
+      return out.map((v) => v * output);
+    };
+    try {
+      const start = tf.memory().numTensors;
+      // a simulation model (band-sum, gain 1) asked for peak scaling: the default peak, 0.8
+      const peak = await reconstruct(camera, mask, {
+        method: 's2',
+        model,
+        measurementScaling: { kind: 'peak' },
+      });
+      expect(peak.measurementScaling).toMatchObject({
+        kind: 'peak',
+        peak: DEFAULT_MEASUREMENT_PEAK,
+        gain: 1,
+      });
+      expect(DEFAULT_MEASUREMENT_PEAK).toBe(0.8);
+      const output = (max * (2 / N)) / 0.8;
+      expect(maxAbsDiff(peak.cube.data, byLoops(model, 0.8 / max, output))).toBeLessThan(1e-4 * output);
+      const half = await reconstruct(camera, mask, {
+        method: 's2',
+        model,
+        measurementScaling: { kind: 'peak', peak: 0.5 },
+      });
+      expect(half.measurementScaling?.inputFactor).toBeCloseTo(0.5 / max, 12);
+      expect(half.measurementScaling?.outputFactor).toBeCloseTo((max * (2 / N)) / 0.5, 12);
+      // a real-data model (peak, gain 1.2) asked for band-sum keeps its gain
+      const bandSum = await reconstruct(camera, mask, {
+        method: 's2',
+        model: peakModel,
+        measurementScaling: { kind: 'band-sum' },
+      });
+      expect(bandSum.measurementScaling).toEqual({
+        kind: 'band-sum',
+        gain: 1.2,
+        inputFactor: (2 / N) * 1.2,
+        outputFactor: 1,
+      });
+      expect(maxAbsDiff(bandSum.cube.data, byLoops(peakModel, (2 / N) * 1.2, 1))).toBeLessThan(1e-4);
+      // the models themselves are not changed
+      expect(model.measurementScaling).toEqual({ kind: 'band-sum', gain: 1 });
+      expect(peakModel.measurementScaling).toEqual({ kind: 'peak', peak: 0.8, gain: 1.2 });
+      expect(tf.memory().numTensors).toBe(start);
+      await expectNoLeaks(async () => {
+        const bad: [unknown, string][] = [
+          [
+            { kind: 'max' },
+            `reconstruct: measurementScaling: expected { kind: 'band-sum' } or { kind: 'peak', peak? }, got {"kind":"max"}`,
+          ],
+          [
+            'peak',
+            `reconstruct: measurementScaling: expected { kind: 'band-sum' } or { kind: 'peak', peak? }, got "peak"`,
+          ],
+          [
+            { kind: 'peak', peak: 0 },
+            'reconstruct: measurementScaling: peak: expected a finite number > 0, got 0',
+          ],
+          [
+            { kind: 'peak', peak: '0.8' },
+            'reconstruct: measurementScaling: peak: expected a finite number > 0, got "0.8"',
+          ],
+          [
+            { kind: 'band-sum', gain: 2 },
+            "reconstruct: measurementScaling: unexpected field gain for kind 'band-sum' (expected kind; the gain is the model's)",
+          ],
+        ];
+        for (const [value, text] of bad) {
+          await expect(
+            reconstruct(camera, mask, {
+              method: 's2',
+              model,
+              measurementScaling: value as MeasurementScalingOverride,
+            }),
+          ).rejects.toThrow(text);
+        }
+        await expect(
+          reconstruct(camera, mask, { method: 'gap-tv', measurementScaling: { kind: 'peak' } }),
+        ).rejects.toThrow('reconstruct: measurementScaling is for method s2');
       });
     } finally {
       peakModel.dispose();

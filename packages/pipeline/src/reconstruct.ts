@@ -49,6 +49,12 @@ export interface ReconstructOptions {
   tiling?: Pick<TiledOptions, 'memoryBudgetBytes' | 'tile' | 'overlap'>;
   /** S2: the self-ensemble to run (`'none'`, `'shift2'`, `'shift4'`); default: the model's own `selfEnsemble`. */
   selfEnsemble?: SelfEnsemble;
+  /**
+   * S2: how to scale the measurement, in place of the model's own `measurementScaling` (its gain, a property
+   * of how it was trained, is kept): e.g. `{ kind: 'peak' }` for a simulation-trained model on a real frame,
+   * whose units are the camera's. `peak` defaults to {@link DEFAULT_MEASUREMENT_PEAK}. Not for GAP-TV.
+   */
+  measurementScaling?: MeasurementScalingOverride;
   /** Names in errors, e.g. file names. */
   measurementName?: string;
   maskName?: string;
@@ -65,7 +71,7 @@ export interface Reconstruction {
   /** The GAP-TV settings used (GAP-TV only). */
   gapTv?: GapTvSettings;
   /**
-   * S2 only: the model's measurement scaling and the factors it gave for this measurement (network input
+   * S2 only: the measurement scaling used (the option, else the model's) and the factors it gave for this measurement (network input
    * Y0 = shiftBack(Y * inputFactor) * M; cube = outputFactor * the network's output).
    */
   measurementScaling?: MeasurementScaling & { inputFactor: number; outputFactor: number };
@@ -77,14 +83,47 @@ export interface Reconstruction {
   backend: string;
 }
 
-/** The model's measurement scaling and its factors for this measurement. */
+/** A measurement scaling without its gain: what {@link ReconstructOptions.measurementScaling} may ask for. */
+export type MeasurementScalingOverride = { kind: 'band-sum' } | { kind: 'peak'; peak?: number };
+
+/** The peak a measurement is scaled to when an override names `peak` without one (the TSA-Net / MST code's 0.8). */
+export const DEFAULT_MEASUREMENT_PEAK = 0.8;
+
+/** Checks an override and returns the model's scaling with it applied (the model's gain kept). */
+function overriddenScaling(model: S2Transformer, value: unknown): MeasurementScaling {
+  const own = model.measurementScaling ?? DEFAULT_MEASUREMENT_SCALING;
+  if (value === undefined) return own;
+  const v = value as Record<string, unknown> | null;
+  const kind = v !== null && typeof v === 'object' ? v.kind : undefined;
+  if (kind !== 'band-sum' && kind !== 'peak') {
+    throw new PipelineInputError(
+      `reconstruct: measurementScaling: expected { kind: 'band-sum' } or { kind: 'peak', peak? }, got ${JSON.stringify(value)}`,
+    );
+  }
+  const allowed = kind === 'peak' ? ['kind', 'peak'] : ['kind'];
+  const extra = Object.keys(v as object).filter((key) => !allowed.includes(key));
+  if (extra.length > 0) {
+    throw new PipelineInputError(
+      `reconstruct: measurementScaling: unexpected field${extra.length > 1 ? 's' : ''} ${extra.join(', ')} for kind '${kind}' (expected ${allowed.join(', ')}; the gain is the model's)`,
+    );
+  }
+  if (kind === 'band-sum') return { kind, gain: own.gain };
+  const peak = (v as Record<string, unknown>).peak ?? DEFAULT_MEASUREMENT_PEAK;
+  if (typeof peak !== 'number' || !Number.isFinite(peak) || peak <= 0) {
+    throw new PipelineInputError(
+      `reconstruct: measurementScaling: peak: expected a finite number > 0, got ${JSON.stringify(peak)}`,
+    );
+  }
+  return { kind, peak, gain: own.gain };
+}
+
+/** The measurement scaling to use (the option, else the model's) and its factors for this measurement. */
 function s2Scaling(
-  model: S2Transformer,
+  scaling: MeasurementScaling,
   measurement: PlaneData,
   bandCount: number,
   options: ReconstructOptions,
 ): NonNullable<Reconstruction['measurementScaling']> {
-  const scaling = model.measurementScaling ?? DEFAULT_MEASUREMENT_SCALING;
   let max = Number.NEGATIVE_INFINITY;
   if (scaling.kind === 'peak') {
     for (const v of measurement.data) if (v > max) max = v;
@@ -134,6 +173,11 @@ export async function reconstruct(
   });
   const gapTv = method === 'gap-tv' ? gapTvSettings(options.gapTv) : undefined;
   const model = options.model;
+  if (method === 'gap-tv' && options.measurementScaling !== undefined) {
+    throw new PipelineInputError(
+      'reconstruct: measurementScaling is for method s2; GAP-TV scales its TV weight with gapTv.tvWeightScale',
+    );
+  }
   if (method === 's2') {
     if (!model) throw new PipelineInputError('reconstruct: method s2 needs a model (S2-Transformer weights)');
     if (model.config.bandCount !== bandCount) {
@@ -145,6 +189,8 @@ export async function reconstruct(
   const [height, measuredWidth] = measurement.shape;
   const width = mask.shape[1];
   let scaling: Reconstruction['measurementScaling'];
+  const chosenScaling =
+    method === 's2' ? overriddenScaling(model as S2Transformer, options.measurementScaling) : undefined;
   const ensemble =
     method === 's2'
       ? resolveSelfEnsemble(
@@ -181,7 +227,7 @@ export async function reconstruct(
       // let the app show that before the first (long, synchronous) network pass
       await new Promise((resolve) => setTimeout(resolve, 0));
       // after the finiteness check: the peak of a measurement with an Infinity is not a scale
-      const factors = s2Scaling(model as S2Transformer, measurement, bandCount, options);
+      const factors = s2Scaling(chosenScaling as MeasurementScaling, measurement, bandCount, options);
       scaling = factors;
       const y0 = initialEstimate(y, m, {
         shiftStep,

@@ -1,4 +1,5 @@
 import type { GapTvSettings, PlaneData } from '@s2cassi/pipeline';
+import type { SelfEnsemble } from '@s2cassi/s2-attn';
 
 /** A hyperspectral cube, HWC row-major (bands fastest): value (y, x, n) at `(y * width + x) * bands + n`. */
 export interface CubeData {
@@ -46,6 +47,26 @@ export const METHOD_LABELS: Record<MethodId, string> = {
   's2-user': 'S2-Transformer (your weights)',
 };
 
+/**
+ * How an S2 reconstruction scales the measurement: as the weights say ('model'), or the simulation's band
+ * sum, or scaled to its peak (0.8; for a simulation-trained model on a real frame, whose units are the camera's).
+ */
+export type ScalingChoice = 'model' | 'band-sum' | 'peak';
+export const SCALING_LABELS: Record<ScalingChoice, string> = {
+  model: "the weights' own",
+  'band-sum': 'band sum (simulations)',
+  peak: 'peak 0.8 (real frames)',
+};
+
+/** Which self-ensemble an S2 reconstruction runs: the weights' own, or one named (more passes, more time). */
+export type EnsembleChoice = 'model' | SelfEnsemble;
+export const ENSEMBLE_LABELS: Record<EnsembleChoice, string> = {
+  model: "the weights' own",
+  none: 'none (one pass)',
+  shift2: 'shift2 (2 passes)',
+  shift4: 'shift4 (4 passes)',
+};
+
 /** Backends the user may ask for ('auto': @s2cassi/backends' browser order, webgpu, webgl, wasm, cpu). */
 export type BackendPreference = 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
@@ -73,6 +94,10 @@ export interface ReconstructJob {
   tvWeightScale?: number | 'auto';
   /** For the S2 methods. */
   weights?: WeightsData;
+  /** S2: the measurement scaling in place of the weights' own (their gain kept); absent: theirs. */
+  measurementScaling?: 'band-sum' | 'peak';
+  /** S2: the self-ensemble in place of the weights' own; absent: theirs. */
+  selfEnsemble?: SelfEnsemble;
 }
 
 export interface ReconstructResult {
@@ -82,6 +107,8 @@ export interface ReconstructResult {
   backend: string;
   /** The GAP-TV settings used (GAP-TV only). */
   gapTv?: GapTvSettings;
+  /** S2 only: the measurement scaling and self-ensemble that ran (the job's, else the weights' own). */
+  s2?: { measurementScaling: 'band-sum' | 'peak'; selfEnsemble: SelfEnsemble };
 }
 
 export interface JobProgress {

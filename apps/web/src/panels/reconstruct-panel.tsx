@@ -2,15 +2,30 @@ import { NumberField } from '../components/number-field';
 import { SelectField } from '../components/select-field';
 import { DEMO_WEIGHTS_MISSING, loadDemoWeights } from '../demo-weights';
 import { progressLine } from '../lib/progress-line';
-import { METHOD_LABELS, type MethodId } from '../lib/types';
+import {
+  ENSEMBLE_LABELS,
+  type EnsembleChoice,
+  METHOD_LABELS,
+  type MethodId,
+  SCALING_LABELS,
+  type ScalingChoice,
+} from '../lib/types';
 import type { Workbench } from '../use-workbench';
 
 const METHODS = Object.keys(METHOD_LABELS) as MethodId[];
+const SCALING_OPTIONS = (Object.keys(SCALING_LABELS) as ScalingChoice[]).map((value) => ({
+  value,
+  label: SCALING_LABELS[value],
+}));
+const ENSEMBLE_OPTIONS = (Object.keys(ENSEMBLE_LABELS) as EnsembleChoice[]).map((value) => ({
+  value,
+  label: ENSEMBLE_LABELS[value],
+}));
 
-/** 3. Reconstruct: method, GAP-TV settings, Reconstruct / Cancel and the progress of the running job. */
+/** 3. Reconstruct: method, GAP-TV or S2 settings, Reconstruct / Cancel and the progress of the running job. */
 export function ReconstructPanel({ workbench }: { workbench: Workbench }) {
   const { state, dispatch, reconstruct, cancel } = workbench;
-  const { method, iterations, tvWeight } = state.settings;
+  const { method, iterations, tvWeight, s2Scaling, s2Ensemble } = state.settings;
   const { running, progress } = state;
   const methodOptions = METHODS.map((m) => ({
     value: m,
@@ -51,6 +66,24 @@ export function ReconstructPanel({ workbench }: { workbench: Workbench }) {
             step={0.01}
             value={tvWeight}
             onChange={(value) => dispatch({ type: 'settingChanged', key: 'tvWeight', value })}
+          />
+        </div>
+      )}
+      {method !== 'gap-tv' && (
+        <div className="row">
+          <SelectField
+            label="Measurement scaling"
+            value={s2Scaling}
+            options={SCALING_OPTIONS}
+            onChange={(value) => dispatch({ type: 'settingChanged', key: 's2Scaling', value })}
+            testId="s2-scaling"
+          />
+          <SelectField
+            label="Self-ensemble"
+            value={s2Ensemble}
+            options={ENSEMBLE_OPTIONS}
+            onChange={(value) => dispatch({ type: 'settingChanged', key: 's2Ensemble', value })}
+            testId="s2-ensemble"
           />
         </div>
       )}

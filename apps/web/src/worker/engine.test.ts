@@ -1,4 +1,10 @@
-import { decodeModelWeights, encodeModelWeights, modelManifest, S2Transformer } from '@s2cassi/s2-attn';
+import {
+  decodeModelWeights,
+  encodeModelWeights,
+  modelManifest,
+  reconstructTiled,
+  S2Transformer,
+} from '@s2cassi/s2-attn';
 import { describeBackends, expectNoLeaks, maxAbsDiff, uniformArray } from '@s2cassi/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
@@ -136,6 +142,66 @@ describeBackends('web engine', () => {
     const expected = tf.tidy(() => reference.apply(tf.tensor4d(y0, [1, H, W, N])).reconstruction.dataSync());
     reference.dispose();
     expect(maxAbsDiff(result.cube, expected as Float32Array)).toBeLessThan(1e-4);
+  });
+
+  it("S2 with the job's measurement scaling and self-ensemble in place of the weights' own: by loops, reported, the cached model unchanged", async () => {
+    const config = {
+      bandCount: N,
+      embeddingDim: 8,
+      stageCount: 1,
+      blocksPerStage: 2,
+      heads: 2,
+      windowSize: 4,
+      ffnRatio: 1,
+      maskEncodingStage: 0,
+    };
+    const model = new S2Transformer(config);
+    const bytes = encodeModelWeights(model);
+    const manifest = modelManifest(model);
+    model.dispose();
+    const simulated = await simulate(scene(), mask, { shiftStep: STEP, noiseSigma: 0, seed: 1 });
+    // camera units: only the peak sets the network's input
+    const measurement = { ...simulated, data: simulated.data.map((v) => v * 300) };
+    const weights = { name: 'tiny.safetensors', bytes, manifest, summary: '' };
+    const base = {
+      method: 's2-user' as const,
+      measurement,
+      mask,
+      shiftStep: STEP,
+      iterations: 1,
+      tvWeight: 0,
+      weights,
+    };
+    const start = tf.memory().numTensors;
+    const chosen = await reconstruct(
+      { ...base, measurementScaling: 'peak', selfEnsemble: 'shift2' },
+      () => {},
+    );
+    const own = await reconstruct(base, () => {});
+    disposeModel();
+    expect(tf.memory().numTensors).toBe(start);
+    expect(chosen.s2).toEqual({ measurementScaling: 'peak', selfEnsemble: 'shift2' });
+    expect(own.s2).toEqual({ measurementScaling: 'band-sum', selfEnsemble: 'none' });
+    // independent path: Y0 by loops at 0.8 / max, the decoded model's shift2 ensemble, scaled back
+    let max = 0;
+    for (const v of measurement.data) max = Math.max(max, v);
+    const width = W + STEP * (N - 1);
+    const y0 = new Float32Array(H * W * N);
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++)
+        for (let n = 0; n < N; n++)
+          y0[(y * W + x) * N + n] =
+            measurement.data[y * width + x + STEP * n] * (0.8 / max) * mask.data[y * W + x];
+    const reference = decodeModelWeights(bytes, { manifest });
+    const input = tf.tensor4d(y0, [1, H, W, N]);
+    const out = await reconstructTiled(reference, input, { selfEnsemble: 'shift2' });
+    const output = (max * (2 / N)) / 0.8;
+    const expected = (out.dataSync() as Float32Array).map((v) => v * output);
+    tf.dispose([input, out]);
+    reference.dispose();
+    expect(maxAbsDiff(chosen.cube, expected)).toBeLessThan(1e-4 * output);
+    // the weights' own (band-sum, one pass) really is another reconstruction
+    expect(maxAbsDiff(chosen.cube, own.cube)).toBeGreaterThan(1e-3 * output);
   });
 
   it('rejects inconsistent sizes with messages naming both', async () => {

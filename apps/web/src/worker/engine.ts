@@ -49,7 +49,8 @@ function modelFor(weights: WeightsData): S2Transformer {
 /**
  * Reconstructs a cube from a measurement through the pipeline: GAP-TV (the shared defaults for any
  * setting the job leaves out; progress per iteration, cancellable between iterations) or an
- * S2-Transformer (tiled; progress per tile). Progress messages never repeat the method's name: the page
+ * S2-Transformer (tiled; progress per tile; the job may name the measurement scaling and self-ensemble in
+ * place of the weights' own). Progress messages never repeat the method's name: the page
  * shows it once, `GAP-TV: iteration 3 of 100`.
  */
 export async function reconstruct(
@@ -68,6 +69,8 @@ export async function reconstruct(
     shiftStep: job.shiftStep,
     gapTv: { iterations: job.iterations, tvWeight: job.tvWeight, tvWeightScale: job.tvWeightScale },
     model,
+    ...(job.measurementScaling ? { measurementScaling: { kind: job.measurementScaling } } : {}),
+    ...(job.selfEnsemble ? { selfEnsemble: job.selfEnsemble } : {}),
     signal,
     onProgress: (p) => onProgress({ done: p.done, total: p.total, message: p.text }),
   });
@@ -78,6 +81,9 @@ export async function reconstruct(
     seconds: result.seconds,
     backend: result.backend,
     ...(result.gapTv ? { gapTv: result.gapTv } : {}),
+    ...(result.measurementScaling && result.selfEnsemble
+      ? { s2: { measurementScaling: result.measurementScaling.kind, selfEnsemble: result.selfEnsemble } }
+      : {}),
   };
 }
 
