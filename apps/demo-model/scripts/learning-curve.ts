@@ -8,7 +8,7 @@
  *
  *   node --conditions=@s2cassi/source --import tsx apps/demo-model/scripts/learning-curve.ts \
  *     --run /work/runs/v3-l1 --fit 10000:44000 --window 2000 --offset 0.35 \
- *     --target mean=27.65 --target fake_and_real_peppers=31.22 [--out results/learning-curve.md]
+ *     --target mean=27.65 --target fake_and_real_peppers=31.22:-0.11 [--out results/learning-curve.md]
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -113,15 +113,17 @@ function main(): void {
   const records = readValidations(readFileSync(resolve(run, 'log.jsonl'), 'utf8'));
   if (records.length === 0) throw new Error(`${run}/log.jsonl: no validation records`);
   const last = records[records.length - 1].step;
+  // --target name=dB or name=dB:offset (the offset of that target in place of --offset)
   const targets = options('--target').map((t) => {
-    const [name, value] = t.split('=');
-    return { name, value: Number(value) };
+    const [name, spec] = t.split('=');
+    const [value, own] = (spec ?? '').split(':');
+    return { name, value: Number(value), offset: own === undefined ? offset : Number(own) };
   });
-  if (targets.length === 0) targets.push({ name: 'mean', value: Number.NaN });
+  if (targets.length === 0) targets.push({ name: 'mean', value: Number.NaN, offset });
   const lines: string[] = [
     `# Held-out learning curve of ${run.split('/').pop()}`,
     '',
-    `Validation means over ${window}-step windows; ${pixelsPerStep} training pixels per step (batch ${config.training.batchSize} x ${crop}^2). Fit: PSNR = a + b log2(pixels) over the windows with steps ${fitFrom}-${fitTo}; the decay gain is the last window's mean above that fit; the offset (${offset.toFixed(2)} dB) is added for what the final model adds over a single checkpoint (averaging, self-ensemble).`,
+    `Validation means over ${window}-step windows; ${pixelsPerStep} training pixels per step (batch ${config.training.batchSize} x ${crop}^2). Fit: PSNR = a + b log2(pixels) over the windows with steps ${fitFrom}-${fitTo}; the decay gain is the last window's mean above that fit; each target's offset is what the final model adds over that last window's single checkpoints (averaging, self-ensemble, the choice of checkpoint), measured.`,
     '',
   ];
   for (const target of targets) {
@@ -168,9 +170,9 @@ function main(): void {
       `Fit: a = ${fit.a.toFixed(2)}, b = **${fit.b.toFixed(3)} dB per doubling** of the training pixels (R^2 ${fit.r2.toFixed(3)}; ${slope(fitFrom, half)} over steps ${fitFrom}-${half}, ${slope(half, fitTo)} over ${half}-${fitTo}). Last window (${end.start}-${last}): ${end.mean.toFixed(2)} dB, ${decayGain >= 0 ? '+' : ''}${decayGain.toFixed(2)} dB over the fit (the decay).`,
     );
     if (Number.isFinite(target.value)) {
-      const needed = solveLogLinear(fit, target.value - offset - decayGain);
+      const needed = solveLogLinear(fit, target.value - target.offset - decayGain);
       lines.push(
-        `Target ${target.value.toFixed(2)} dB: the fit + decay gain + offset reaches it at **${needed.toExponential(2)} training pixels** (${(needed / (last * pixelsPerStep)).toFixed(1)} x this run's ${(last * pixelsPerStep).toExponential(2)}), if each doubling keeps adding ${fit.b.toFixed(2)} dB and a decay at the end adds what this one did (a model of the curve, not a promise).`,
+        `Target ${target.value.toFixed(2)} dB: the fit + decay gain + offset (${target.offset.toFixed(2)} dB) reaches it at **${needed.toExponential(2)} training pixels** (${(needed / (last * pixelsPerStep)).toFixed(1)} x this run's ${(last * pixelsPerStep).toExponential(2)}), if each doubling keeps adding ${fit.b.toFixed(2)} dB and a decay at the end adds what this one did (a model of the curve, not a promise).`,
       );
     }
     lines.push('');
