@@ -1,6 +1,7 @@
 import { CASSI_28_BAND_CENTRES, type Cube, createCube } from '@s2cassi/hsi-io';
 import {
   type GapTvSettings,
+  type MeasurementScalingOverride,
   bandCountFor as pipelineBandCount,
   reconstruct as pipelineReconstruct,
   simulate as pipelineSimulate,
@@ -65,6 +66,8 @@ export interface ReconstructOptions {
   gapTv?: Partial<GapTvSettings>;
   /** S2: the model (owned by the caller). */
   model?: S2Transformer;
+  /** S2: the measurement scaling in place of the model's own (its gain kept; the model is not changed). */
+  measurementScaling?: MeasurementScalingOverride;
   /** S2: tfjs memory budget per tile, bytes. */
   memoryBudgetBytes?: number;
   tile?: number;
@@ -94,6 +97,7 @@ export async function reconstruct(
       shiftStep: options.shiftStep,
       gapTv: options.gapTv,
       model: options.model,
+      measurementScaling: options.measurementScaling,
       tiling: {
         memoryBudgetBytes: options.memoryBudgetBytes,
         tile: options.tile,

@@ -1,4 +1,4 @@
-import { DEFAULT_MEASUREMENT_PEAK } from '@s2cassi/pipeline';
+import { DEFAULT_MEASUREMENT_PEAK, type MeasurementScalingOverride } from '@s2cassi/pipeline';
 import { InvalidArgumentError } from 'commander';
 import { parseShard, type Shard, shardItems } from './shard';
 
@@ -35,9 +35,7 @@ export function parseTvScale(value: string): number | 'auto' {
 }
 
 /** `band-sum`, `peak` (= peak:0.8, the real-data convention) or `peak:<value > 0>` (reconstruct --measurement-scaling). */
-export function parseMeasurementScaling(
-  value: string,
-): { kind: 'band-sum' } | { kind: 'peak'; peak: number } {
+export function parseMeasurementScaling(value: string): MeasurementScalingOverride {
   const text = value.trim().toLowerCase();
   if (text === 'band-sum') return { kind: 'band-sum' };
   if (text === 'peak') return { kind: 'peak', peak: DEFAULT_MEASUREMENT_PEAK };

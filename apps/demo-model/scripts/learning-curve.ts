@@ -49,7 +49,9 @@ export function windowMeans(
   const groups = new Map<number, Validation[]>();
   for (const r of records) {
     const start = Math.floor(r.step / window) * window;
-    groups.set(start, [...(groups.get(start) ?? []), r]);
+    const group = groups.get(start);
+    if (group) group.push(r);
+    else groups.set(start, [r]);
   }
   return [...groups.entries()]
     .sort((a, b) => a[0] - b[0])

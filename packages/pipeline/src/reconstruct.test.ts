@@ -17,6 +17,17 @@ import { simulate } from './simulate';
 const [H, W, N, STEP] = [12, 10, 6, 2];
 const WIDTH = W + STEP * (N - 1);
 
+/** The network's input Y0 = shiftBack(Y * factor) * M by loops, [H, W, N] flattened. */
+function y0ByLoops(y: PlaneData, mask: PlaneData, factor: number): Float32Array {
+  const y0 = new Float32Array(H * W * N);
+  for (let row = 0; row < H; row++)
+    for (let col = 0; col < W; col++)
+      for (let n = 0; n < N; n++)
+        y0[(row * W + col) * N + n] =
+          y.data[row * WIDTH + col + STEP * n] * factor * mask.data[row * W + col];
+  return y0;
+}
+
 /**
  * Accelerated GAP without denoising (TV weight 0), by loops in float64:
  * x0 = A^T y; y1 += y - A x; x += A^T((y1 - A x) / Phi_s), Phi_s = sum_n M_n^2 (0 -> 1).
@@ -140,12 +151,7 @@ describeBackends('reconstruct', () => {
     expect(result.gapTv).toBeUndefined();
     expect(seen[0]).toBe('starting');
     expect(seen.at(-1)).toMatch(/^tile (\d+) of \1$/);
-    const y0 = new Float32Array(H * W * N);
-    for (let row = 0; row < H; row++)
-      for (let col = 0; col < W; col++)
-        for (let n = 0; n < N; n++)
-          y0[(row * W + col) * N + n] =
-            measurement.data[row * WIDTH + col + STEP * n] * (2 / N) * mask.data[row * W + col];
+    const y0 = y0ByLoops(measurement, mask, 2 / N);
     const expected = tf.tidy(() => model.apply(tf.tensor4d(y0, [1, H, W, N])).reconstruction.dataSync());
     expect(maxAbsDiff(result.cube.data, expected as Float32Array)).toBeLessThan(1e-4);
   });
@@ -166,12 +172,7 @@ describeBackends('reconstruct', () => {
       expect(result.measurementScaling?.inputFactor).toBeCloseTo(input, 12);
       expect(result.measurementScaling?.outputFactor).toBeCloseTo(output, 12);
       expect(result.measurementScaling).toMatchObject({ kind: 'peak', peak: 0.8, gain: 1.2 });
-      const y0 = new Float32Array(H * W * N);
-      for (let row = 0; row < H; row++)
-        for (let col = 0; col < W; col++)
-          for (let n = 0; n < N; n++)
-            y0[(row * W + col) * N + n] =
-              camera.data[row * WIDTH + col + STEP * n] * input * mask.data[row * W + col];
+      const y0 = y0ByLoops(camera, mask, input);
       const network = tf.tidy(
         () => peakModel.apply(tf.tensor4d(y0, [1, H, W, N])).reconstruction.dataSync() as Float32Array,
       );
@@ -216,12 +217,7 @@ describeBackends('reconstruct', () => {
     let max = 0;
     for (const v of camera.data) max = Math.max(max, v);
     const byLoops = (net: S2Transformer, input: number, output: number) => {
-      const y0 = new Float32Array(H * W * N);
-      for (let row = 0; row < H; row++)
-        for (let col = 0; col < W; col++)
-          for (let n = 0; n < N; n++)
-            y0[(row * W + col) * N + n] =
-              camera.data[row * WIDTH + col + STEP * n] * input * mask.data[row * W + col];
+      const y0 = y0ByLoops(camera, mask, input);
       const out = tf.tidy(
         () => net.apply(tf.tensor4d(y0, [1, H, W, N])).reconstruction.dataSync() as Float32Array,
       );
@@ -309,12 +305,7 @@ describeBackends('reconstruct', () => {
   });
 
   it("S2 self-ensemble: the option, else the model's own, runs reconstructTiled's ensemble on the same Y0", async () => {
-    const y0 = new Float32Array(H * W * N);
-    for (let row = 0; row < H; row++)
-      for (let col = 0; col < W; col++)
-        for (let n = 0; n < N; n++)
-          y0[(row * W + col) * N + n] =
-            measurement.data[row * WIDTH + col + STEP * n] * (2 / N) * mask.data[row * W + col];
+    const y0 = y0ByLoops(measurement, mask, 2 / N);
     const expected = await expectNoLeaks(async () => {
       const input = tf.tensor4d(y0, [1, H, W, N]);
       const out = await reconstructTiled(model, input, { selfEnsemble: 'shift2' });

@@ -279,9 +279,6 @@ async function reconstructCommand(
   let modelSource: string | undefined;
   if (options.method === 's2') ({ model, source: modelSource } = await loadModel(options.weights));
   if (model && options.selfEnsemble) model.selfEnsemble = options.selfEnsemble;
-  // the kind (and peak) the option names; the gain the weights were trained at stays theirs
-  if (model && options.measurementScaling)
-    model.measurementScaling = { ...options.measurementScaling, gain: model.measurementScaling.gain };
   const results: {
     input: string;
     output: string;
@@ -330,6 +327,8 @@ async function reconstructCommand(
           shiftStep: options.shiftStep,
           gapTv,
           model,
+          // the kind (and peak) the option names; the pipeline keeps the weights' gain
+          measurementScaling: options.measurementScaling,
           memoryBudgetBytes: options.memoryBudget,
           tile: options.tile,
           overlap: options.overlap,

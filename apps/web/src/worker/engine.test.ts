@@ -38,6 +38,36 @@ function bruteForce(cube: CubeData): Float32Array {
   return out;
 }
 
+/** Weights of a tiny S2-Transformer (one stage, 8 channels, window 4) and their manifest. */
+function tinyWeights(): { bytes: Uint8Array; manifest: ReturnType<typeof modelManifest> } {
+  const model = new S2Transformer({
+    bandCount: N,
+    embeddingDim: 8,
+    stageCount: 1,
+    blocksPerStage: 2,
+    heads: 2,
+    windowSize: 4,
+    ffnRatio: 1,
+    maskEncodingStage: 0,
+  });
+  try {
+    return { bytes: encodeModelWeights(model), manifest: modelManifest(model) };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** The network's input Y0 = shiftBack(Y * factor) * M by loops, [H, W, N] flattened. */
+function y0ByLoops(measurement: PlaneData, factor: number): Float32Array {
+  const width = W + STEP * (N - 1);
+  const y0 = new Float32Array(H * W * N);
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++)
+      for (let n = 0; n < N; n++)
+        y0[(y * W + x) * N + n] = measurement.data[y * width + x + STEP * n] * factor * mask.data[y * W + x];
+  return y0;
+}
+
 describeBackends('web engine', () => {
   it('simulate matches the forward model computed by loops, noise adds the asked sigma', async () => {
     const cube = scene();
@@ -108,20 +138,7 @@ describeBackends('web engine', () => {
   });
 
   it('S2: Y0 = shiftBack(Y * 2 / N) * M through the network, exactly what the model gives (not clipped)', async () => {
-    const config = {
-      bandCount: N,
-      embeddingDim: 8,
-      stageCount: 1,
-      blocksPerStage: 2,
-      heads: 2,
-      windowSize: 4,
-      ffnRatio: 1,
-      maskEncodingStage: 0,
-    };
-    const model = new S2Transformer(config);
-    const bytes = encodeModelWeights(model);
-    const manifest = modelManifest(model);
-    model.dispose();
+    const { bytes, manifest } = tinyWeights();
     const cube = scene();
     const measurement = await simulate(cube, mask, { shiftStep: STEP, noiseSigma: 0, seed: 1 });
     const weights = { name: 'tiny.safetensors', bytes, manifest, summary: '' };
@@ -131,13 +148,7 @@ describeBackends('web engine', () => {
     );
     disposeModel();
     // independent path: Y0 by loops, then the decoded model on it
-    const width = W + STEP * (N - 1);
-    const y0 = new Float32Array(H * W * N);
-    for (let y = 0; y < H; y++)
-      for (let x = 0; x < W; x++)
-        for (let n = 0; n < N; n++)
-          y0[(y * W + x) * N + n] =
-            measurement.data[y * width + x + STEP * n] * (2 / N) * mask.data[y * W + x];
+    const y0 = y0ByLoops(measurement, 2 / N);
     const reference = decodeModelWeights(bytes, { manifest });
     const expected = tf.tidy(() => reference.apply(tf.tensor4d(y0, [1, H, W, N])).reconstruction.dataSync());
     reference.dispose();
@@ -145,20 +156,7 @@ describeBackends('web engine', () => {
   });
 
   it("S2 with the job's measurement scaling and self-ensemble in place of the weights' own: by loops, reported, the cached model unchanged", async () => {
-    const config = {
-      bandCount: N,
-      embeddingDim: 8,
-      stageCount: 1,
-      blocksPerStage: 2,
-      heads: 2,
-      windowSize: 4,
-      ffnRatio: 1,
-      maskEncodingStage: 0,
-    };
-    const model = new S2Transformer(config);
-    const bytes = encodeModelWeights(model);
-    const manifest = modelManifest(model);
-    model.dispose();
+    const { bytes, manifest } = tinyWeights();
     const simulated = await simulate(scene(), mask, { shiftStep: STEP, noiseSigma: 0, seed: 1 });
     // camera units: only the peak sets the network's input
     const measurement = { ...simulated, data: simulated.data.map((v) => v * 300) };
@@ -185,13 +183,7 @@ describeBackends('web engine', () => {
     // independent path: Y0 by loops at 0.8 / max, the decoded model's shift2 ensemble, scaled back
     let max = 0;
     for (const v of measurement.data) max = Math.max(max, v);
-    const width = W + STEP * (N - 1);
-    const y0 = new Float32Array(H * W * N);
-    for (let y = 0; y < H; y++)
-      for (let x = 0; x < W; x++)
-        for (let n = 0; n < N; n++)
-          y0[(y * W + x) * N + n] =
-            measurement.data[y * width + x + STEP * n] * (0.8 / max) * mask.data[y * W + x];
+    const y0 = y0ByLoops(measurement, 0.8 / max);
     const reference = decodeModelWeights(bytes, { manifest });
     const input = tf.tensor4d(y0, [1, H, W, N]);
     const out = await reconstructTiled(reference, input, { selfEnsemble: 'shift2' });
